@@ -1,0 +1,428 @@
+"""Scenario schema: every number the model uses, validated, with units in names or descriptions.
+
+A scenario is plain data. The model reads it and never mutates it; overrides and ``extends:`` are
+applied to the raw mapping before validation (see :mod:`salessim.scenario_files`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+
+DAYS_PER_WEEK = 5
+DAYS_PER_MONTH = 21
+DAYS_PER_QUARTER = 63
+DAYS_PER_YEAR = 252
+
+
+class StrictModel(BaseModel):
+    """Base for every scenario block: unknown keys are errors, values are checked on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+def _unique_names(items: list[NamedItem], what: str) -> None:
+    seen: set[str] = set()
+    for item in items:
+        if item.name in seen:
+            raise ValueError(f"{what} names must be unique, '{item.name}' appears twice")
+        seen.add(item.name)
+
+
+class NamedItem(StrictModel):
+    name: str = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_\-]+$")
+
+
+class Calendar(StrictModel):
+    """Clock: one unit is one working day; week 5, month 21, quarter 63, year 252 days."""
+
+    hours_per_day: float = Field(8.0, gt=0, le=16, description="working hours in a rep's day")
+    horizon_days: int = Field(819, ge=5, le=2520, description="simulated working days in all")
+    warmup_days: int = Field(
+        63, ge=0, description="days excluded from statistics (0 reports from day 0)"
+    )
+
+    @model_validator(mode="after")
+    def _warmup_before_horizon(self) -> Calendar:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError(
+                f"warmup_days ({self.warmup_days}) must be less than horizon_days "
+                f"({self.horizon_days})"
+            )
+        return self
+
+    @property
+    def reported_days(self) -> int:
+        return self.horizon_days - self.warmup_days
+
+
+class Campaign(StrictModel):
+    """A burst of extra leads from one source (an event, a campaign launch)."""
+
+    start_day: int = Field(ge=0, description="first working day of the burst")
+    duration_days: int = Field(ge=1, le=252, description="length of the burst in working days")
+    volume_multiplier: float = Field(gt=0, le=20, description="lead rate × this during the burst")
+
+
+class DecayPoint(StrictModel):
+    """One point of a response-decay curve: after `hours` working hours, odds × `multiplier`."""
+
+    hours: float = Field(ge=0, le=2000, description="working hours from arrival to first contact")
+    multiplier: Probability = Field(description="relative chance a fit lead still qualifies")
+
+
+class LeadSource(NamedItem):
+    """A stream of marketing (or bought, event, referral) leads with its own fit and cost."""
+
+    monthly_volume: float = Field(ge=0, le=100_000, description="leads per 21-day month at ×1")
+    seasonality: list[Annotated[float, Field(ge=0, le=5)]] = Field(
+        default_factory=lambda: [1.0] * 12,
+        min_length=12,
+        max_length=12,
+        description="volume multiplier for each calendar month of the year (12 values)",
+    )
+    campaigns: list[Campaign] = Field(default_factory=list)
+    fit_share: Probability = Field(description="share of leads that are true prospects (fit)")
+    cost_per_lead: NonNegative = Field(description="marketing cost per lead at base volume, $")
+    volume_multiplier: float = Field(
+        1.0, ge=0, le=10, description="scales the source's volume (1.3 = 30% more leads)"
+    )
+    marginal_fit_share: Probability | None = Field(
+        None, description="fit share of leads beyond base volume (default: same as fit_share)"
+    )
+    marginal_cost_per_lead: NonNegative | None = Field(
+        None, description="cost per lead beyond base volume, $ (default: cost_per_lead)"
+    )
+    routing_delay_hours: NonNegative = Field(
+        0.0, le=240, description="working hours before a lead reaches sales (CRM routing lag)"
+    )
+    response_decay: list[DecayPoint] = Field(
+        min_length=1, description="relative qualification chance by delay of first contact"
+    )
+
+    @model_validator(mode="after")
+    def _decay_sorted(self) -> LeadSource:
+        hours = [p.hours for p in self.response_decay]
+        if hours != sorted(hours) or len(set(hours)) != len(hours):
+            raise ValueError("response_decay points must have strictly increasing hours")
+        return self
+
+
+class LeadFilter(StrictModel):
+    """Lead scoring that drops leads before sales sees them, with imperfect accuracy."""
+
+    enabled: bool = False
+    suspect_catch_share: Probability = Field(0.6, description="share of suspects dropped")
+    fit_drop_share: Probability = Field(0.1, description="share of fit leads wrongly dropped")
+
+
+class Qualification(StrictModel):
+    """The hours it takes to work a lead: calls, retries and a qualifying conversation."""
+
+    attempt_minutes: float = Field(6.0, ge=0, le=120, description="minutes per contact attempt")
+    connect_probability: Probability = Field(0.35, description="chance an attempt connects")
+    max_attempts: int = Field(6, ge=1, le=20, description="attempts before a lead is abandoned")
+    retry_gap_days: float = Field(1.0, gt=0, le=30, description="working days between attempts")
+    conversation_hours: float = Field(
+        0.75, ge=0, le=8, description="mean hours of a qualifying conversation"
+    )
+    conversation_cv: float = Field(
+        0.5, ge=0, le=3, description="coefficient of variation of conversation hours (1 = exp.)"
+    )
+    fit_conversion_probability: Probability = Field(
+        0.5, description="chance a fit lead reached at once becomes an opportunity"
+    )
+    queue_discipline: Literal["fifo", "newest_first", "score"] = "fifo"
+    score_accuracy: Probability = Field(
+        0.75, description="with 'score': chance a lead's score tells fit from suspect correctly"
+    )
+    expiry_days: float = Field(
+        20.0, gt=0, le=504, description="working days after which an unworked lead is dropped"
+    )
+
+
+class ProspectingEfficiency(StrictModel):
+    ae: Positive = Field(0.7, le=2, description="AE dial rate relative to the nominal rate")
+    sdr: Positive = Field(1.0, le=2, description="SDR dial rate relative to the nominal rate")
+
+
+class Prospecting(StrictModel):
+    """Outbound calling in blocks of hours against a finite territory of accounts."""
+
+    dials_per_hour: float = Field(
+        12.0, ge=0, le=100, description="dials per hour at efficiency 1"
+    )
+    dial_to_opportunity_probability: Probability = Field(
+        0.009, description="chance one dial on a fresh account yields an opportunity"
+    )
+    dials_per_account: float = Field(
+        6.0, ge=1, le=50, description="dials that work one account through"
+    )
+    meeting_lag_days: float = Field(
+        5.0, ge=0, le=63, description="working days from the call to the first meeting"
+    )
+    block_hours: float = Field(
+        2.0, gt=0, le=8, description="length of one prospecting block, hours"
+    )
+    efficiency: ProspectingEfficiency = Field(default_factory=ProspectingEfficiency)
+    territory_accounts_per_ae: int = Field(
+        600, ge=0, le=100_000, description="accounts in each AE's territory"
+    )
+    territory_accounts_per_sdr: int = Field(
+        1500, ge=0, le=100_000, description="accounts each SDR adds to the SDR team's territory"
+    )
+    account_rest_days: float = Field(
+        126.0, ge=1, le=1260, description="working days a called account rests before a recall"
+    )
+
+
+class Stage(NamedItem):
+    """One deal stage: rep work first, then the buyer's own time."""
+
+    rep_hours: float = Field(ge=0, le=200, description="rep work hours the stage needs")
+    buyer_days: float = Field(ge=0, le=504, description="mean working days the buyer takes")
+    buyer_days_cv: float = Field(0.5, ge=0, le=3, description="CV of the buyer's days")
+    forecast_probability: Probability = Field(description="stage weight in the forecast")
+    dropout_probability: Probability = Field(description="chance the buyer drops out here")
+
+
+def _default_stages() -> list[Stage]:
+    return [
+        Stage(name="discovery", rep_hours=3.0, buyer_days=8.0, forecast_probability=0.1,
+              dropout_probability=0.25),
+        Stage(name="demo", rep_hours=5.0, buyer_days=12.0, forecast_probability=0.3,
+              dropout_probability=0.2),
+        Stage(name="proposal", rep_hours=5.0, buyer_days=10.0, forecast_probability=0.6,
+              dropout_probability=0.2),
+        Stage(name="negotiation", rep_hours=3.0, buyer_days=8.0, forecast_probability=0.8,
+              dropout_probability=0.1),
+    ]
+
+
+class Deals(StrictModel):
+    """How opportunities mature: stages on both the rep's and the buyer's clock."""
+
+    stages: list[Stage] = Field(default_factory=_default_stages, min_length=1, max_length=10)
+    touch_every_days: float = Field(
+        4.0, gt=0, le=63, description="while the buyer works, the deal wants a touch this often"
+    )
+    touch_hours: float = Field(0.5, ge=0, le=8, description="hours of one touch")
+    competitor_share: Probability = Field(
+        0.55, description="share of buyer drop-outs after the first stage lost to a competitor "
+        "(the rest: no decision); first-stage drop-outs are 'disqualified'"
+    )
+
+    @model_validator(mode="after")
+    def _names(self) -> Deals:
+        _unique_names(list(self.stages), "deals.stages")
+        return self
+
+
+class Neglect(StrictModel):
+    """What happens when a deal waits for its rep."""
+
+    grace_days: float = Field(3.0, ge=0, le=63, description="wait tolerated without harm, days")
+    loss_hazard_per_day: float = Field(
+        0.03, ge=0, le=1, description="daily chance of loss for each day waited beyond grace"
+    )
+    slip_days_per_day: float = Field(
+        0.5, ge=0, le=10, description="extra buyer days for each day waited beyond grace"
+    )
+
+
+class Rushing(StrictModel):
+    """Discounting to close sooner: an overloaded rep or quarter-end pressure."""
+
+    enabled: bool = True
+    backlog_hours_threshold: float = Field(
+        24.0, gt=0, le=1000, description="rep's pending deal-work hours above which they rush"
+    )
+    quarter_end_window_days: int = Field(
+        10, ge=0, le=63, description="last working days of a quarter in which late deals rush"
+    )
+    from_stage: int = Field(
+        2, ge=0, le=9, description="index (0-based) of the first stage at which a deal can rush"
+    )
+    discount_share: Probability = Field(0.12, description="price cut given to rush a deal")
+    rep_hours_saved_share: Probability = Field(
+        0.4, description="share of remaining rep hours saved by rushing"
+    )
+    buyer_days_saved_share: Probability = Field(
+        0.5, description="share of remaining buyer days saved by rushing"
+    )
+    extra_loss_probability: Probability = Field(
+        0.05, description="added chance the pushed buyer walks away"
+    )
+
+
+class Segment(NamedItem):
+    """A customer segment: its share of deals and its lognormal deal value."""
+
+    share: Probability = Field(description="share of opportunities in this segment")
+    value_median: float = Field(gt=0, le=1e8, description="median deal value, $")
+    value_sigma: float = Field(0.5, ge=0, le=3, description="lognormal sigma of deal value")
+
+
+def _default_segments() -> list[Segment]:
+    return [Segment(name="mid_market", share=1.0, value_median=25_000.0, value_sigma=0.5)]
+
+
+class Hire(StrictModel):
+    day: int = Field(ge=0, description="working day the new hires start")
+    count: int = Field(ge=1, le=200, description="number of people hired that day")
+
+
+class Policy(StrictModel):
+    """How a rep picks the next task when free (see :mod:`salessim.policies`)."""
+
+    name: Literal["closer_first", "lead_first", "time_blocked"] = "closer_first"
+    pipeline_low_deals: int = Field(
+        4, ge=0, le=500, description="open deals below which a rep starts prospecting"
+    )
+    pipeline_high_deals: int = Field(
+        10, ge=1, le=500, description="open deals above which a rep stops prospecting"
+    )
+    daily_prospecting_hours: float = Field(
+        0.0, ge=0, le=16, description="'time_blocked': hours reserved for prospecting each day"
+    )
+
+    @model_validator(mode="after")
+    def _marks(self) -> Policy:
+        if self.pipeline_low_deals > self.pipeline_high_deals:
+            raise ValueError(
+                f"pipeline_low_deals ({self.pipeline_low_deals}) must not exceed "
+                f"pipeline_high_deals ({self.pipeline_high_deals})"
+            )
+        if self.name == "time_blocked" and self.daily_prospecting_hours <= 0:
+            raise ValueError("policy 'time_blocked' needs daily_prospecting_hours > 0")
+        return self
+
+
+class AccountExecutives(StrictModel):
+    """The closing team."""
+
+    count: int = Field(8, ge=1, le=500, description="AEs at the start")
+    non_selling_share: Share = Field(
+        0.25, le=0.95, description="share of each day spent on admin and internal meetings"
+    )
+    ramp_days: int = Field(105, ge=0, le=504, description="working days for a new hire to ramp")
+    start_ramped: bool = Field(True, description="whether the starting team is already ramped")
+    ramp_start_share: Share = Field(
+        0.3, description="a new AE's productivity on day one, rising linearly to 1 over the ramp"
+    )
+    attrition_per_year: float = Field(0.25, ge=0, le=3, description="yearly leaving rate")
+    backfill_days: int = Field(42, ge=0, le=504, description="working days to backfill a leaver")
+    on_departure: Literal["reassign", "lose"] = Field(
+        "reassign", description="what happens to a leaver's open deals"
+    )
+    hiring_plan: list[Hire] = Field(default_factory=list)
+    quota_per_year: float = Field(
+        770_000.0, ge=0, le=1e9, description="bookings target per ramped AE per year, $"
+    )
+    policy: Policy = Field(default_factory=Policy)
+
+
+class Management(StrictModel):
+    """Team-level reaction to the forecast, which synchronises the reps."""
+
+    enabled: bool = False
+    push_below_coverage: float = Field(
+        0.8, ge=0, le=20, description="next-quarter weighted coverage below which all prospect"
+    )
+    focus_above_coverage: float = Field(
+        1.5, ge=0, le=20, description="coverage above which everyone focuses on closing"
+    )
+    quarter_end_window_days: int = Field(
+        10, ge=0, le=63, description="last days of a quarter in which everyone closes"
+    )
+    review_every_days: int = Field(5, ge=1, le=63, description="days between forecast reviews")
+
+    @model_validator(mode="after")
+    def _marks(self) -> Management:
+        if self.push_below_coverage > self.focus_above_coverage:
+            raise ValueError(
+                f"push_below_coverage ({self.push_below_coverage}) must not exceed "
+                f"focus_above_coverage ({self.focus_above_coverage})"
+            )
+        return self
+
+
+class SDRTeam(StrictModel):
+    """Dedicated teleprospecting: SDRs qualify leads and prospect, AEs close."""
+
+    count: int = Field(0, ge=0, le=500, description="SDRs at the start")
+    ramp_days: int = Field(63, ge=0, le=504, description="working days for a new SDR to ramp")
+    start_ramped: bool = True
+    non_selling_share: Share = Field(0.15, le=0.95, description="admin share of an SDR's day")
+    ramp_start_share: Share = Field(
+        0.3, description="a new SDR's productivity on day one, rising linearly to 1 over the ramp"
+    )
+    attrition_per_year: float = Field(
+        0.85, ge=0, le=3, description="yearly leaving rate (~14 months tenure)"
+    )
+    backfill_days: int = Field(42, ge=0, le=504, description="working days to backfill a leaver")
+    works_inbound_leads: bool = Field(
+        True, description="SDRs (not AEs) work the marketing lead queue"
+    )
+    handoff: Literal["round_robin", "least_loaded"] = "least_loaded"
+    ae_max_open_deals: int | None = Field(
+        None, ge=1, le=500, description="AEs accept hand-offs only below this many open deals"
+    )
+
+
+class Forecast(StrictModel):
+    snapshot_week: int = Field(
+        2, ge=0, le=12, description="week of the quarter (0-based) when its forecast is frozen"
+    )
+
+
+class Economics(StrictModel):
+    ae_cost_per_year: float = Field(
+        180_000.0, ge=0, le=1e7, description="fully loaded AE cost, $/year"
+    )
+    sdr_cost_per_year: float = Field(
+        85_000.0, ge=0, le=1e7, description="fully loaded SDR cost, $/year"
+    )
+    commission_rate: Share = Field(0.10, description="commission on bookings")
+    gross_margin: Share = Field(0.75, description="gross margin on list price")
+
+
+class Scenario(StrictModel):
+    """A whole scenario: the team, its leads, its deals and its economics."""
+
+    name: str = Field("scenario", min_length=1, max_length=80)
+    description: str = Field("", max_length=4000)
+    calendar: Calendar = Field(default_factory=Calendar)
+    lead_sources: list[LeadSource] = Field(default_factory=list, max_length=20)
+    lead_filter: LeadFilter = Field(default_factory=LeadFilter)
+    qualification: Qualification = Field(default_factory=Qualification)
+    prospecting: Prospecting = Field(default_factory=Prospecting)
+    deals: Deals = Field(default_factory=Deals)
+    neglect: Neglect = Field(default_factory=Neglect)
+    rushing: Rushing = Field(default_factory=Rushing)
+    segments: list[Segment] = Field(default_factory=_default_segments, min_length=1)
+    aes: AccountExecutives = Field(default_factory=AccountExecutives)
+    management: Management = Field(default_factory=Management)
+    sdrs: SDRTeam = Field(default_factory=SDRTeam)
+    forecast: Forecast = Field(default_factory=Forecast)
+    economics: Economics = Field(default_factory=Economics)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        _unique_names(list(self.lead_sources), "lead_sources")
+        _unique_names(list(self.segments), "segments")
+        total = sum(s.share for s in self.segments)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"segments shares must add up to 1 (they add up to {total:g})")
+        if self.rushing.from_stage >= len(self.deals.stages):
+            raise ValueError(
+                f"rushing.from_stage ({self.rushing.from_stage}) must be a stage index below "
+                f"{len(self.deals.stages)}"
+            )
+        return self

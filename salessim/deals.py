@@ -1,0 +1,357 @@
+"""Deals maturing through stages: rep work, buyer time, touches, neglect, rushing, outcomes."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import simpy
+
+from salessim.config import DAYS_PER_QUARTER, Scenario
+from salessim.entities import (
+    LOSS_COMPETITOR,
+    LOSS_DISQUALIFIED,
+    LOSS_NEGLECT,
+    LOSS_NO_DECISION,
+    PHASE_BUYER,
+    PHASE_CLOSED,
+    PHASE_REP,
+    PHASE_WAITING_OWNER,
+    Deal,
+)
+from salessim.ledger import Ledger
+from salessim.random_streams import Stream
+
+if TYPE_CHECKING:
+    from salessim.reps import Rep
+
+INF = float("inf")
+
+
+class DealDesk:
+    """Owns every open deal and moves it along; reps only do the hours of work it asks for."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        values: Stream,
+        buyers: Stream,
+        ledger: Ledger,
+        ae_roster: Callable[[], list[Rep]],
+    ) -> None:
+        self.env = env
+        self.sc = scenario
+        self.values = values
+        self.buyers = buyers
+        self.ledger = ledger
+        self.ae_roster = ae_roster
+        self.hours_per_day = scenario.calendar.hours_per_day
+        self.stages = scenario.deals.stages
+        self.n_stages = len(self.stages)
+        self.neglect = scenario.neglect
+        self.rush = scenario.rushing
+        self.touch_every = scenario.deals.touch_every_days
+        self.touch_hours = scenario.deals.touch_hours
+        self.competitor_share = scenario.deals.competitor_share
+        seg_cum: list[float] = []
+        acc = 0.0
+        for seg in scenario.segments:
+            acc += seg.share
+            seg_cum.append(acc)
+        self.segment_cum = seg_cum
+        # First stage whose forecast weight is counted as "in the forecast" (CSO Insights fates).
+        self.forecast_stage = next(
+            (i for i, s in enumerate(self.stages) if s.forecast_probability >= 0.5),
+            self.n_stages - 1,
+        )
+        # Expected remaining days from the start of each stage, for expected close dates.
+        remaining: list[float] = [0.0] * (self.n_stages + 1)
+        for i in range(self.n_stages - 1, -1, -1):
+            s = self.stages[i]
+            remaining[i] = remaining[i + 1] + s.buyer_days + s.rep_hours / self.hours_per_day
+        self.remaining_days = remaining
+        self.open: dict[int, Deal] = {}
+        self.handoff_queue: deque[Deal] = deque()
+        self.handoff_cap = scenario.sdrs.ae_max_open_deals
+        self.handoff_rule = scenario.sdrs.handoff
+        self._rr = 0
+        self._next_id = 0
+        self.records: list[Deal] | None = None
+
+    # ----------------------------------------------------------------- creation and ownership
+    def create(self, origin: str, owner: Rep | None) -> Deal:
+        """A new opportunity (its first meeting is now); owned by `owner` or handed off."""
+        now = self.env.now
+        v = self.values
+        seg = v.choice_index(self.segment_cum)
+        s = self.sc.segments[seg]
+        value = s.value_median * math.exp(s.value_sigma * v.normal())
+        self._next_id += 1
+        deal = Deal(self._next_id, origin, seg, value, now)
+        self.open[deal.id] = deal
+        if self.records is not None:
+            self.records.append(deal)
+        self.ledger.add("opps_" + origin, now)
+        if owner is not None and owner.active:
+            self._give(deal, owner)
+        else:
+            self._hand_off(deal)
+        return deal
+
+    def _give(self, deal: Deal, rep: Rep) -> None:
+        deal.owner = rep
+        deal.seat = rep.seat
+        rep.open_deals += 1
+        if deal.phase == PHASE_WAITING_OWNER or deal.stage == 0 and deal.phase == PHASE_REP:
+            self._start_rep_phase(deal, keep_due=deal.phase == PHASE_WAITING_OWNER)
+        elif deal.phase == PHASE_REP:
+            rep.ready.append(deal)
+            rep.notify()
+        elif deal.phase == PHASE_BUYER:
+            heapq.heappush(rep.touches, (deal.touch_due, deal.id, deal.token, deal))
+
+    def _pick_ae(self) -> Rep | None:
+        roster = [r for r in self.ae_roster() if r.active]
+        if not roster:
+            return None
+        cap = self.handoff_cap
+        if cap is not None:
+            roster = [r for r in roster if r.open_deals < cap]
+            if not roster:
+                return None
+        if self.handoff_rule == "round_robin":
+            self._rr += 1
+            return roster[self._rr % len(roster)]
+        return min(roster, key=lambda r: (r.open_deals, r.seat))
+
+    def _hand_off(self, deal: Deal) -> None:
+        rep = self._pick_ae()
+        if rep is not None:
+            self._give(deal, rep)
+            return
+        # Nobody can take it: it waits, and waiting is neglect like any other.
+        now = self.env.now
+        deal.owner = None
+        deal.phase = PHASE_WAITING_OWNER
+        deal.due = now
+        deal.loss_at = self._loss_time(now)
+        self.handoff_queue.append(deal)
+
+    def capacity_freed(self) -> None:
+        """An AE closed a deal or joined: waiting hand-offs may now find an owner."""
+        q = self.handoff_queue
+        now = self.env.now
+        while q:
+            deal = q[0]
+            if deal.loss_at <= now:
+                q.popleft()
+                self._lose(deal, LOSS_NEGLECT, deal.loss_at)
+                continue
+            rep = self._pick_ae()
+            if rep is None:
+                return
+            q.popleft()
+            self._give(deal, rep)
+
+    def reassign_from(self, leaver: Rep) -> None:
+        """A rep left: their open deals go to colleagues, or are lost, per the scenario."""
+        deals = [d for d in self.open.values() if d.owner is leaver]
+        leaver.ready.clear()
+        leaver.touches.clear()
+        leaver.open_deals = 0
+        lose = self.sc.aes.on_departure == "lose"
+        now = self.env.now
+        for deal in deals:
+            if lose:
+                self._lose(deal, LOSS_NEGLECT, now)
+            else:
+                deal.owner = None
+                self._hand_off(deal)
+
+    # ----------------------------------------------------------------- the stage cycle
+    def _loss_time(self, due: float) -> float:
+        hazard = self.neglect.loss_hazard_per_day
+        if hazard <= 0.0:
+            return INF
+        return due + self.neglect.grace_days + self.buyers.exponential(1.0 / hazard)
+
+    def _start_rep_phase(self, deal: Deal, keep_due: bool = False) -> None:
+        now = self.env.now
+        stage = self.stages[deal.stage]
+        deal.phase = PHASE_REP
+        deal.token += 1
+        deal.work_left = stage.rep_hours * deal.rep_factor
+        if not keep_due:
+            deal.due = now
+            deal.loss_at = self._loss_time(now)
+        deal.expected_close = now + self.remaining_days[deal.stage] * deal.buyer_factor
+        rep = deal.owner
+        assert rep is not None
+        if deal.work_left <= 0.0:
+            self._start_buyer_phase(deal)
+            return
+        rep.ready.append(deal)
+        rep.notify()
+
+    def begin_stage_work(self, deal: Deal, rep: Rep) -> bool:
+        """The rep turns to this deal's stage work: False if the wait already lost it."""
+        now = self.env.now
+        if deal.loss_at <= now:
+            self._lose(deal, LOSS_NEGLECT, deal.loss_at)
+            return False
+        # Each day the buyer waited beyond grace pushes their own timetable out (slip).
+        excess = now - deal.due - self.neglect.grace_days
+        deal.slip = self.neglect.slip_days_per_day * excess if excess > 0.0 else 0.0
+        deal.loss_at = INF
+        if not deal.rushed and self.rush.enabled and deal.stage >= self.rush.from_stage:
+            days_left = DAYS_PER_QUARTER - (now % DAYS_PER_QUARTER)
+            if (
+                days_left <= self.rush.quarter_end_window_days
+                or rep.backlog_hours() > self.rush.backlog_hours_threshold
+            ):
+                self._rush(deal)
+        return True
+
+    def _rush(self, deal: Deal) -> None:
+        r = self.rush
+        deal.rushed = True
+        deal.discount = r.discount_share
+        deal.rep_factor = 1.0 - r.rep_hours_saved_share
+        deal.buyer_factor = 1.0 - r.buyer_days_saved_share
+        deal.work_left *= deal.rep_factor
+        self.ledger.add("deals_rushed", self.env.now)
+
+    def finish_stage_work(self, deal: Deal) -> None:
+        """The rep's stage work is done: the deal slips by its neglect, then the buyer works."""
+        self._start_buyer_phase(deal)
+
+    def _start_buyer_phase(self, deal: Deal) -> None:
+        now = self.env.now
+        stage = self.stages[deal.stage]
+        days = (
+            self.buyers.lognormal_mean_cv(stage.buyer_days * deal.buyer_factor, stage.buyer_days_cv)
+            + deal.slip
+        )
+        deal.slip = 0.0
+        deal.phase = PHASE_BUYER
+        deal.token += 1
+        deal.last_touch = now
+        deal.loss_at = INF
+        deal.expected_close = (
+            now + days + self.remaining_days[deal.stage + 1] * deal.buyer_factor
+        )
+        rep = deal.owner
+        if rep is not None and self.touch_hours > 0.0 and days > self.touch_every:
+            deal.touch_due = now + self.touch_every
+            heapq.heappush(rep.touches, (deal.touch_due, deal.id, deal.token, deal))
+        else:
+            deal.touch_due = INF
+        token = deal.token
+        ev = self.env.timeout(days)
+        ev.callbacks.append(lambda _e: self._buyer_done(deal, token))
+
+    def touch_valid(self, deal: Deal, token: int) -> bool:
+        return deal.phase == PHASE_BUYER and deal.token == token
+
+    def finish_touch(self, deal: Deal, rep: Rep) -> None:
+        """A touch keeps the buyer warm; the next one falls due a cadence later."""
+        now = self.env.now
+        deal.last_touch = now
+        deal.touch_due = now + self.touch_every
+        heapq.heappush(rep.touches, (deal.touch_due, deal.id, deal.token, deal))
+
+    def _buyer_done(self, deal: Deal, token: int) -> None:
+        if deal.phase != PHASE_BUYER or deal.token != token:
+            return
+        now = self.env.now
+        # A buyer left without contact beyond the cadence and grace may go elsewhere.
+        if self.touch_hours > 0.0:
+            silent = now - deal.last_touch - self.touch_every - self.neglect.grace_days
+            if silent > 0.0:
+                hazard = self.neglect.loss_hazard_per_day
+                if self.buyers.uniform() < 1.0 - math.exp(-hazard * silent):
+                    self._lose(deal, LOSS_NEGLECT, now)
+                    return
+        stage = self.stages[deal.stage]
+        p_drop = stage.dropout_probability
+        if deal.rushed and deal.stage == self.n_stages - 1:
+            p_drop = min(1.0, p_drop + self.rush.extra_loss_probability)
+        if self.buyers.uniform() < p_drop:
+            if deal.stage == 0:
+                reason = LOSS_DISQUALIFIED
+            elif self.buyers.uniform() < self.competitor_share:
+                reason = LOSS_COMPETITOR
+            else:
+                reason = LOSS_NO_DECISION
+            self._lose(deal, reason, now)
+            return
+        deal.stage += 1
+        if deal.stage >= self.n_stages:
+            self._win(deal)
+            return
+        self._start_rep_phase(deal)
+
+    # ----------------------------------------------------------------- outcomes
+    def _close(self, deal: Deal, when: float) -> None:
+        deal.phase = PHASE_CLOSED
+        deal.token += 1
+        deal.closed_at = when
+        del self.open[deal.id]
+        rep = deal.owner
+        if rep is not None:
+            rep.open_deals -= 1
+            if deal in rep.ready:
+                rep.ready.remove(deal)
+        self.ledger.add("open_deal_days", when, when - deal.created)
+        if deal.stage >= self.forecast_stage:
+            self.ledger.add("deals_closed_forecast_stage", when)
+        if rep is not None:
+            rep.notify()
+            if self.handoff_queue:
+                self.capacity_freed()
+
+    def _win(self, deal: Deal) -> None:
+        now = self.env.now
+        deal.outcome = "won"
+        self._close(deal, now)
+        net = deal.net_value
+        ledger = self.ledger
+        ledger.add("wins", now)
+        ledger.add("bookings", now, net)
+        ledger.add("list_value_won", now, deal.list_value)
+        ledger.add("discount_given", now, deal.list_value - net)
+        ledger.add(
+            "gross_profit", now, net - deal.list_value * (1.0 - self.sc.economics.gross_margin)
+        )
+        ledger.add("commission", now, net * self.sc.economics.commission_rate)
+        ledger.add("forecast_stage_wins", now)
+
+    def _lose(self, deal: Deal, reason: str, when: float) -> None:
+        deal.outcome = "lost"
+        deal.reason = reason
+        self._close(deal, when)
+        self.ledger.add("losses_" + reason, when)
+        if deal.stage >= self.forecast_stage:
+            key = "forecast_stage_no_decision" if reason == LOSS_NO_DECISION else (
+                "forecast_stage_losses"
+            )
+            self.ledger.add(key, when)
+
+    def purge_neglected(self, rep: Rep) -> None:
+        """Book the losses of deals that waited too long for this rep."""
+        now = self.env.now
+        for deal in [d for d in rep.ready if d.loss_at <= now]:
+            self._lose(deal, LOSS_NEGLECT, deal.loss_at)
+
+    def sweep(self) -> None:
+        """Book every neglect loss that has happened by now (weekly, for honest snapshots)."""
+        now = self.env.now
+        lost = [d for d in self.open.values() if d.phase != PHASE_BUYER and d.loss_at <= now]
+        for deal in lost:
+            if deal.phase == PHASE_WAITING_OWNER:
+                self.handoff_queue.remove(deal)
+            self._lose(deal, LOSS_NEGLECT, deal.loss_at)

@@ -1,0 +1,205 @@
+"""The things that move through the model: leads, deals and units of rep work."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from salessim.reps import Rep
+
+# Lead fates. A lead ends in exactly one of these, or is still queued when the run ends.
+FATE_FILTERED = "filtered"  # dropped by lead scoring before sales saw it
+FATE_EXPIRED = "expired"  # never worked before it aged out of the queue
+FATE_UNREACHED = "unreached"  # attempts used up without a conversation
+FATE_DISQUALIFIED = "disqualified"  # reached: a suspect, no project/budget/timing
+FATE_COLD = "cold"  # reached, a fit, but interest had gone (slow response)
+FATE_NO_OPPORTUNITY = "no_opportunity"  # reached, a fit, not ready for a deal now
+FATE_CONVERTED = "converted"  # became an opportunity
+LEAD_FATES = (
+    FATE_FILTERED,
+    FATE_EXPIRED,
+    FATE_UNREACHED,
+    FATE_DISQUALIFIED,
+    FATE_COLD,
+    FATE_NO_OPPORTUNITY,
+    FATE_CONVERTED,
+)
+
+# Where an opportunity came from.
+ORIGIN_MARKETING = "marketing"  # a marketing lead qualified by an AE
+ORIGIN_SDR_INBOUND = "sdr_inbound"  # a marketing lead qualified by an SDR
+ORIGIN_AE_PROSPECTING = "ae_prospecting"
+ORIGIN_SDR_PROSPECTING = "sdr_prospecting"
+ORIGINS = (ORIGIN_MARKETING, ORIGIN_SDR_INBOUND, ORIGIN_AE_PROSPECTING, ORIGIN_SDR_PROSPECTING)
+
+# Why a deal was lost.
+LOSS_COMPETITOR = "competitor"
+LOSS_NO_DECISION = "no_decision"
+LOSS_NEGLECT = "neglect"
+LOSS_DISQUALIFIED = "disqualified"
+LOSS_REASONS = (LOSS_COMPETITOR, LOSS_NO_DECISION, LOSS_NEGLECT, LOSS_DISQUALIFIED)
+
+# Rep activities: every rep hour is booked to exactly one.
+ACT_PROSPECTING = "prospecting"
+ACT_QUALIFYING = "qualifying"
+ACT_DEAL_WORK = "deal_work"
+ACT_NON_SELLING = "non_selling"
+ACT_IDLE = "idle"
+ACTIVITIES = (ACT_PROSPECTING, ACT_QUALIFYING, ACT_DEAL_WORK, ACT_NON_SELLING, ACT_IDLE)
+
+# Deal phases.
+PHASE_REP = 0  # the deal waits for (or gets) its rep's stage work
+PHASE_BUYER = 1  # the buyer is doing their part; the rep owes touches
+PHASE_WAITING_OWNER = 2  # handed off, waiting for an AE to accept it
+PHASE_CLOSED = 3
+
+
+class Lead:
+    """A marketing lead: who it is (fit or suspect), when it came, and what became of it."""
+
+    __slots__ = (
+        "arrival",
+        "attempts",
+        "fate",
+        "fit",
+        "first_contact",
+        "id",
+        "incremental",
+        "score_high",
+        "source",
+    )
+
+    def __init__(
+        self, lead_id: int, source: int, arrival: float, fit: bool, incremental: bool
+    ) -> None:
+        self.id = lead_id
+        self.source = source
+        self.arrival = arrival
+        self.fit = fit
+        self.incremental = incremental
+        self.score_high = fit
+        self.attempts = 0
+        self.first_contact = -1.0
+        self.fate = ""
+
+    def record(self, hours_per_day: float) -> dict[str, Any]:
+        """A flat dict of this lead, for optional per-lead records."""
+        return {
+            "id": self.id,
+            "source": self.source,
+            "arrival_day": self.arrival,
+            "fit": self.fit,
+            "incremental": self.incremental,
+            "attempts": self.attempts,
+            "response_hours": (self.first_contact - self.arrival) * hours_per_day
+            if self.first_contact >= 0
+            else None,
+            "fate": self.fate or "queued",
+        }
+
+
+class Deal:
+    """An opportunity moving through stages on both the rep's and the buyer's clock."""
+
+    __slots__ = (
+        "buyer_factor",
+        "closed_at",
+        "created",
+        "discount",
+        "due",
+        "expected_close",
+        "id",
+        "last_touch",
+        "list_value",
+        "loss_at",
+        "origin",
+        "outcome",
+        "owner",
+        "phase",
+        "reason",
+        "rep_factor",
+        "rushed",
+        "seat",
+        "segment",
+        "slip",
+        "stage",
+        "token",
+        "touch_due",
+        "work_left",
+    )
+
+    def __init__(
+        self, deal_id: int, origin: str, segment: int, list_value: float, created: float
+    ) -> None:
+        self.id = deal_id
+        self.origin = origin
+        self.segment = segment
+        self.list_value = list_value
+        self.created = created
+        self.owner: Rep | None = None
+        self.seat = -1
+        self.stage = 0
+        self.phase = PHASE_REP
+        self.work_left = 0.0
+        self.due = created
+        self.loss_at = float("inf")
+        self.last_touch = created
+        self.touch_due = float("inf")
+        self.token = 0
+        self.rushed = False
+        self.discount = 0.0
+        self.rep_factor = 1.0
+        self.buyer_factor = 1.0
+        self.slip = 0.0
+        self.expected_close = created
+        self.closed_at = -1.0
+        self.outcome = ""
+        self.reason = ""
+
+    @property
+    def net_value(self) -> float:
+        return self.list_value * (1.0 - self.discount)
+
+    def record(self) -> dict[str, Any]:
+        """A flat dict of this deal, for optional per-deal records."""
+        return {
+            "id": self.id,
+            "origin": self.origin,
+            "segment": self.segment,
+            "created_day": self.created,
+            "stage_reached": self.stage,
+            "list_value": self.list_value,
+            "discount": self.discount,
+            "rushed": self.rushed,
+            "outcome": self.outcome or "open",
+            "reason": self.reason,
+            "closed_day": self.closed_at if self.closed_at >= 0 else None,
+        }
+
+
+class Task:
+    """A unit of rep work: an activity, the hours it still needs, and what it is about."""
+
+    __slots__ = ("activity", "deal", "hours", "kind", "lead", "outcome")
+
+    def __init__(
+        self,
+        kind: int,
+        activity: str,
+        hours: float,
+        deal: Deal | None = None,
+        lead: Lead | None = None,
+        outcome: str = "",
+    ) -> None:
+        self.kind = kind
+        self.activity = activity
+        self.hours = hours
+        self.deal = deal
+        self.lead = lead
+        self.outcome = outcome
+
+
+TASK_STAGE_WORK = 0
+TASK_TOUCH = 1
+TASK_LEAD = 2
+TASK_PROSPECT = 3

@@ -1,0 +1,70 @@
+"""Flat counters collected during a run: one value per working day, plus weekly snapshots.
+
+Everything the results report is computed afterwards from these arrays; the model only adds.
+"""
+
+from __future__ import annotations
+
+from salessim.entities import ACTIVITIES, LEAD_FATES, LOSS_REASONS, ORIGINS
+
+DAILY_COUNTERS: tuple[str, ...] = (
+    "leads_arrived",
+    "leads_arrived_fit",
+    "leads_incremental",
+    *(f"leads_{fate}" for fate in LEAD_FATES),
+    "leads_first_attempt",
+    "response_hours_sum",
+    "lead_attempts",
+    "marketing_cost",
+    *(f"opps_{origin}" for origin in ORIGINS),
+    "wins",
+    "bookings",
+    "list_value_won",
+    "discount_given",
+    "gross_profit",
+    "deals_rushed",
+    *(f"losses_{reason}" for reason in LOSS_REASONS),
+    "deals_closed_forecast_stage",
+    "forecast_stage_wins",
+    "forecast_stage_losses",
+    "forecast_stage_no_decision",
+    *(f"ae_hours_{act}" for act in ACTIVITIES),
+    "ae_hours_available",
+    *(f"sdr_hours_{act}" for act in ACTIVITIES),
+    "sdr_hours_available",
+    "ae_salary_cost",
+    "sdr_salary_cost",
+    "commission",
+    "ae_headcount",
+    "sdr_headcount",
+    "open_deal_days",
+)
+
+WEEKLY_SNAPSHOTS: tuple[str, ...] = (
+    "pipeline_count",
+    "pipeline_value",
+    "weighted_forecast",
+    "weighted_forecast_next",
+    "lead_queue",
+    "management_push",
+    "management_focus",
+)
+
+
+class Ledger:
+    """Daily counters and weekly snapshots of one run."""
+
+    def __init__(self, days: int) -> None:
+        self.days = days
+        self.weeks = (days + 4) // 5
+        self.daily: dict[str, list[float]] = {name: [0.0] * days for name in DAILY_COUNTERS}
+        self.weekly: dict[str, list[float]] = {name: [] for name in WEEKLY_SNAPSHOTS}
+        self.seat_pipeline: list[list[int]] = []
+        self.quarter_forecast: dict[int, float] = {}
+
+    def add(self, name: str, now: float, amount: float = 1.0) -> None:
+        """Add `amount` to counter `name` on the day containing time `now`."""
+        day = int(now)
+        if day >= self.days:
+            day = self.days - 1
+        self.daily[name][day] += amount

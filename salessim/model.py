@@ -1,0 +1,318 @@
+"""Wires a scenario into one SimPy run: lead sources, reps, deals, management and snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, DAYS_PER_YEAR, Scenario
+from salessim.deals import DealDesk
+from salessim.entities import PHASE_CLOSED, Lead
+from salessim.leads import DecayCurve, LeadQueue, LeadSourceProcess
+from salessim.ledger import Ledger
+from salessim.policies import SDRPolicy, make_policy
+from salessim.random_streams import Streams
+from salessim.reps import Rep
+from salessim.results import RunResult
+from salessim.territory import Territory
+
+
+class SalesModel:
+    """One replication of a scenario. Build it, call :meth:`run`, get a :class:`RunResult`."""
+
+    def __init__(
+        self, scenario: Scenario, seed: int | np.random.SeedSequence = 0, records: bool = False
+    ) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.env = simpy.Environment()
+        self.streams = Streams(seed)
+        cal = scenario.calendar
+        self.hours_per_day = cal.hours_per_day
+        self.horizon = cal.horizon_days
+        self.ledger = Ledger(self.horizon)
+        self.qual_stream = self.streams.get("qualification")
+        self.prospect_stream = self.streams.get("prospecting")
+        self.people_stream = self.streams.get("people")
+        self.management_mode = ""
+        self.aes: list[Rep] = []
+        self.sdrs: list[Rep] = []
+        self._next_seat = 0
+        self._lead_id = 0
+        self.lead_records: list[Lead] | None = [] if records else None
+        self.desk = DealDesk(
+            self.env,
+            scenario,
+            self.streams.get("deal_values"),
+            self.streams.get("buyers"),
+            self.ledger,
+            lambda: self.aes,
+        )
+        if records:
+            self.desk.records = []
+        self.lead_queue = LeadQueue(scenario.qualification, self.ledger)
+        self.decay = [
+            DecayCurve([(p.hours, p.multiplier) for p in s.response_decay])
+            for s in scenario.lead_sources
+        ]
+        sdr = scenario.sdrs
+        self.sdrs_take_leads = sdr.count > 0 and sdr.works_inbound_leads
+        self.sdr_territory = Territory(
+            scenario.prospecting.territory_accounts_per_sdr * sdr.count,
+            scenario.prospecting.account_rest_days,
+        )
+        self.ae_policy = make_policy(scenario.aes.policy)
+        self.sdr_policy = SDRPolicy(scenario.aes.policy)
+        self.ae_territories: dict[int, Territory] = {}
+        self._build()
+
+    # ----------------------------------------------------------------- construction
+    def _build(self) -> None:
+        sc = self.scenario
+        env = self.env
+        for i, source in enumerate(sc.lead_sources):
+            proc = LeadSourceProcess(
+                env,
+                i,
+                source,
+                self.streams.get("arrivals:" + source.name),
+                self.streams.get("lead_attributes:" + source.name),
+                sc.lead_filter,
+                sc.qualification.score_accuracy,
+                self.hours_per_day,
+                self.horizon,
+                self.ledger,
+                self._new_lead_id,
+                self.deliver,
+                self._filtered,
+            )
+            env.process(proc.run())
+        for _ in range(sc.aes.count):
+            self._hire_ae(seat=None, ramped=sc.aes.start_ramped)
+        for _ in range(sc.sdrs.count):
+            self._hire_sdr(ramped=sc.sdrs.start_ramped)
+        for hire in sc.aes.hiring_plan:
+            if hire.day < self.horizon:
+                ev = env.timeout(hire.day)
+                count = hire.count
+                ev.callbacks.append(lambda _e, n=count: self._hire_many(n))
+        env.process(self._weekly())
+        env.process(self._quarter_forecasts())
+        if sc.management.enabled:
+            env.process(self._management())
+
+    def _new_lead_id(self) -> int:
+        self._lead_id += 1
+        return self._lead_id
+
+    def _hire_many(self, n: int) -> None:
+        for _ in range(n):
+            self._hire_ae(seat=None, ramped=False)
+
+    def _hire_ae(self, seat: int | None, ramped: bool) -> Rep:
+        sc = self.scenario
+        if seat is None:
+            seat = self._next_seat
+            self._next_seat += 1
+            self.ae_territories[seat] = Territory(
+                sc.prospecting.territory_accounts_per_ae, sc.prospecting.account_rest_days
+            )
+        now = self.env.now
+        a = sc.aes
+        rep = Rep(
+            self,
+            "ae",
+            seat,
+            self.ae_policy,
+            self.ae_territories[seat],
+            hired_at=now - (a.ramp_days if ramped else 0),
+            ramp_days=a.ramp_days,
+            ramp_start_share=a.ramp_start_share,
+            non_selling_share=a.non_selling_share,
+            cost_per_year=sc.economics.ae_cost_per_year,
+            lead_queue=None if self.sdrs_take_leads else self.lead_queue,
+        )
+        self.aes.append(rep)
+        self._schedule_departure(rep, a.attrition_per_year)
+        self.env.process(rep.run())
+        if self.desk.handoff_queue:
+            self.desk.capacity_freed()
+        return rep
+
+    def _hire_sdr(self, ramped: bool) -> Rep:
+        sc = self.scenario
+        s = sc.sdrs
+        now = self.env.now
+        rep = Rep(
+            self,
+            "sdr",
+            -1 - len(self.sdrs),
+            self.sdr_policy,
+            self.sdr_territory,
+            hired_at=now - (s.ramp_days if ramped else 0),
+            ramp_days=s.ramp_days,
+            ramp_start_share=s.ramp_start_share,
+            non_selling_share=s.non_selling_share,
+            cost_per_year=sc.economics.sdr_cost_per_year,
+            lead_queue=self.lead_queue if self.sdrs_take_leads else None,
+        )
+        self.sdrs.append(rep)
+        self._schedule_departure(rep, s.attrition_per_year)
+        self.env.process(rep.run())
+        return rep
+
+    def _schedule_departure(self, rep: Rep, per_year: float) -> None:
+        if per_year <= 0.0:
+            return
+        tenure = self.people_stream.exponential(DAYS_PER_YEAR / per_year)
+        if self.env.now + tenure < self.horizon:
+            ev = self.env.timeout(tenure)
+            ev.callbacks.append(lambda _e: self._give_notice(rep))
+
+    def _give_notice(self, rep: Rep) -> None:
+        rep.leaving = True
+        rep.notify()
+
+    def rep_left(self, rep: Rep) -> None:
+        """A rep's last day is over: their work moves on and a backfill is scheduled."""
+        if self.env.now >= self.horizon:
+            return
+        sc = self.scenario
+        if rep.is_ae:
+            self.aes.remove(rep)
+            self.desk.reassign_from(rep)
+            delay = sc.aes.backfill_days
+            seat = rep.seat
+            ev = self.env.timeout(delay)
+            ev.callbacks.append(lambda _e: self._hire_ae(seat=seat, ramped=False))
+        else:
+            self.sdrs.remove(rep)
+            ev = self.env.timeout(sc.sdrs.backfill_days)
+            ev.callbacks.append(lambda _e: self._hire_sdr(ramped=False))
+
+    # ----------------------------------------------------------------- leads
+    def deliver(self, lead: Lead) -> None:
+        """A lead reaches sales: it joins the queue and wakes one idle rep who works leads."""
+        if self.lead_records is not None:
+            self.lead_records.append(lead)
+        self.lead_queue.push(lead)
+        for rep in self.sdrs if self.sdrs_take_leads else self.aes:
+            if rep.wake is not None:
+                rep.notify()
+                break
+
+    def _filtered(self, lead: Lead) -> None:
+        if self.lead_records is not None:
+            self.lead_records.append(lead)
+
+    def end_lead(self, lead: Lead, fate: str, when: float) -> None:
+        lead.fate = fate
+        self.ledger.add("leads_" + fate, when)
+
+    # ----------------------------------------------------------------- forecast and management
+    def weighted_pipeline(self) -> tuple[float, float, float, float]:
+        """Open pipeline value, and stage-weighted value closing this quarter and next."""
+        now = self.env.now
+        q_now = int(now // DAYS_PER_QUARTER)
+        stages = self.desk.stages
+        value = this_q = next_q = 0.0
+        count = 0
+        for deal in self.desk.open.values():
+            if deal.phase == PHASE_CLOSED:
+                continue
+            count += 1
+            v = deal.net_value
+            value += v
+            q = int(deal.expected_close // DAYS_PER_QUARTER)
+            if q == q_now:
+                this_q += v * stages[deal.stage].forecast_probability
+            elif q == q_now + 1:
+                next_q += v * stages[deal.stage].forecast_probability
+        return float(count), value, this_q, next_q
+
+    def _weekly(self) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        ledger = self.ledger
+        weekly = ledger.weekly
+        while env.now + DAYS_PER_WEEK <= self.horizon:
+            yield env.timeout(DAYS_PER_WEEK)
+            self.desk.sweep()
+            self.lead_queue.purge(env.now)
+            count, value, this_q, next_q = self.weighted_pipeline()
+            weekly["pipeline_count"].append(count)
+            weekly["pipeline_value"].append(value)
+            weekly["weighted_forecast"].append(this_q)
+            weekly["weighted_forecast_next"].append(next_q)
+            weekly["lead_queue"].append(float(len(self.lead_queue)))
+            weekly["management_push"].append(1.0 if self.management_mode == "push" else 0.0)
+            weekly["management_focus"].append(
+                1.0 if self.management_mode in ("focus", "close") else 0.0
+            )
+            seats = [0] * self._next_seat
+            for rep in self.aes:
+                seats[rep.seat] = rep.open_deals
+            ledger.seat_pipeline.append(seats)
+
+    def _quarter_forecasts(self) -> Generator[simpy.Event, Any, None]:
+        """Freeze each quarter's forecast at its snapshot week: booked so far + weighted."""
+        env = self.env
+        offset = self.scenario.forecast.snapshot_week * DAYS_PER_WEEK
+        q = 0
+        while True:
+            at = q * DAYS_PER_QUARTER + offset
+            if at >= self.horizon:
+                return
+            if at > env.now:
+                yield env.timeout(at - env.now)
+            self.desk.sweep()
+            start = q * DAYS_PER_QUARTER
+            booked = sum(self.ledger.daily["bookings"][start : int(env.now)])
+            _, _, this_q, _ = self.weighted_pipeline()
+            self.ledger.quarter_forecast[q] = booked + this_q
+            q += 1
+
+    def _management(self) -> Generator[simpy.Event, Any, None]:
+        """Team-wide reaction to next quarter's coverage: push prospecting, or focus on closing."""
+        env = self.env
+        m = self.scenario.management
+        quota_q = self.scenario.aes.quota_per_year / 4.0
+        while env.now < self.horizon:
+            days_left = DAYS_PER_QUARTER - (env.now % DAYS_PER_QUARTER)
+            old = self.management_mode
+            if days_left <= m.quarter_end_window_days:
+                mode = "close"
+            else:
+                self.desk.sweep()
+                _, _, _, next_q = self.weighted_pipeline()
+                target = quota_q * max(len(self.aes), 1)
+                coverage = next_q / target if target > 0 else float("inf")
+                if coverage < m.push_below_coverage:
+                    mode = "push"
+                elif coverage > m.focus_above_coverage:
+                    mode = "focus"
+                else:
+                    mode = ""
+            self.management_mode = mode
+            if mode != old:
+                for rep in self.aes:
+                    rep.notify()
+            yield env.timeout(m.review_every_days)
+
+    # ----------------------------------------------------------------- run
+    def run(self) -> RunResult:
+        """Simulate the whole horizon and return the collected results."""
+        env = self.env
+        env.run(until=self.horizon)
+        self.desk.sweep()
+        self.lead_queue.close_out(float(self.horizon))
+        return RunResult.from_model(self)
+
+
+def run(
+    scenario: Scenario, seed: int | np.random.SeedSequence = 0, records: bool = False
+) -> RunResult:
+    """Run one replication of `scenario` with `seed` (optionally keeping per-deal/lead records)."""
+    return SalesModel(scenario, seed, records).run()

@@ -1,0 +1,329 @@
+"""A rep (AE or SDR): one dispatcher process spending a finite day of hours on chosen tasks.
+
+Each working day has a selling window (hours × (1 − non-selling share) × ramp productivity)
+followed by non-selling time. Within the window the rep asks its policy for a task, works it
+(chunked to what is left of the day, carried over otherwise) or waits, idle, until something
+arrives. Every hour is booked to exactly one activity.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from salessim.entities import (
+    ACT_DEAL_WORK,
+    ACT_IDLE,
+    ACT_NON_SELLING,
+    ACT_PROSPECTING,
+    ACT_QUALIFYING,
+    FATE_COLD,
+    FATE_CONVERTED,
+    FATE_DISQUALIFIED,
+    FATE_NO_OPPORTUNITY,
+    FATE_UNREACHED,
+    ORIGIN_AE_PROSPECTING,
+    ORIGIN_MARKETING,
+    ORIGIN_SDR_INBOUND,
+    ORIGIN_SDR_PROSPECTING,
+    PHASE_BUYER,
+    TASK_LEAD,
+    TASK_PROSPECT,
+    TASK_STAGE_WORK,
+    TASK_TOUCH,
+    Deal,
+    Task,
+)
+from salessim.policies import RepPolicy
+from salessim.territory import Territory
+
+if TYPE_CHECKING:
+    from salessim.leads import LeadQueue
+    from salessim.model import SalesModel
+
+EPS = 1e-9
+
+
+class Rep:
+    """An account executive or SDR with a seat, a territory, a pipeline and a policy."""
+
+    def __init__(
+        self,
+        model: SalesModel,
+        role: str,
+        seat: int,
+        policy: RepPolicy,
+        territory: Territory,
+        hired_at: float,
+        ramp_days: int,
+        ramp_start_share: float,
+        non_selling_share: float,
+        cost_per_year: float,
+        lead_queue: LeadQueue | None,
+    ) -> None:
+        self.model = model
+        self.env: simpy.Environment = model.env
+        self.role = role
+        self.is_ae = role == "ae"
+        self.seat = seat
+        self.policy = policy
+        self.territory = territory
+        self.hired_at = hired_at
+        self.ramp_days = ramp_days
+        self.ramp_start_share = ramp_start_share
+        self.non_selling_share = non_selling_share
+        self.daily_cost = cost_per_year / 252.0
+        self.lead_queue = lead_queue
+        self.hours_per_day = model.hours_per_day
+        self.prefix = role + "_hours_"
+        self.ready: list[Deal] = []
+        self.touches: list[tuple[float, int, int, Deal]] = []
+        self.open_deals = 0
+        self.active = True
+        self.leaving = False
+        self.prospecting_on = True
+        self.block_hours_left = 0.0
+        self.productivity = 1.0
+        self.carry: Task | None = None
+        self.wake: simpy.Event | None = None
+        self._day_timer: simpy.Event | None = None
+        sc = model.scenario
+        q = sc.qualification
+        self.attempt_hours = q.attempt_minutes / 60.0
+        self.connect_p = q.connect_probability
+        self.max_attempts = q.max_attempts
+        self.retry_gap = q.retry_gap_days
+        self.conv_hours = q.conversation_hours
+        self.conv_cv = q.conversation_cv
+        self.fit_conv = q.fit_conversion_probability
+        pr = sc.prospecting
+        eff = pr.efficiency.ae if self.is_ae else pr.efficiency.sdr
+        self.dials_per_hour = pr.dials_per_hour * eff
+        self.dials_per_account = pr.dials_per_account
+        self.dial_p = pr.dial_to_opportunity_probability
+        self.block_hours = pr.block_hours
+        self.meeting_lag = pr.meeting_lag_days
+        pol = sc.aes.policy
+        self.low_mark = pol.pipeline_low_deals
+        self.high_mark = pol.pipeline_high_deals
+
+    # ----------------------------------------------------------------- waking up
+    def notify(self) -> None:
+        """Something this rep could work on appeared: wake them if they are idle."""
+        wake = self.wake
+        if wake is not None and not wake.triggered:
+            wake.succeed()
+
+    def _day_over(self, _event: simpy.Event) -> None:
+        self.notify()
+
+    # ----------------------------------------------------------------- the day
+    def ramp_productivity(self, now: float) -> float:
+        """Share of a full rep's selling hours this rep has (new hires ramp up linearly)."""
+        if self.ramp_days <= 0:
+            return 1.0
+        progress = (now - self.hired_at) / self.ramp_days
+        if progress >= 1.0:
+            return 1.0
+        s0 = self.ramp_start_share
+        return s0 + (1.0 - s0) * max(progress, 0.0)
+
+    def run(self) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        model = self.model
+        H = self.hours_per_day
+        daily = model.ledger.daily
+        horizon = model.horizon
+        prefix = self.prefix
+        idle_key = prefix + ACT_IDLE
+        while True:
+            start = env.now
+            day = int(start + EPS)
+            if self.leaving or day >= horizon:
+                break
+            self.productivity = self.ramp_productivity(start)
+            selling = H * (1.0 - self.non_selling_share) * self.productivity
+            window_end = start + selling / H
+            daily[prefix + "available"][day] += H
+            daily[prefix + ACT_NON_SELLING][day] += H - selling
+            daily[self.role + "_salary_cost"][day] += self.daily_cost
+            daily[self.role + "_headcount"][day] += 1.0
+            self.policy.start_day(self)
+            if self.ready:
+                model.desk.purge_neglected(self)
+            self._day_timer = None
+            while True:
+                now = env.now
+                left = (window_end - now) * H
+                if left <= EPS:
+                    break
+                task = self.carry
+                if task is None:
+                    task = self.policy.choose(self, now, left)
+                if task is None:
+                    self.wake = env.event()
+                    if self._day_timer is None:
+                        self._day_timer = env.timeout(window_end - now)
+                        self._day_timer.callbacks.append(self._day_over)
+                    yield self.wake
+                    self.wake = None
+                    daily[idle_key][day] += (env.now - now) * H
+                    continue
+                h = task.hours if task.hours < left else left
+                yield env.timeout(h / H)
+                daily[prefix + task.activity][day] += h
+                task.hours -= h
+                if task.hours > EPS:
+                    self.carry = task
+                    if task.deal is not None and task.kind == TASK_STAGE_WORK:
+                        task.deal.work_left = task.hours
+                else:
+                    self.carry = None
+                    self._finish(task, h)
+            rest = start + 1.0 - env.now
+            if rest > 0.0:
+                yield env.timeout(rest)
+        self.active = False
+        model.rep_left(self)
+
+    # ----------------------------------------------------------------- what there is to do
+    def backlog_hours(self) -> float:
+        """Deal-work hours this rep owes (stage work waiting, including what is under way)."""
+        total = sum(d.work_left for d in self.ready)
+        carry = self.carry
+        if carry is not None and carry.kind == TASK_STAGE_WORK:
+            total += carry.hours
+        return total
+
+    def deal_task(self, now: float) -> Task | None:
+        """The most advanced deal waiting for stage work, else a touch that has fallen due."""
+        ready = self.ready
+        desk = self.model.desk
+        while ready:
+            best = ready[0]
+            for d in ready:
+                if d.stage > best.stage or (d.stage == best.stage and d.due < best.due):
+                    best = d
+            ready.remove(best)
+            if desk.begin_stage_work(best, self):
+                return Task(TASK_STAGE_WORK, ACT_DEAL_WORK, best.work_left, deal=best)
+        touches = self.touches
+        while touches and touches[0][0] <= now:
+            _, _, token, deal = heapq.heappop(touches)
+            if desk.touch_valid(deal, token) and deal.owner is self:
+                return Task(TASK_TOUCH, ACT_DEAL_WORK, desk.touch_hours, deal=deal)
+        return None
+
+    def lead_task(self, now: float) -> Task | None:
+        """Call the next lead in the queue (attempt, and the conversation if it connects)."""
+        queue = self.lead_queue
+        if queue is None:
+            return None
+        lead = queue.pop(now)
+        if lead is None:
+            return None
+        model = self.model
+        qual = model.qual_stream
+        if lead.attempts == 0:
+            lead.first_contact = now
+            model.ledger.add("leads_first_attempt", now)
+            model.ledger.add(
+                "response_hours_sum", now, (now - lead.arrival) * self.hours_per_day
+            )
+        hours = self.attempt_hours
+        if qual.uniform() >= self.connect_p:
+            return Task(TASK_LEAD, ACT_QUALIFYING, hours, lead=lead, outcome="")
+        hours += qual.gamma_mean_cv(self.conv_hours, self.conv_cv)
+        if not lead.fit:
+            outcome = FATE_DISQUALIFIED
+        else:
+            # The longer the lead waited, the less likely the interest is still there.
+            decay = model.decay[lead.source]((now - lead.arrival) * self.hours_per_day)
+            u = qual.uniform()
+            if u < self.fit_conv * decay:
+                outcome = FATE_CONVERTED
+            elif u < self.fit_conv:
+                outcome = FATE_COLD
+            else:
+                outcome = FATE_NO_OPPORTUNITY
+        return Task(TASK_LEAD, ACT_QUALIFYING, hours, lead=lead, outcome=outcome)
+
+    def prospect_task(self, now: float, hours: float) -> Task | None:
+        """A block of calls on the territory, if any account there is worth calling."""
+        if self.territory.refresh(now) < 1.0 or self.dials_per_hour <= 0.0:
+            return None
+        return Task(TASK_PROSPECT, ACT_PROSPECTING, min(self.block_hours, hours))
+
+    def wants_prospecting(self, now: float) -> bool:
+        """Pipeline hysteresis, overridden by management's push or closing focus."""
+        mode = self.model.management_mode
+        if mode == "push":
+            return True
+        if mode:
+            return False
+        if self.open_deals < self.low_mark:
+            self.prospecting_on = True
+        elif self.open_deals > self.high_mark:
+            self.prospecting_on = False
+        return self.prospecting_on
+
+    # ----------------------------------------------------------------- finishing work
+    def _finish(self, task: Task, last_hours: float) -> None:
+        kind = task.kind
+        desk = self.model.desk
+        if kind == TASK_STAGE_WORK:
+            deal = task.deal
+            assert deal is not None
+            deal.work_left = 0.0
+            desk.finish_stage_work(deal)
+        elif kind == TASK_TOUCH:
+            deal = task.deal
+            assert deal is not None
+            if deal.phase == PHASE_BUYER and deal.owner is self:
+                desk.finish_touch(deal, self)
+        elif kind == TASK_LEAD:
+            self._finish_lead(task)
+        else:
+            # A prospecting block is never split across days: its hours are the last chunk.
+            self._finish_prospecting(last_hours)
+
+    def _finish_lead(self, task: Task) -> None:
+        lead = task.lead
+        assert lead is not None
+        now = self.env.now
+        model = self.model
+        lead.attempts += 1
+        model.ledger.add("lead_attempts", now)
+        outcome = task.outcome
+        if not outcome:
+            if lead.attempts < self.max_attempts:
+                assert self.lead_queue is not None
+                self.lead_queue.push_retry(lead, now + self.retry_gap)
+                return
+            outcome = FATE_UNREACHED
+        model.end_lead(lead, outcome, now)
+        if outcome == FATE_CONVERTED:
+            origin = ORIGIN_MARKETING if self.is_ae else ORIGIN_SDR_INBOUND
+            model.desk.create(origin, self if self.is_ae else None)
+
+    def _finish_prospecting(self, hours: float) -> None:
+        """Dials on fresh accounts yield opportunities; their first meeting comes after a lag."""
+        now = self.env.now
+        model = self.model
+        accounts = self.territory.work(now, self.dials_per_hour * hours / self.dials_per_account)
+        dials = accounts * self.dials_per_account
+        stream = model.prospect_stream
+        n = stream.poisson(dials * self.dial_p)
+        for _ in range(n):
+            lag = self.meeting_lag * (0.5 + stream.uniform())
+            ev = self.env.timeout(lag)
+            ev.callbacks.append(self._meeting)
+
+    def _meeting(self, _event: simpy.Event) -> None:
+        if self.is_ae:
+            self.model.desk.create(ORIGIN_AE_PROSPECTING, self if self.active else None)
+        else:
+            self.model.desk.create(ORIGIN_SDR_PROSPECTING, None)

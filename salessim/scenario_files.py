@@ -1,0 +1,560 @@
+"""Scenario files: find, read (with ``extends:``), override by dotted path, validate and dump.
+
+Everything here works on the raw mapping read from YAML; :class:`salessim.config.Scenario` is
+built only at the end, so overrides may fix values a file gets wrong and every error is reported
+as one :class:`~salessim.errors.ScenarioError` naming file, field path, rule and value.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Hashable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from salessim.config import Scenario
+from salessim.errors import ScenarioError
+
+BUNDLED_DIR: Path = Path(__file__).resolve().parent.parent / "scenarios"
+"""The repository's ``scenarios/`` folder: scenarios that can be named without a path."""
+
+OVERRIDE_FILE = "--set"
+"""The ``file`` that errors caused by overrides carry."""
+
+_YAML_MERGE_TAG = "tag:yaml.org,2002:merge"
+_NO_SUCH_SCENARIO = "no such scenario file or bundled scenario name"
+
+# Pydantic messages made shorter and readable; the first matching prefix wins.
+_MESSAGE_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("Value error, ", ""),
+    ("Assertion failed, ", ""),
+    ("Input should be less than or equal to ", "must be ≤ "),
+    ("Input should be greater than or equal to ", "must be ≥ "),
+    ("Input should be less than ", "must be < "),
+    ("Input should be greater than ", "must be > "),
+)
+_SHOULD = re.compile(r"^(?:Input|String|List|Dictionary|Tuple|Set|Object|Value) should ")
+_RULES_BY_TYPE = {
+    "missing": "required field is missing",
+    "extra_forbidden": "unknown field (not in the schema)",
+    "model_type": "must be a mapping of fields",
+    "model_attributes_type": "must be a mapping of fields",
+    "dict_type": "must be a mapping",
+    "list_type": "must be a list",
+}
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML loader that rejects a key given twice instead of silently keeping the last."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            # Keys brought in by a `<<: *anchor` merge may be overridden; only own keys count.
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _YAML_MERGE_TAG:
+                continue
+            key = self.construct_object(key_node)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"key {key!r} appears twice",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+class _ScenarioDumper(yaml.SafeDumper):
+    """Safe YAML dumper that writes lists of numbers on one line and long text as a block."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+def _represent_list(dumper: yaml.SafeDumper, items: list[Any]) -> yaml.SequenceNode:
+    flow = all(not isinstance(item, dict | list) for item in items)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flow)
+
+
+_ScenarioDumper.add_representer(str, _represent_str)
+_ScenarioDumper.add_representer(list, _represent_list)
+
+
+def bundled_scenarios() -> list[tuple[str, str]]:
+    """List bundled scenarios as (name to pass to :func:`load_scenario`, first description line)."""
+    if not BUNDLED_DIR.is_dir():
+        return []
+    result = []
+    for path in sorted(BUNDLED_DIR.glob("*.yaml")):
+        description = load_raw(path).get("description", "")
+        lines = description.strip().splitlines() if isinstance(description, str) else []
+        result.append((path.stem, lines[0].strip() if lines else ""))
+    return result
+
+
+def resolve_scenario_path(ref: str | Path) -> Path:
+    """Turn an existing file path or a bundled scenario name (``baseline``) into a file path."""
+    path = _find_scenario(ref, None)
+    if path is None:
+        raise ScenarioError(file=str(ref), path="", rule=_NO_SUCH_SCENARIO, value=str(ref))
+    return path
+
+
+def load_raw(path: str | Path) -> dict[str, Any]:
+    """Read a scenario file into a plain mapping, with its ``extends:`` chain merged in."""
+    return _load_raw(Path(path), ())
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """Split ``path=value`` and parse the value as YAML (``1.3`` → float, ``fifo`` → str)."""
+    path, sep, value_text = text.partition("=")
+    path = path.strip()
+    if not sep or not path:
+        raise ScenarioError(
+            file=None, path=text, rule="override must look like path=value", value=text
+        )
+    try:
+        value: object = yaml.safe_load(value_text)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or "cannot parse it"
+        raise ScenarioError(
+            file=None,
+            path=path,
+            rule=f"override value is not valid YAML: {problem}",
+            value=value_text,
+        ) from exc
+    return path, value
+
+
+def apply_override(raw: dict[str, Any], path: str, value: object) -> None:
+    """Set ``value`` at a dotted path; list items are addressed by ``name`` or by index."""
+    _set_by_path(raw, path, value)
+
+
+def validate_raw(raw: dict[str, Any], file: str | None) -> Scenario:
+    """Build a :class:`Scenario`, turning pydantic's first error into a one-line ScenarioError."""
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        first = errors[0]
+        rule = _human_rule(first)
+        if len(errors) > 1:
+            rule += f" (+{len(errors) - 1} more)"
+        raise ScenarioError(
+            file=file, path=_error_path(raw, first["loc"]), rule=rule, value=first["input"]
+        ) from exc
+
+
+def load_scenario(
+    ref: str | Path, overrides: Sequence[str] | Mapping[str, object] = ()
+) -> Scenario:
+    """Load a scenario file or bundled name, apply ``path=value`` overrides, and validate it."""
+    path = resolve_scenario_path(ref)
+    raw = load_raw(path)
+    return _override_and_validate(raw, str(path), overrides)
+
+
+def scenario_with(scenario: Scenario, overrides: Mapping[str, object]) -> Scenario:
+    """Return a copy of a scenario with fields set by dotted path (the Python API for ``--set``)."""
+    return _override_and_validate(scenario.model_dump(), None, overrides)
+
+
+def dump_yaml(scenario: Scenario) -> str:
+    """Write a scenario as YAML text that loads back to an equal scenario."""
+    return yaml.dump(
+        scenario.model_dump(mode="json"),
+        Dumper=_ScenarioDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+    )
+
+
+def _find_scenario(ref: str | Path, base_dir: Path | None) -> Path | None:
+    """Resolve a file path (relative to ``base_dir`` if given) or a bundled name, else None."""
+    path = Path(ref)
+    candidate = base_dir / path if base_dir is not None else path
+    if candidate.is_file():
+        return candidate
+    if len(path.parts) == 1:
+        name = path.name.removesuffix(".yaml")
+        bundled = BUNDLED_DIR / f"{name}.yaml"
+        if bundled.is_file():
+            return bundled
+    return None
+
+
+def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    """Read one file and merge it onto the file it extends; ``chain`` holds the files below it."""
+    file = str(path)
+    data = _read_yaml(path)
+    ref = data.pop("extends", None)
+    if ref is None:
+        merged = data
+    else:
+        if not isinstance(ref, str) or not ref.strip():
+            raise ScenarioError(
+                file=file,
+                path="extends",
+                rule="must be a scenario file path or bundled name",
+                value=ref,
+            )
+        parent_path = _find_scenario(ref, path.parent)
+        if parent_path is None:
+            raise ScenarioError(file=file, path="extends", rule=_NO_SUCH_SCENARIO, value=ref)
+        here = (*chain, path.resolve())
+        if parent_path.resolve() in here:
+            loop = " → ".join(p.name for p in (*here, parent_path))
+            raise ScenarioError(
+                file=file,
+                path="extends",
+                rule=f"scenarios extend each other in a cycle: {loop}",
+                value=ref,
+            )
+        parent = _load_raw(parent_path, here)
+        merged = _merge(parent, data, Scenario, file, "")
+    if "name" not in data:
+        merged["name"] = path.stem
+    return merged
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    """Parse one YAML file whose top level must be a mapping; the result shares no objects."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            file=file, path="", rule="cannot read file (not UTF-8 text)", value=file
+        ) from exc
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ScenarioError(
+            file=file, path="", rule=f"cannot read file ({reason})", value=file
+        ) from exc
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(file, text, exc) from exc
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            file=file, path="", rule="top level must be a mapping of scenario fields", value=data
+        )
+    # YAML anchors make two places share one object; copying keeps an override to one local.
+    copied: dict[str, Any] = _plain_copy(data)
+    return copied
+
+
+def _yaml_error(file: str, text: str, exc: yaml.YAMLError) -> ScenarioError:
+    """Describe a YAML syntax error by line, column and the text of that line."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
+    if mark is None:
+        return ScenarioError(file=file, path="", rule=f"invalid YAML: {problem}", value=None)
+    lines = text.splitlines()
+    line_text = lines[mark.line].strip() if mark.line < len(lines) else ""
+    return ScenarioError(
+        file=file,
+        path="",
+        rule=f"invalid YAML at line {mark.line + 1}, column {mark.column + 1}: {problem}",
+        value=line_text,
+    )
+
+
+def _plain_copy(value: Any) -> Any:
+    """Copy nested dicts and lists, never sharing one object between two places."""
+    if isinstance(value, dict):
+        return {key: _plain_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_copy(item) for item in value]
+    return value
+
+
+def _is_named_list(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) > 0
+        and all(isinstance(item, dict) and "name" in item for item in value)
+    )
+
+
+def _merge(parent: Any, child: Any, schema: Any, file: str, path: str) -> Any:
+    """Merge a child value onto its parent's: mappings by key, named lists by name, else replace.
+
+    A key the parent leaves out stands for the schema default, so a child can edit or remove
+    items of a default list (``deals.stages``) just as of one the parent spelled out.
+    """
+    if isinstance(parent, dict) and isinstance(child, dict):
+        model = _model_of(schema)
+        merged = _plain_copy(parent)
+        for key, value in child.items():
+            sub = f"{path}.{key}" if path else str(key)
+            field = model.model_fields.get(key) if model is not None else None
+            if key in parent:
+                base = parent[key]
+            elif isinstance(value, dict):
+                base = {}
+            elif _is_named_list(value):
+                default = _default_for(field) if field is not None else []
+                base = default if isinstance(default, list) else []
+            else:
+                merged[key] = value
+                continue
+            merged[key] = _merge(base, value, field.annotation if field else None, file, sub)
+        return merged
+    if _is_named_list(child) and (_is_named_list(parent) or parent == []):
+        return _merge_named(parent, child, _list_item_type(schema), file, path)
+    return _plain_copy(child)
+
+
+def _merge_named(
+    parent: list[dict[str, Any]],
+    child: list[dict[str, Any]],
+    item_schema: Any,
+    file: str,
+    path: str,
+) -> list[dict[str, Any]]:
+    """Merge items by ``name``: update, append a new name, or drop one with ``remove: true``."""
+    merged: list[dict[str, Any]] = _plain_copy(parent)
+    for item in child:
+        name = item["name"]
+        sub = f"{path}.{name}"
+        index = next((i for i, old in enumerate(merged) if old.get("name") == name), None)
+        item = dict(item)
+        remove = item.pop("remove", False)
+        if remove is True:
+            if set(item) != {"name"}:
+                raise ScenarioError(
+                    file=file,
+                    path=sub,
+                    rule="an item with remove: true may hold only its name",
+                    value=item,
+                )
+            if index is None:
+                raise ScenarioError(
+                    file=file,
+                    path=sub,
+                    rule=f"cannot remove it: no such item in {path} ({_available(merged)})",
+                    value=name,
+                )
+            del merged[index]
+        elif remove is not False:
+            raise ScenarioError(
+                file=file, path=f"{sub}.remove", rule="must be true or false", value=remove
+            )
+        elif index is None:
+            merged.append(item)
+        else:
+            merged[index] = _merge(merged[index], item, item_schema, file, sub)
+    return merged
+
+
+def _available(items: list[Any]) -> str:
+    names = [str(item["name"]) for item in items if isinstance(item, dict) and "name" in item]
+    return "available: " + (", ".join(names) if names else "none")
+
+
+def _set_by_path(raw: dict[str, Any], path: str, value: object) -> str:
+    """Set a value by dotted path and return the path with list indices written as names."""
+    segments = path.split(".")
+    if any(not segment for segment in segments):
+        raise ScenarioError(
+            file=None, path=path, rule="empty segment in the field path", value=value
+        )
+    container: Any = raw
+    schema: Any = Scenario
+    done: list[str] = []
+    for position, segment in enumerate(segments):
+        last = position == len(segments) - 1
+        if isinstance(container, dict):
+            model = _model_of(schema)
+            field = model.model_fields.get(segment) if model is not None else None
+            if model is not None and field is None and not last:
+                raise ScenarioError(
+                    file=None,
+                    path=".".join([*done, segment]),
+                    rule="unknown field (not in the schema)",
+                    value=value,
+                )
+            schema = field.annotation if field is not None else None
+            key: Any = segment
+            if not last and container.get(segment) is None:
+                container[segment] = _default_for(field)
+        elif isinstance(container, list):
+            index = _item_index(container, segment)
+            if index is None:
+                where = ".".join(done)
+                raise ScenarioError(
+                    file=None,
+                    path=path,
+                    rule=_no_item_rule(where, container, segment),
+                    value=segment,
+                )
+            item = container[index]
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                segment = item["name"]
+            schema = _list_item_type(schema)
+            key = index
+        else:
+            where = ".".join(done)
+            raise ScenarioError(
+                file=None,
+                path=path,
+                rule=f"cannot set a field inside {where}, which holds a single value",
+                value=container,
+            )
+        done.append(segment)
+        if last:
+            container[key] = _plain_copy(value)
+        else:
+            container = container[key]
+    return ".".join(done)
+
+
+def _item_index(items: list[Any], segment: str) -> int | None:
+    """Find a list item by its ``name``, else by a non-negative integer index."""
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and item.get("name") == segment:
+            return index
+    if segment.isascii() and segment.isdigit() and int(segment) < len(items):
+        return int(segment)
+    return None
+
+
+def _no_item_rule(where: str, items: list[Any], segment: str) -> str:
+    if segment.isascii() and segment.isdigit():
+        return f"no item at this index ({where} has {len(items)} items)"
+    return f"no item of {where} has this name ({_available(items)})"
+
+
+def _default_for(field: Any) -> Any:
+    """The plain-data default of a schema field missing from the raw mapping, to step into."""
+    if field is not None and not field.is_required():
+        default = _plain_data(field.get_default(call_default_factory=True))
+        if isinstance(default, dict | list):
+            return default
+    if field is not None and _list_item_type(field.annotation) is not None:
+        return []
+    return {}
+
+
+def _plain_data(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_plain_data(item) for item in value]
+    return value
+
+
+def _strip_type(annotation: Any) -> Any:
+    """Remove ``Annotated`` and ``| None`` around a type."""
+    while True:
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        if origin is typing.Annotated:
+            annotation = args[0]
+        elif origin in (typing.Union, types.UnionType):
+            others = [arg for arg in args if arg is not type(None)]
+            if len(others) != 1:
+                return annotation
+            annotation = others[0]
+        else:
+            return annotation
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    annotation = _strip_type(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _list_item_type(annotation: Any) -> Any:
+    annotation = _strip_type(annotation)
+    if typing.get_origin(annotation) is list:
+        return typing.get_args(annotation)[0]
+    return None
+
+
+def _override_and_validate(
+    raw: dict[str, Any], file: str | None, overrides: Sequence[str] | Mapping[str, object]
+) -> Scenario:
+    """Apply overrides to a raw mapping and validate it; errors in overridden fields name --set."""
+    if isinstance(overrides, str):
+        overrides = [overrides]
+    pairs = (
+        list(overrides.items())
+        if isinstance(overrides, Mapping)
+        else [_as_override(text) for text in overrides]
+    )
+    paths = []
+    for path, value in pairs:
+        try:
+            paths.append(_set_by_path(raw, path, value))
+        except ScenarioError as exc:
+            raise _from_override(exc) from exc
+    try:
+        return validate_raw(raw, file)
+    except ScenarioError as exc:
+        if any(exc.path == p or exc.path.startswith(p + ".") for p in paths):
+            raise _from_override(exc) from exc
+        raise
+
+
+def _as_override(text: str) -> tuple[str, object]:
+    try:
+        return parse_override(text)
+    except ScenarioError as exc:
+        raise _from_override(exc) from exc
+
+
+def _from_override(exc: ScenarioError) -> ScenarioError:
+    return ScenarioError(file=OVERRIDE_FILE, path=exc.path, rule=exc.rule, value=exc.value)
+
+
+def _human_rule(error: ErrorDetails) -> str:
+    """A short rule from a pydantic error: ``must be ≤ 1`` rather than its full message."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind in _RULES_BY_TYPE:
+        return _RULES_BY_TYPE[kind]
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected', '')}"
+    if kind in ("too_short", "too_long"):
+        bound = ctx.get("min_length" if kind == "too_short" else "max_length")
+        word = "at least" if kind == "too_short" else "at most"
+        return f"must have {word} {bound} item{'' if bound == 1 else 's'}"
+    message = error["msg"]
+    for prefix, replacement in _MESSAGE_PREFIXES:
+        if message.startswith(prefix):
+            return replacement + message.removeprefix(prefix)
+    return _SHOULD.sub("must ", message)
+
+
+def _error_path(raw: Any, loc: tuple[int | str, ...]) -> str:
+    """Dotted path of a pydantic ``loc``, naming list items by their ``name`` if they have one."""
+    parts = []
+    node: Any = raw
+    for part in loc:
+        label = str(part)
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+            name = node.get("name") if isinstance(node, dict) else None
+            if isinstance(name, str) and name and "." not in name:
+                label = name
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            node = None
+        parts.append(label)
+    return ".".join(parts)

@@ -1,0 +1,128 @@
+"""Tests for salessim.plots: the dashboard figure and atomic PNG writing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import salessim.plots
+from salessim.plots import PlotDataError, dashboard, save_figure
+
+WEEKS = 104
+
+
+def _weekly() -> dict[str, Sequence[float]]:
+    rng = np.random.default_rng(0)
+    week = np.arange(WEEKS, dtype=float)
+    cycle = 1.0 + 0.3 * np.sin(2 * np.pi * week / 26)
+    return {
+        "week": week.tolist(),
+        "pipeline_value": (2.5e6 * cycle).tolist(),
+        "weighted_forecast": (0.9e6 * cycle).tolist(),
+        "pipeline_count": np.round(60 * cycle).tolist(),
+        "hours_prospecting": rng.uniform(40, 60, WEEKS).tolist(),
+        "hours_qualifying": rng.uniform(20, 30, WEEKS).tolist(),
+        "hours_deal_work": rng.uniform(80, 100, WEEKS).tolist(),
+        "hours_non_selling": [40.0] * WEEKS,
+        "hours_idle": rng.uniform(0, 10, WEEKS).tolist(),
+        "report_start_week": [13.0],
+    }
+
+
+def _quarterly() -> dict[str, Sequence[float]]:
+    bookings = np.array([1.1e6, 1.4e6, 0.9e6, 1.2e6, 1.5e6, 1.0e6, 1.3e6, 1.2e6])
+    return {
+        "quarter": [float(q) for q in range(1, 9)],
+        "bookings": bookings.tolist(),
+        "forecast": [float("nan"), *(bookings[:-1] * 1.1).tolist()],
+        "bookings_low": (bookings * 0.9).tolist(),
+        "bookings_high": (bookings * 1.1).tolist(),
+    }
+
+
+FATES = {"qualified": 420.0, "disqualified": 310.0, "lost_slow_response": 95.0, "waiting": 12.0}
+
+
+def _figure(**weekly_changes: Any) -> Figure:
+    weekly = {**_weekly(), **weekly_changes}
+    return dashboard(weekly, _quarterly(), FATES, "Baseline — 8 quarters")
+
+
+def test_dashboard_saves_png_with_four_panels_and_twin(tmp_path: Path) -> None:
+    fig = _figure()
+    assert len(fig.axes) == 5  # four panels plus the pipeline-count twin
+    assert fig.get_suptitle() == "Baseline — 8 quarters"
+    target = tmp_path / "dashboard.png"
+    save_figure(fig, target)
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert target.stat().st_size > 10_000
+    assert [p.name for p in tmp_path.iterdir()] == ["dashboard.png"]
+
+
+def test_dashboard_content() -> None:
+    fig = _figure()
+    bookings, pipeline, hours, fates, twin = fig.axes
+    assert bookings.yaxis.get_major_formatter()(1.2e6, 0) == "$1.2M"
+    assert pipeline.yaxis.get_major_formatter()(350_000, 0) == "$350k"
+    assert "warm-up ends" in pipeline.get_legend_handles_labels()[1]
+    assert "warm-up ends" in hours.get_legend_handles_labels()[1]
+    legend = pipeline.get_legend()
+    assert legend is not None
+    assert legend.get_texts()[-1].get_text() == "Open deals"
+    assert len(hours.collections) == 5
+    assert [t.get_text() for t in fates.get_yticklabels()][2] == "lost slow response"
+    assert twin.get_ylabel() == "Open deals"
+
+
+def test_dashboard_skips_missing_hours_and_warm_up() -> None:
+    weekly = _weekly()
+    del weekly["hours_idle"], weekly["report_start_week"]
+    fig = dashboard(weekly, _quarterly(), FATES, "No idle")
+    hours = fig.axes[2]
+    assert len(hours.collections) == 4
+    assert "warm-up ends" not in hours.get_legend_handles_labels()[1]
+
+
+def test_dashboard_names_missing_or_misfit_series() -> None:
+    weekly = _weekly()
+    del weekly["pipeline_value"]
+    with pytest.raises(PlotDataError, match="pipeline_value"):
+        dashboard(weekly, _quarterly(), FATES, "broken")
+    with pytest.raises(PlotDataError, match=r"pipeline_count.*3 values"):
+        _figure(pipeline_count=[1.0, 2.0, 3.0])
+
+
+def test_save_figure_replaces_and_cleans_up_on_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "out.png"
+    target.write_bytes(b"old")
+    fig = Figure(figsize=(2, 2))
+    fig.subplots().plot([0, 1], [0, 1])
+    save_figure(fig, target)
+    assert target.read_bytes()[:4] == b"\x89PNG"
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(fig, "savefig", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        save_figure(fig, target)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+    assert target.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_plots_import_leaves_pyplot_unloaded() -> None:
+    code = "import sys, salessim.plots; print('matplotlib.pyplot' in sys.modules)"
+    project_root = Path(salessim.plots.__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=project_root
+    )
+    assert result.stdout.strip() == "False"

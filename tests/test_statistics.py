@@ -1,0 +1,156 @@
+"""Tests for salessim.statistics: intervals, paired differences and boom-and-bust metrics."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from salessim.statistics import (
+    Difference,
+    Interval,
+    autocorrelation,
+    bias,
+    coefficient_of_variation,
+    dominant_period,
+    mape,
+    paired_difference,
+    peak_to_trough,
+    t_interval,
+)
+
+
+def test_t_interval_matches_hand_computation() -> None:
+    # Tables: t(0.975, 3) = 3.182446; sd of 1..4 = sqrt(5/3); half-width = t * sd / sqrt(4).
+    half = 3.182446 * math.sqrt(5 / 3) / 2.0
+    interval = t_interval([1.0, 2.0, 3.0, 4.0])
+    assert interval.mean == pytest.approx(2.5)
+    assert interval.ci_low == pytest.approx(2.5 - half, abs=1e-6)
+    assert interval.ci_high == pytest.approx(2.5 + half, abs=1e-6)
+
+
+def test_t_interval_confidence_level_widens_interval() -> None:
+    values = [3.0, 5.0, 4.0, 6.0, 2.0]
+    narrow, wide = t_interval(values, 0.80), t_interval(values, 0.99)
+    assert wide.ci_low < narrow.ci_low < narrow.mean < narrow.ci_high < wide.ci_high
+
+
+def test_t_interval_degenerate_cases() -> None:
+    assert t_interval([7.0]) == Interval(7.0, 7.0, 7.0)
+    assert t_interval([3.0, 3.0, 3.0]) == Interval(3.0, 3.0, 3.0)
+    assert t_interval([1.0, math.nan, 3.0]).mean == pytest.approx(2.0)
+    empty = t_interval([math.nan, math.nan])
+    assert math.isnan(empty.mean) and math.isnan(empty.ci_low) and math.isnan(empty.ci_high)
+
+
+def test_t_interval_rejects_bad_confidence() -> None:
+    with pytest.raises(ValueError, match="confidence"):
+        t_interval([1.0, 2.0], confidence=95)
+
+
+def test_t_interval_coverage() -> None:
+    # 2000 samples of size 10 from N(5, 2), seed 1; the 95% interval must cover 5 in 93–97%
+    # of them (±4 standard errors of a binomial proportion at 0.95).
+    rng = np.random.default_rng(1)
+    samples = rng.normal(5.0, 2.0, size=(2000, 10))
+    intervals = [t_interval(sample) for sample in samples]
+    coverage = np.mean([i.ci_low <= 5.0 <= i.ci_high for i in intervals])
+    assert 0.93 <= coverage <= 0.97
+
+
+def test_interval_to_dict() -> None:
+    assert Interval(1.0, 0.5, 1.5).to_dict() == {"mean": 1.0, "ci_low": 0.5, "ci_high": 1.5}
+    assert Difference(1.0, 0.5, 1.5, 0.01).to_dict()["p_value"] == 0.01
+
+
+def test_paired_difference_detects_obvious_effect() -> None:
+    # Seed 2, 30 pairs sharing a large common component (common random numbers), effect +5.
+    rng = np.random.default_rng(2)
+    a = rng.normal(100.0, 10.0, 30)
+    b = a + 5.0 + rng.normal(0.0, 1.0, 30)
+    diff = paired_difference(a, b)
+    assert diff.ci_low < 5.0 < diff.ci_high
+    assert diff.ci_low > 0.0
+    assert diff.p_value < 1e-6
+    assert diff.p_value == pytest.approx(stats.ttest_rel(b, a).pvalue)
+    reverse = paired_difference(b, a)
+    assert reverse.mean == pytest.approx(-diff.mean)
+    assert reverse.ci_high < 0.0
+
+
+def test_paired_difference_no_effect() -> None:
+    # Seed 2, 30 pairs with no effect: the interval covers 0 and the test does not reject.
+    rng = np.random.default_rng(2)
+    a = rng.normal(100.0, 10.0, 30)
+    b = a + rng.normal(0.0, 1.0, 30)
+    diff = paired_difference(a, b)
+    assert diff.ci_low < 0.0 < diff.ci_high
+    assert diff.p_value > 0.05
+
+
+def test_paired_difference_zero_variance_and_nans() -> None:
+    assert paired_difference([1.0, 2.0, 3.0], [3.0, 4.0, 5.0]).p_value == 0.0
+    same = paired_difference([1.0, 2.0], [1.0, 2.0])
+    assert same.mean == 0.0 and same.p_value == 1.0
+    dropped = paired_difference([1.0, math.nan, 2.0, 4.0], [2.0, 9.0, math.nan, 5.0])
+    assert dropped.mean == pytest.approx(1.0)
+    assert math.isnan(paired_difference([1.0], [2.0]).p_value)
+    with pytest.raises(ValueError, match="same length"):
+        paired_difference([1.0, 2.0], [1.0])
+
+
+def test_coefficient_of_variation() -> None:
+    values = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]
+    assert coefficient_of_variation(values) == pytest.approx(math.sqrt(32 / 7) / 5)
+    assert math.isnan(coefficient_of_variation([3.0]))
+    assert math.isnan(coefficient_of_variation([-1.0, 1.0]))
+
+
+def test_peak_to_trough() -> None:
+    assert peak_to_trough([2.0, 8.0, 4.0]) == pytest.approx(4.0)
+    assert peak_to_trough([0.0, 3.0]) == math.inf
+    assert math.isnan(peak_to_trough([]))
+    assert math.isnan(peak_to_trough([0.0, 0.0]))
+
+
+def test_autocorrelation_matches_definition() -> None:
+    x = np.array([1.0, 3.0, 2.0, 5.0, 4.0])
+    centred = x - x.mean()
+    expected_lag1 = np.dot(centred[:-1], centred[1:]) / np.dot(centred, centred)
+    acf = autocorrelation(x, 2)
+    assert acf.shape == (3,)
+    assert acf[0] == pytest.approx(1.0)
+    assert acf[1] == pytest.approx(expected_lag1)
+    assert np.isnan(autocorrelation([2.0, 2.0, 2.0], 1)).all()
+    with pytest.raises(ValueError, match="max_lag"):
+        autocorrelation(x, 5)
+
+
+@pytest.mark.parametrize(("period", "length"), [(6, 120), (12, 156)])
+def test_dominant_period_finds_noisy_cycle(period: int, length: int) -> None:
+    # Seed 3, sine of amplitude 1 plus N(0, 0.5) noise: the first ACF peak is the period.
+    rng = np.random.default_rng(3)
+    t = np.arange(length)
+    series = np.sin(2 * np.pi * t / period) + rng.normal(0.0, 0.5, length)
+    assert dominant_period(series) == period
+
+
+def test_dominant_period_none_in_window() -> None:
+    series = np.sin(2 * np.pi * np.arange(156) / 12)
+    assert math.isnan(dominant_period(series, min_lag=2, max_lag=8))
+    assert dominant_period(series, min_lag=2, max_lag=12) == 12
+    assert math.isnan(dominant_period(np.ones(20)))
+
+
+def test_mape_and_bias() -> None:
+    forecast = [110.0, 90.0, 50.0]
+    actual = [100.0, 100.0, 0.0]
+    assert mape(forecast, actual) == pytest.approx(0.1)  # the zero-actual pair is skipped
+    assert bias(forecast, actual) == pytest.approx(50.0 / 200.0)
+    assert bias([120.0, 90.0], [100.0, 100.0]) == pytest.approx(0.05)
+    assert bias([80.0], [100.0]) == pytest.approx(-0.2)
+    assert mape([math.nan, 120.0], [100.0, 100.0]) == pytest.approx(0.2)
+    assert math.isnan(mape([1.0], [0.0]))
+    assert math.isnan(bias([1.0], [0.0]))
