@@ -128,6 +128,9 @@ class Qualification(StrictModel):
     attempt_minutes: float = Field(6.0, ge=0, le=120, description="minutes per contact attempt")
     connect_probability: Probability = Field(0.35, description="chance an attempt connects")
     max_attempts: int = Field(6, ge=1, le=20, description="attempts before a lead is abandoned")
+    call_session_minutes: float = Field(
+        30.0, gt=0, le=480, description="a rep dials queued leads in sittings of up to this long"
+    )
     retry_gap_days: float = Field(1.0, gt=0, le=30, description="working days between attempts")
     conversation_hours: float = Field(
         0.75, ge=0, le=8, description="mean hours of a qualifying conversation"
@@ -155,9 +158,7 @@ class ProspectingEfficiency(StrictModel):
 class Prospecting(StrictModel):
     """Outbound calling in blocks of hours against a finite territory of accounts."""
 
-    dials_per_hour: float = Field(
-        12.0, ge=0, le=100, description="dials per hour at efficiency 1"
-    )
+    dials_per_hour: float = Field(12.0, ge=0, le=100, description="dials per hour at efficiency 1")
     dial_to_opportunity_probability: Probability = Field(
         0.009, description="chance one dial on a fresh account yields an opportunity"
     )
@@ -194,14 +195,34 @@ class Stage(NamedItem):
 
 def _default_stages() -> list[Stage]:
     return [
-        Stage(name="discovery", rep_hours=3.0, buyer_days=8.0, forecast_probability=0.1,
-              dropout_probability=0.25),
-        Stage(name="demo", rep_hours=5.0, buyer_days=12.0, forecast_probability=0.3,
-              dropout_probability=0.2),
-        Stage(name="proposal", rep_hours=5.0, buyer_days=10.0, forecast_probability=0.6,
-              dropout_probability=0.2),
-        Stage(name="negotiation", rep_hours=3.0, buyer_days=8.0, forecast_probability=0.8,
-              dropout_probability=0.1),
+        Stage(
+            name="discovery",
+            rep_hours=3.0,
+            buyer_days=8.0,
+            forecast_probability=0.1,
+            dropout_probability=0.25,
+        ),
+        Stage(
+            name="demo",
+            rep_hours=5.0,
+            buyer_days=12.0,
+            forecast_probability=0.3,
+            dropout_probability=0.2,
+        ),
+        Stage(
+            name="proposal",
+            rep_hours=5.0,
+            buyer_days=10.0,
+            forecast_probability=0.6,
+            dropout_probability=0.2,
+        ),
+        Stage(
+            name="negotiation",
+            rep_hours=3.0,
+            buyer_days=8.0,
+            forecast_probability=0.8,
+            dropout_probability=0.1,
+        ),
     ]
 
 
@@ -214,8 +235,9 @@ class Deals(StrictModel):
     )
     touch_hours: float = Field(0.5, ge=0, le=8, description="hours of one touch")
     competitor_share: Probability = Field(
-        0.55, description="share of buyer drop-outs after the first stage lost to a competitor "
-        "(the rest: no decision); first-stage drop-outs are 'disqualified'"
+        0.55,
+        description="share of buyer drop-outs after the first stage lost to a competitor "
+        "(the rest: no decision); first-stage drop-outs are 'disqualified'",
     )
 
     @model_validator(mode="after")
@@ -333,10 +355,13 @@ class Management(StrictModel):
 
     enabled: bool = False
     push_below_coverage: float = Field(
-        0.8, ge=0, le=20, description="next-quarter weighted coverage below which all prospect"
+        0.3,
+        ge=0,
+        le=20,
+        description="stage-weighted open pipeline / quarter target below which all prospect",
     )
     focus_above_coverage: float = Field(
-        1.5, ge=0, le=20, description="coverage above which everyone focuses on closing"
+        0.6, ge=0, le=20, description="coverage above which everyone focuses on closing"
     )
     quarter_end_window_days: int = Field(
         10, ge=0, le=63, description="last days of a quarter in which everyone closes"

@@ -106,7 +106,7 @@ class DealDesk:
         deal.owner = rep
         deal.seat = rep.seat
         rep.open_deals += 1
-        if deal.phase == PHASE_WAITING_OWNER or deal.stage == 0 and deal.phase == PHASE_REP:
+        if deal.phase == PHASE_WAITING_OWNER or (deal.stage == 0 and deal.phase == PHASE_REP):
             self._start_rep_phase(deal, keep_due=deal.phase == PHASE_WAITING_OWNER)
         elif deal.phase == PHASE_REP:
             rep.ready.append(deal)
@@ -241,9 +241,7 @@ class DealDesk:
         deal.token += 1
         deal.last_touch = now
         deal.loss_at = INF
-        deal.expected_close = (
-            now + days + self.remaining_days[deal.stage + 1] * deal.buyer_factor
-        )
+        deal.expected_close = now + days + self.remaining_days[deal.stage + 1] * deal.buyer_factor
         rep = deal.owner
         if rep is not None and self.touch_hours > 0.0 and days > self.touch_every:
             deal.touch_due = now + self.touch_every
@@ -336,8 +334,10 @@ class DealDesk:
         self._close(deal, when)
         self.ledger.add("losses_" + reason, when)
         if deal.stage >= self.forecast_stage:
-            key = "forecast_stage_no_decision" if reason == LOSS_NO_DECISION else (
-                "forecast_stage_losses"
+            key = (
+                "forecast_stage_no_decision"
+                if reason == LOSS_NO_DECISION
+                else ("forecast_stage_losses")
             )
             self.ledger.add(key, when)
 

@@ -39,7 +39,7 @@ def run_replication(scenario_data: dict[str, Any], master_seed: int, index: int)
     scenario = Scenario.model_validate(scenario_data)
     try:
         result = run(scenario, replication_seed(master_seed, index))
-    except Exception as exc:  # noqa: BLE001 - reported with its scenario and seed
+    except Exception as exc:
         raise ReplicationError(
             f"scenario '{scenario.name}', seed {master_seed}, replication {index}: "
             f"{type(exc).__name__}: {exc}"
@@ -111,9 +111,7 @@ class ReplicationSet:
 
     def values(self, metric: str) -> np.ndarray:
         """One metric across replications (NaN where undefined)."""
-        return np.array(
-            [_nan(r["metrics"].get(metric)) for r in self.runs], dtype=float
-        )
+        return np.array([_nan(r["metrics"].get(metric)) for r in self.runs], dtype=float)
 
     def metric_names(self) -> list[str]:
         return list(self.runs[0]["metrics"]) if self.runs else []
@@ -149,7 +147,12 @@ class ReplicationSet:
     def lead_fates(self) -> dict[str, float]:
         """Mean count of leads by fate over the reported window."""
         fates = (
-            "filtered", "expired", "unreached", "disqualified", "cold", "no_opportunity",
+            "filtered",
+            "expired",
+            "unreached",
+            "disqualified",
+            "cold",
+            "no_opportunity",
             "converted",
         )
         return {f: float(np.nanmean(self.values(f"leads_{f}"))) for f in fates}

@@ -158,9 +158,7 @@ class LeadSourceProcess:
         )
         self.base_fit = source.fit_share
         self.marginal_fit = (
-            source.marginal_fit_share
-            if source.marginal_fit_share is not None
-            else source.fit_share
+            source.marginal_fit_share if source.marginal_fit_share is not None else source.fit_share
         )
 
     def run(self) -> Generator[simpy.Event, Any, None]:

@@ -43,6 +43,8 @@ DAILY_COUNTERS: tuple[str, ...] = (
 WEEKLY_SNAPSHOTS: tuple[str, ...] = (
     "pipeline_count",
     "pipeline_value",
+    "weighted_pipeline",
+    "coverage",
     "weighted_forecast",
     "weighted_forecast_next",
     "lead_queue",

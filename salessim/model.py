@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ import simpy
 
 from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, DAYS_PER_YEAR, Scenario
 from salessim.deals import DealDesk
-from salessim.entities import PHASE_CLOSED, Lead
+from salessim.entities import Lead
 from salessim.leads import DecayCurve, LeadQueue, LeadSourceProcess
 from salessim.ledger import Ledger
 from salessim.policies import SDRPolicy, make_policy
@@ -96,13 +97,19 @@ class SalesModel:
             self._hire_sdr(ramped=sc.sdrs.start_ramped)
         for hire in sc.aes.hiring_plan:
             if hire.day < self.horizon:
-                ev = env.timeout(hire.day)
-                count = hire.count
-                ev.callbacks.append(lambda _e, n=count: self._hire_many(n))
+                self._later(hire.day, partial(self._hire_many, hire.count))
         env.process(self._weekly())
         env.process(self._quarter_forecasts())
         if sc.management.enabled:
             env.process(self._management())
+
+    def _later(self, delay: float, action: Callable[[], object]) -> None:
+        """Call `action` after `delay` days (a bare timeout callback: no process needed)."""
+
+        def fire(_event: simpy.Event) -> None:
+            action()
+
+        self.env.timeout(float(delay)).callbacks.append(fire)
 
     def _new_lead_id(self) -> int:
         self._lead_id += 1
@@ -169,8 +176,7 @@ class SalesModel:
             return
         tenure = self.people_stream.exponential(DAYS_PER_YEAR / per_year)
         if self.env.now + tenure < self.horizon:
-            ev = self.env.timeout(tenure)
-            ev.callbacks.append(lambda _e: self._give_notice(rep))
+            self._later(tenure, partial(self._give_notice, rep))
 
     def _give_notice(self, rep: Rep) -> None:
         rep.leaving = True
@@ -186,12 +192,10 @@ class SalesModel:
             self.desk.reassign_from(rep)
             delay = sc.aes.backfill_days
             seat = rep.seat
-            ev = self.env.timeout(delay)
-            ev.callbacks.append(lambda _e: self._hire_ae(seat=seat, ramped=False))
+            self._later(delay, partial(self._hire_ae, seat, False))
         else:
             self.sdrs.remove(rep)
-            ev = self.env.timeout(sc.sdrs.backfill_days)
-            ev.callbacks.append(lambda _e: self._hire_sdr(ramped=False))
+            self._later(sc.sdrs.backfill_days, partial(self._hire_sdr, False))
 
     # ----------------------------------------------------------------- leads
     def deliver(self, lead: Lead) -> None:
@@ -213,25 +217,26 @@ class SalesModel:
         self.ledger.add("leads_" + fate, when)
 
     # ----------------------------------------------------------------- forecast and management
-    def weighted_pipeline(self) -> tuple[float, float, float, float]:
-        """Open pipeline value, and stage-weighted value closing this quarter and next."""
+    def weighted_pipeline(self) -> tuple[float, float, float, float, float]:
+        """Open deals: count, value, stage-weighted value, and weighted value expected to
+        close this quarter and next."""
         now = self.env.now
         q_now = int(now // DAYS_PER_QUARTER)
         stages = self.desk.stages
-        value = this_q = next_q = 0.0
+        value = weighted = this_q = next_q = 0.0
         count = 0
         for deal in self.desk.open.values():
-            if deal.phase == PHASE_CLOSED:
-                continue
             count += 1
             v = deal.net_value
+            w = v * stages[deal.stage].forecast_probability
             value += v
+            weighted += w
             q = int(deal.expected_close // DAYS_PER_QUARTER)
             if q == q_now:
-                this_q += v * stages[deal.stage].forecast_probability
+                this_q += w
             elif q == q_now + 1:
-                next_q += v * stages[deal.stage].forecast_probability
-        return float(count), value, this_q, next_q
+                next_q += w
+        return float(count), value, weighted, this_q, next_q
 
     def _weekly(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
@@ -241,9 +246,11 @@ class SalesModel:
             yield env.timeout(DAYS_PER_WEEK)
             self.desk.sweep()
             self.lead_queue.purge(env.now)
-            count, value, this_q, next_q = self.weighted_pipeline()
+            count, value, weighted, this_q, next_q = self.weighted_pipeline()
             weekly["pipeline_count"].append(count)
             weekly["pipeline_value"].append(value)
+            weekly["weighted_pipeline"].append(weighted)
+            weekly["coverage"].append(weighted / self._quarter_target())
             weekly["weighted_forecast"].append(this_q)
             weekly["weighted_forecast_next"].append(next_q)
             weekly["lead_queue"].append(float(len(self.lead_queue)))
@@ -270,15 +277,22 @@ class SalesModel:
             self.desk.sweep()
             start = q * DAYS_PER_QUARTER
             booked = sum(self.ledger.daily["bookings"][start : int(env.now)])
-            _, _, this_q, _ = self.weighted_pipeline()
+            this_q = self.weighted_pipeline()[3]
             self.ledger.quarter_forecast[q] = booked + this_q
             q += 1
 
+    def _quarter_target(self) -> float:
+        """A quarter's bookings target: the quota of the AEs on the team now (at least one)."""
+        return max(self.scenario.aes.quota_per_year / 4.0 * max(len(self.aes), 1), 1.0)
+
     def _management(self) -> Generator[simpy.Event, Any, None]:
-        """Team-wide reaction to next quarter's coverage: push prospecting, or focus on closing."""
+        """Team-wide reaction to forecast coverage: push prospecting, or focus on closing.
+
+        Coverage is the stage-weighted open pipeline over a quarter's target; it is what a VP
+        reads in the weekly forecast call, and a shared signal synchronises the reps.
+        """
         env = self.env
         m = self.scenario.management
-        quota_q = self.scenario.aes.quota_per_year / 4.0
         while env.now < self.horizon:
             days_left = DAYS_PER_QUARTER - (env.now % DAYS_PER_QUARTER)
             old = self.management_mode
@@ -286,9 +300,7 @@ class SalesModel:
                 mode = "close"
             else:
                 self.desk.sweep()
-                _, _, _, next_q = self.weighted_pipeline()
-                target = quota_q * max(len(self.aes), 1)
-                coverage = next_q / target if target > 0 else float("inf")
+                coverage = self.weighted_pipeline()[2] / self._quarter_target()
                 if coverage < m.push_below_coverage:
                     mode = "push"
                 elif coverage > m.focus_above_coverage:

@@ -39,7 +39,7 @@ class CloserFirst(RepPolicy):
     def choose(self, rep: Rep, now: float, hours_left: float) -> Task | None:
         return (
             rep.deal_task(now)
-            or rep.lead_task(now)
+            or rep.lead_task(now, hours_left)
             or (rep.prospect_task(now, hours_left) if rep.wants_prospecting(now) else None)
         )
 
@@ -51,7 +51,7 @@ class LeadFirst(RepPolicy):
 
     def choose(self, rep: Rep, now: float, hours_left: float) -> Task | None:
         return (
-            rep.lead_task(now)
+            rep.lead_task(now, hours_left)
             or rep.deal_task(now)
             or (rep.prospect_task(now, hours_left) if rep.wants_prospecting(now) else None)
         )
@@ -73,7 +73,7 @@ class TimeBlocked(RepPolicy):
             rep.block_hours_left = 0.0  # territory rested out: the block's hours go to selling
         return (
             rep.deal_task(now)
-            or rep.lead_task(now)
+            or rep.lead_task(now, hours_left)
             or (rep.prospect_task(now, hours_left) if rep.wants_prospecting(now) else None)
         )
 
@@ -84,7 +84,7 @@ class SDRPolicy(RepPolicy):
     name = "sdr"
 
     def choose(self, rep: Rep, now: float, hours_left: float) -> Task | None:
-        return rep.lead_task(now) or rep.prospect_task(now, hours_left)
+        return rep.lead_task(now, hours_left) or rep.prospect_task(now, hours_left)
 
 
 POLICIES: dict[str, type[RepPolicy]] = {

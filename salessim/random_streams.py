@@ -62,7 +62,7 @@ class Stream:
         return self.uniform() < p
 
     def gamma_mean_cv(self, mean: float, cv: float) -> float:
-        """A positive draw with given mean and coefficient of variation (gamma; cv=1 exponential)."""
+        """A positive draw with given mean and coefficient of variation (gamma, cv 1 = exp.)."""
         if mean <= 0.0:
             return 0.0
         if cv <= 0.0:

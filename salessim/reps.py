@@ -35,6 +35,7 @@ from salessim.entities import (
     TASK_STAGE_WORK,
     TASK_TOUCH,
     Deal,
+    Lead,
     Task,
 )
 from salessim.policies import RepPolicy
@@ -99,6 +100,7 @@ class Rep:
         self.conv_hours = q.conversation_hours
         self.conv_cv = q.conversation_cv
         self.fit_conv = q.fit_conversion_probability
+        self.session_hours = q.call_session_minutes / 60.0
         pr = sc.prospecting
         eff = pr.efficiency.ae if self.is_ae else pr.efficiency.sdr
         self.dials_per_hour = pr.dials_per_hour * eff
@@ -175,6 +177,8 @@ class Rep:
                 h = task.hours if task.hours < left else left
                 yield env.timeout(h / H)
                 daily[prefix + task.activity][day] += h
+                if task.kind == TASK_PROSPECT:
+                    self.block_hours_left -= h
                 task.hours -= h
                 if task.hours > EPS:
                     self.carry = task
@@ -217,8 +221,12 @@ class Rep:
                 return Task(TASK_TOUCH, ACT_DEAL_WORK, desk.touch_hours, deal=deal)
         return None
 
-    def lead_task(self, now: float) -> Task | None:
-        """Call the next lead in the queue (attempt, and the conversation if it connects)."""
+    def lead_task(self, now: float, hours_left: float) -> Task | None:
+        """A calling session: dial queued leads until one connects or the sitting is over.
+
+        Missed attempts are settled at their own minute within the session (retry booked or
+        lead given up); a connected lead's conversation follows and ends the session.
+        """
         queue = self.lead_queue
         if queue is None:
             return None
@@ -226,22 +234,40 @@ class Rep:
         if lead is None:
             return None
         model = self.model
+        ledger = model.ledger
         qual = model.qual_stream
-        if lead.attempts == 0:
-            lead.first_contact = now
-            model.ledger.add("leads_first_attempt", now)
-            model.ledger.add(
-                "response_hours_sum", now, (now - lead.arrival) * self.hours_per_day
-            )
-        hours = self.attempt_hours
-        if qual.uniform() >= self.connect_p:
-            return Task(TASK_LEAD, ACT_QUALIFYING, hours, lead=lead, outcome="")
-        hours += qual.gamma_mean_cv(self.conv_hours, self.conv_cv)
+        H = self.hours_per_day
+        cap = min(self.session_hours, hours_left)
+        spent = 0.0
+        while lead is not None:
+            t = now + spent / H
+            if lead.attempts == 0:
+                lead.first_contact = t
+                ledger.add("leads_first_attempt", t)
+                ledger.add("response_hours_sum", t, (t - lead.arrival) * H)
+            spent += self.attempt_hours
+            if qual.uniform() < self.connect_p:
+                return self._conversation(lead, t, spent)
+            lead.attempts += 1
+            ledger.add("lead_attempts", t)
+            if lead.attempts < self.max_attempts:
+                queue.push_retry(lead, t + self.retry_gap)
+            else:
+                model.end_lead(lead, FATE_UNREACHED, t)
+            if spent >= cap:
+                break
+            lead = queue.pop(now)
+        return Task(TASK_LEAD, ACT_QUALIFYING, spent)
+
+    def _conversation(self, lead: Lead, t: float, spent: float) -> Task:
+        model = self.model
+        qual = model.qual_stream
+        hours = spent + qual.gamma_mean_cv(self.conv_hours, self.conv_cv)
         if not lead.fit:
             outcome = FATE_DISQUALIFIED
         else:
             # The longer the lead waited, the less likely the interest is still there.
-            decay = model.decay[lead.source]((now - lead.arrival) * self.hours_per_day)
+            decay = model.decay[lead.source]((t - lead.arrival) * self.hours_per_day)
             u = qual.uniform()
             if u < self.fit_conv * decay:
                 outcome = FATE_CONVERTED
@@ -292,20 +318,14 @@ class Rep:
 
     def _finish_lead(self, task: Task) -> None:
         lead = task.lead
-        assert lead is not None
+        if lead is None:  # a session of missed calls only: already settled
+            return
         now = self.env.now
         model = self.model
         lead.attempts += 1
         model.ledger.add("lead_attempts", now)
-        outcome = task.outcome
-        if not outcome:
-            if lead.attempts < self.max_attempts:
-                assert self.lead_queue is not None
-                self.lead_queue.push_retry(lead, now + self.retry_gap)
-                return
-            outcome = FATE_UNREACHED
-        model.end_lead(lead, outcome, now)
-        if outcome == FATE_CONVERTED:
+        model.end_lead(lead, task.outcome, now)
+        if task.outcome == FATE_CONVERTED:
             origin = ORIGIN_MARKETING if self.is_ae else ORIGIN_SDR_INBOUND
             model.desk.create(origin, self if self.is_ae else None)
 

@@ -16,7 +16,13 @@ from salessim.entities import (
     ORIGINS,
     TASK_LEAD,
 )
-from salessim.statistics import bias, coefficient_of_variation, dominant_period, mape, peak_to_trough
+from salessim.statistics import (
+    bias,
+    coefficient_of_variation,
+    dominant_period,
+    mape,
+    peak_to_trough,
+)
 
 if TYPE_CHECKING:
     from salessim.model import SalesModel
@@ -112,13 +118,16 @@ class RunResult:
     def quarterly(self, name: str) -> np.ndarray:
         """A daily counter summed by complete quarter (all quarters from day 0)."""
         n = self.horizon_days // DAYS_PER_QUARTER
-        return self.daily[name][: n * DAYS_PER_QUARTER].reshape(n, DAYS_PER_QUARTER).sum(axis=1)
+        x = self.daily[name][: n * DAYS_PER_QUARTER]
+        return np.asarray(x.reshape(n, DAYS_PER_QUARTER).sum(axis=1), dtype=float)
 
     def monthly(self, name: str) -> np.ndarray:
         """A daily counter summed by complete month over the reported window."""
         x = self.daily[name][self.warmup_days :]
         n = len(x) // DAYS_PER_MONTH
-        return x[: n * DAYS_PER_MONTH].reshape(n, DAYS_PER_MONTH).sum(axis=1)
+        return np.asarray(
+            x[: n * DAYS_PER_MONTH].reshape(n, DAYS_PER_MONTH).sum(axis=1), dtype=float
+        )
 
     def weekly_series(self) -> dict[str, list[float]]:
         """Weekly sums of counters and end-of-week snapshots, from week 0."""
@@ -140,7 +149,7 @@ class RunResult:
         """One row per complete quarter: bookings, wins, opportunities, forecast and its error."""
         bookings = self.quarterly("bookings")
         wins = self.quarterly("wins")
-        opps = sum(self.quarterly(f"opps_{o}") for o in ORIGINS)
+        opps = np.sum([self.quarterly(f"opps_{o}") for o in ORIGINS], axis=0)
         reported = set(self.quarters())
         rows = []
         for q in range(len(bookings)):
