@@ -220,7 +220,7 @@ def _print_summary(result: ReplicationSet, out: Path | None) -> None:
     """Print the header line and the table of key metrics with their 95% intervals."""
     console = Console()
     scenario = result.scenario
-    console.print(_header(scenario, result), markup=False, highlight=False)
+    console.print(_header(scenario, result), markup=False, highlight=False, soft_wrap=True)
     intervals = result.intervals()
     table = Table(show_edge=False, header_style="bold")
     table.add_column("Metric")
@@ -240,6 +240,7 @@ def _print_summary(result: ReplicationSet, out: Path | None) -> None:
             f"Wrote {SUMMARY_FILE}, {SERIES_FILE}, {QUARTERLY_FILE} and {DASHBOARD_FILE} to {out}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
 
 

@@ -23,7 +23,7 @@ from salessim.entities import (
     Deal,
 )
 from salessim.ledger import Ledger
-from salessim.random_streams import Stream
+from salessim.random_streams import Stream, Streams
 
 if TYPE_CHECKING:
     from salessim.reps import Rep
@@ -38,15 +38,13 @@ class DealDesk:
         self,
         env: simpy.Environment,
         scenario: Scenario,
-        values: Stream,
-        buyers: Stream,
+        streams: Streams,
         ledger: Ledger,
         ae_roster: Callable[[], list[Rep]],
     ) -> None:
         self.env = env
         self.sc = scenario
-        self.values = values
-        self.buyers = buyers
+        self.streams = streams
         self.ledger = ledger
         self.ae_roster = ae_roster
         self.hours_per_day = scenario.calendar.hours_per_day
@@ -86,12 +84,15 @@ class DealDesk:
     def create(self, origin: str, owner: Rep | None) -> Deal:
         """A new opportunity (its first meeting is now); owned by `owner` or handed off."""
         now = self.env.now
-        v = self.values
+        v = self._stream(origin)
         seg = v.choice_index(self.segment_cum)
         s = self.sc.segments[seg]
         value = s.value_median * math.exp(s.value_sigma * v.normal())
         self._next_id += 1
         deal = Deal(self._next_id, origin, seg, value, now)
+        n = self.n_stages
+        deal.dice = [v.uniform() for _ in range(4 * n)]
+        deal.z = [v.normal() for _ in range(n)]
         self.open[deal.id] = deal
         if self.records is not None:
             self.records.append(deal)
@@ -138,7 +139,7 @@ class DealDesk:
         deal.owner = None
         deal.phase = PHASE_WAITING_OWNER
         deal.due = now
-        deal.loss_at = self._loss_time(now)
+        deal.loss_at = self._loss_time(deal, now)
         self.handoff_queue.append(deal)
 
     def capacity_freed(self) -> None:
@@ -173,11 +174,16 @@ class DealDesk:
                 self._hand_off(deal)
 
     # ----------------------------------------------------------------- the stage cycle
-    def _loss_time(self, due: float) -> float:
+    def _stream(self, origin: str) -> Stream:
+        return self.streams.get("deals:" + origin)
+
+    def _loss_time(self, deal: Deal, due: float) -> float:
+        """When a deal waiting since `due` is lost if still waiting (hazard after grace)."""
         hazard = self.neglect.loss_hazard_per_day
         if hazard <= 0.0:
             return INF
-        return due + self.neglect.grace_days + self.buyers.exponential(1.0 / hazard)
+        u = deal.dice[4 * min(deal.stage, self.n_stages - 1) + 3]
+        return due + self.neglect.grace_days - math.log1p(-u) / hazard
 
     def _start_rep_phase(self, deal: Deal, keep_due: bool = False) -> None:
         now = self.env.now
@@ -187,7 +193,7 @@ class DealDesk:
         deal.work_left = stage.rep_hours * deal.rep_factor
         if not keep_due:
             deal.due = now
-            deal.loss_at = self._loss_time(now)
+            deal.loss_at = self._loss_time(deal, now)
         deal.expected_close = now + self.remaining_days[deal.stage] * deal.buyer_factor
         rep = deal.owner
         assert rep is not None
@@ -233,7 +239,9 @@ class DealDesk:
         now = self.env.now
         stage = self.stages[deal.stage]
         days = (
-            self.buyers.lognormal_mean_cv(stage.buyer_days * deal.buyer_factor, stage.buyer_days_cv)
+            _lognormal(
+                stage.buyer_days * deal.buyer_factor, stage.buyer_days_cv, deal.z[deal.stage]
+            )
             + deal.slip
         )
         deal.slip = 0.0
@@ -271,17 +279,17 @@ class DealDesk:
             silent = now - deal.last_touch - self.touch_every - self.neglect.grace_days
             if silent > 0.0:
                 hazard = self.neglect.loss_hazard_per_day
-                if self.buyers.uniform() < 1.0 - math.exp(-hazard * silent):
+                if deal.dice[4 * deal.stage] < 1.0 - math.exp(-hazard * silent):
                     self._lose(deal, LOSS_NEGLECT, now)
                     return
         stage = self.stages[deal.stage]
         p_drop = stage.dropout_probability
         if deal.rushed and deal.stage == self.n_stages - 1:
             p_drop = min(1.0, p_drop + self.rush.extra_loss_probability)
-        if self.buyers.uniform() < p_drop:
+        if deal.dice[4 * deal.stage + 1] < p_drop:
             if deal.stage == 0:
                 reason = LOSS_DISQUALIFIED
-            elif self.buyers.uniform() < self.competitor_share:
+            elif deal.dice[4 * deal.stage + 2] < self.competitor_share:
                 reason = LOSS_COMPETITOR
             else:
                 reason = LOSS_NO_DECISION
@@ -355,3 +363,13 @@ class DealDesk:
             if deal.phase == PHASE_WAITING_OWNER:
                 self.handoff_queue.remove(deal)
             self._lose(deal, LOSS_NEGLECT, deal.loss_at)
+
+
+def _lognormal(mean: float, cv: float, z: float) -> float:
+    """A lognormal value with given mean and CV from a standard normal draw `z`."""
+    if mean <= 0.0:
+        return 0.0
+    if cv <= 0.0:
+        return mean
+    s2 = math.log1p(cv * cv)
+    return mean * math.exp(math.sqrt(s2) * z - 0.5 * s2)

@@ -105,6 +105,7 @@ class Deal:
         "buyer_factor",
         "closed_at",
         "created",
+        "dice",
         "discount",
         "due",
         "expected_close",
@@ -126,6 +127,7 @@ class Deal:
         "token",
         "touch_due",
         "work_left",
+        "z",
     )
 
     def __init__(
@@ -151,6 +153,11 @@ class Deal:
         self.rep_factor = 1.0
         self.buyer_factor = 1.0
         self.slip = 0.0
+        # The deal's own random numbers, drawn when it is created: per stage a normal for the
+        # buyer's days and uniforms for touch silence, drop-out, loss reason and neglect loss.
+        # The k-th deal of an origin then behaves alike in two compared scenarios (CRN).
+        self.dice: list[float] = []
+        self.z: list[float] = []
         self.expected_close = created
         self.closed_at = -1.0
         self.outcome = ""

@@ -47,8 +47,7 @@ class SalesModel:
         self.desk = DealDesk(
             self.env,
             scenario,
-            self.streams.get("deal_values"),
-            self.streams.get("buyers"),
+            self.streams,
             self.ledger,
             lambda: self.aes,
         )
