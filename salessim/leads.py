@@ -5,15 +5,13 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections import deque
-from collections.abc import Callable, Generator
-from typing import Any
-
-import simpy
 
 from salessim.config import DAYS_PER_MONTH, LeadFilter, LeadSource, Qualification
 from salessim.entities import FATE_EXPIRED, FATE_FILTERED, FATE_UNREACHED, Lead
 from salessim.ledger import Ledger
 from salessim.random_streams import Stream
+
+INF = float("inf")
 
 
 class DecayCurve:
@@ -50,53 +48,52 @@ def daily_rate(source: LeadSource, day: int) -> tuple[float, float]:
 
 
 class LeadQueue:
-    """Leads waiting for sales: new leads (by discipline) and retries due later.
+    """Leads on their way to sales, waiting for a call, or due for a retry.
 
-    New leads are tried before due retries: speed to lead matters more than a fourth call.
-    Aged leads are dropped lazily when the queue is looked at — never a timeout per lead.
+    Each day's arrivals are generated at once and held in `incoming` until their time comes:
+    no event per lead. New leads are tried before due retries (speed to lead matters more than
+    a fourth call). Aged leads are dropped lazily when the queue is looked at.
     """
 
     def __init__(self, q: Qualification, ledger: Ledger) -> None:
         self.discipline = q.queue_discipline
         self.expiry_days = q.expiry_days
         self.ledger = ledger
+        self.incoming: list[tuple[float, int, Lead]] = []
         self.high: deque[Lead] = deque()
         self.low: deque[Lead] = deque()
         self.retries: list[tuple[float, int, Lead]] = []
-        self.on_fate: Callable[[Lead, str, float], None] | None = None
 
     def __len__(self) -> int:
+        """Leads that have reached sales and wait for a first call or a retry."""
         return len(self.high) + len(self.low) + len(self.retries)
 
-    def push(self, lead: Lead) -> None:
-        if self.discipline == "score" and not lead.score_high:
-            self.low.append(lead)
-        else:
-            self.high.append(lead)
+    def add_incoming(self, lead: Lead, at: float) -> None:
+        """A lead that reaches sales at time `at` (arrival plus routing delay)."""
+        heapq.heappush(self.incoming, (at, lead.id, lead))
+
+    def next_incoming(self) -> float:
+        """When the next lead reaches sales (inf if none is on its way)."""
+        return self.incoming[0][0] if self.incoming else INF
 
     def push_retry(self, lead: Lead, ready_at: float) -> None:
         heapq.heappush(self.retries, (ready_at, lead.id, lead))
 
-    def _expire(self, q: deque[Lead], now: float) -> None:
-        limit = now - self.expiry_days
-        while q and q[0].arrival < limit:
-            lead = q.popleft()
-            self._end(lead, FATE_EXPIRED, lead.arrival + self.expiry_days)
-
-    def _end(self, lead: Lead, fate: str, when: float) -> None:
-        lead.fate = fate
-        self.ledger.add("leads_" + fate, when)
-        if self.on_fate is not None:
-            self.on_fate(lead, fate, when)
-
-    def has_work(self, now: float) -> bool:
-        """Whether pop() would return a lead now (after dropping aged ones)."""
-        self.purge(now)
-        return bool(self.high or self.low or (self.retries and self.retries[0][0] <= now))
-
     def purge(self, now: float) -> None:
-        self._expire(self.high, now)
-        self._expire(self.low, now)
+        """Admit leads that have arrived by `now` and drop those aged beyond expiry."""
+        incoming = self.incoming
+        while incoming and incoming[0][0] <= now:
+            lead = heapq.heappop(incoming)[2]
+            if self.discipline == "score" and not lead.score_high:
+                self.low.append(lead)
+            else:
+                self.high.append(lead)
+        limit = now - self.expiry_days
+        for q in (self.high, self.low):
+            while q and q[0].arrival < limit:
+                lead = q.popleft()
+                lead.fate = FATE_EXPIRED
+                self.ledger.add("leads_" + FATE_EXPIRED, lead.arrival + self.expiry_days)
 
     def pop(self, now: float) -> Lead | None:
         """The next lead to call, or None."""
@@ -106,24 +103,20 @@ class LeadQueue:
                 return q.pop() if self.discipline == "newest_first" else q.popleft()
         limit = now - self.expiry_days
         while self.retries and self.retries[0][0] <= now:
-            _, _, lead = heapq.heappop(self.retries)
+            lead = heapq.heappop(self.retries)[2]
             if lead.arrival < limit:
-                self._end(lead, FATE_UNREACHED, now)
+                lead.fate = FATE_UNREACHED
+                self.ledger.add("leads_" + FATE_UNREACHED, now)
                 continue
             return lead
         return None
 
-    def close_out(self, end: float) -> None:
-        """At the end of a run, book leads that aged out before `end`; the rest stay queued."""
-        self.purge(end)
 
-
-class LeadSourceProcess:
-    """Poisson arrivals of one lead source, generated one day at a time (lazily)."""
+class LeadSourceArrivals:
+    """Poisson arrivals of one lead source, generated one working day at a time."""
 
     def __init__(
         self,
-        env: simpy.Environment,
         index: int,
         source: LeadSource,
         arrivals: Stream,
@@ -131,13 +124,8 @@ class LeadSourceProcess:
         lead_filter: LeadFilter,
         score_accuracy: float,
         hours_per_day: float,
-        horizon_days: int,
         ledger: Ledger,
-        next_id: Callable[[], int],
-        deliver: Callable[[Lead], None],
-        on_filtered: Callable[[Lead], None],
     ) -> None:
-        self.env = env
         self.index = index
         self.source = source
         self.arrivals = arrivals
@@ -145,11 +133,7 @@ class LeadSourceProcess:
         self.lead_filter = lead_filter
         self.score_accuracy = score_accuracy
         self.delay_days = source.routing_delay_hours / hours_per_day
-        self.horizon_days = horizon_days
         self.ledger = ledger
-        self.next_id = next_id
-        self.deliver = deliver
-        self.on_filtered = on_filtered
         self.base_cost = source.cost_per_lead
         self.marginal_cost = (
             source.marginal_cost_per_lead
@@ -161,39 +145,35 @@ class LeadSourceProcess:
             source.marginal_fit_share if source.marginal_fit_share is not None else source.fit_share
         )
 
-    def run(self) -> Generator[simpy.Event, Any, None]:
-        env = self.env
+    def day(self, day: int, horizon: float, first_id: int) -> list[tuple[float, Lead]]:
+        """The leads reaching sales from working `day`'s arrivals, with their time of reaching
+        sales (before `horizon`); filtered leads are included with their fate set."""
         arr = self.arrivals
-        for day in range(self.horizon_days):
-            base, extra = daily_rate(self.source, day)
-            times: list[tuple[float, bool]] = []
-            for rate, incremental in ((base, False), (extra, True)):
-                if rate > 0.0:
-                    n = arr.poisson(rate)
-                    times.extend((day + arr.uniform(), incremental) for _ in range(n))
-            times.sort()
-            for t, incremental in times:
-                at = t + self.delay_days
-                if at >= self.horizon_days:
-                    break
-                if at > env.now:
-                    yield env.timeout(at - env.now)
-                self._arrive(t, incremental)
-            if day + 1 > env.now:
-                yield env.timeout(day + 1 - env.now)
+        base, extra = daily_rate(self.source, day)
+        times: list[tuple[float, bool]] = []
+        for rate, incremental in ((base, False), (extra, True)):
+            if rate > 0.0:
+                times.extend((day + arr.uniform(), incremental) for _ in range(arr.poisson(rate)))
+        times.sort()
+        out: list[tuple[float, Lead]] = []
+        for t, incremental in times:
+            at = t + self.delay_days
+            if at >= horizon:
+                break
+            out.append((at, self._lead(first_id + len(out), t, at, incremental)))
+        return out
 
-    def _arrive(self, arrival: float, incremental: bool) -> None:
+    def _lead(self, lead_id: int, arrival: float, at: float, incremental: bool) -> Lead:
         attr = self.attributes
         fit = attr.uniform() < (self.marginal_fit if incremental else self.base_fit)
-        lead = Lead(self.next_id(), self.index, arrival, fit, incremental)
+        lead = Lead(lead_id, self.index, arrival, fit, incremental)
         ledger = self.ledger
-        now = self.env.now
-        ledger.add("leads_arrived", now)
+        ledger.add("leads_arrived", at)
         if fit:
-            ledger.add("leads_arrived_fit", now)
+            ledger.add("leads_arrived_fit", at)
         if incremental:
-            ledger.add("leads_incremental", now)
-        ledger.add("marketing_cost", now, self.marginal_cost if incremental else self.base_cost)
+            ledger.add("leads_incremental", at)
+        ledger.add("marketing_cost", at, self.marginal_cost if incremental else self.base_cost)
         # A lead score tells fit from suspect with limited accuracy (used by scoring queues).
         correct = attr.uniform() < self.score_accuracy
         lead.score_high = fit if correct else not fit
@@ -202,7 +182,5 @@ class LeadSourceProcess:
             u = attr.uniform()
             if (not fit and u < lf.suspect_catch_share) or (fit and u < lf.fit_drop_share):
                 lead.fate = FATE_FILTERED
-                ledger.add("leads_" + FATE_FILTERED, now)
-                self.on_filtered(lead)
-                return
-        self.deliver(lead)
+                ledger.add("leads_" + FATE_FILTERED, at)
+        return lead

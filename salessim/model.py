@@ -12,7 +12,7 @@ import simpy
 from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, DAYS_PER_YEAR, Scenario
 from salessim.deals import DealDesk
 from salessim.entities import Lead
-from salessim.leads import DecayCurve, LeadQueue, LeadSourceProcess
+from salessim.leads import DecayCurve, LeadQueue, LeadSourceArrivals
 from salessim.ledger import Ledger
 from salessim.policies import SDRPolicy, make_policy
 from salessim.random_streams import Streams
@@ -43,6 +43,7 @@ class SalesModel:
         self.sdrs: list[Rep] = []
         self._next_seat = 0
         self._lead_id = 0
+        self._alarm_at = float("inf")
         self.lead_records: list[Lead] | None = [] if records else None
         self.desk = DealDesk(
             self.env,
@@ -73,9 +74,8 @@ class SalesModel:
     def _build(self) -> None:
         sc = self.scenario
         env = self.env
-        for i, source in enumerate(sc.lead_sources):
-            proc = LeadSourceProcess(
-                env,
+        self.sources = [
+            LeadSourceArrivals(
                 i,
                 source,
                 self.streams.get("arrivals:" + source.name),
@@ -83,13 +83,12 @@ class SalesModel:
                 sc.lead_filter,
                 sc.qualification.score_accuracy,
                 self.hours_per_day,
-                self.horizon,
                 self.ledger,
-                self._new_lead_id,
-                self.deliver,
-                self._filtered,
             )
-            env.process(proc.run())
+            for i, source in enumerate(sc.lead_sources)
+        ]
+        if self.sources:
+            env.process(self._lead_days())
         for _ in range(sc.aes.count):
             self._hire_ae(seat=None, ramped=sc.aes.start_ramped)
         for _ in range(sc.sdrs.count):
@@ -109,10 +108,6 @@ class SalesModel:
             action()
 
         self.env.timeout(float(delay)).callbacks.append(fire)
-
-    def _new_lead_id(self) -> int:
-        self._lead_id += 1
-        return self._lead_id
 
     def _hire_many(self, n: int) -> None:
         for _ in range(n):
@@ -186,6 +181,11 @@ class SalesModel:
         if self.env.now >= self.horizon:
             return
         sc = self.scenario
+        task = rep.carry
+        if task is not None and task.lead is not None:
+            # A conversation cut short by the leaver: the lead goes back to be called again.
+            self.lead_queue.push_retry(task.lead, self.env.now)
+        rep.carry = None
         if rep.is_ae:
             self.aes.remove(rep)
             self.desk.reassign_from(rep)
@@ -197,19 +197,45 @@ class SalesModel:
             self._later(sc.sdrs.backfill_days, partial(self._hire_sdr, False))
 
     # ----------------------------------------------------------------- leads
-    def deliver(self, lead: Lead) -> None:
-        """A lead reaches sales: it joins the queue and wakes one idle rep who works leads."""
-        if self.lead_records is not None:
-            self.lead_records.append(lead)
-        self.lead_queue.push(lead)
-        for rep in self.sdrs if self.sdrs_take_leads else self.aes:
+    def _lead_days(self) -> Generator[simpy.Event, Any, None]:
+        """Each morning, the day's leads from every source are put on their way to sales."""
+        env = self.env
+        queue = self.lead_queue
+        records = self.lead_records
+        for day in range(self.horizon):
+            for source in self.sources:
+                for at, lead in source.day(day, self.horizon, self._lead_id + 1):
+                    self._lead_id = lead.id
+                    if records is not None:
+                        records.append(lead)
+                    if not lead.fate:  # not filtered out by lead scoring
+                        queue.add_incoming(lead, at)
+            self.arm_lead_alarm()
+            yield env.timeout(1.0)
+
+    def lead_workers(self) -> list[Rep]:
+        """The reps who work the marketing lead queue (SDRs if they take it, else AEs)."""
+        return self.sdrs if self.sdrs_take_leads else self.aes
+
+    def arm_lead_alarm(self) -> None:
+        """Wake an idle lead worker when the next lead reaches sales (one alarm at a time)."""
+        at = self.lead_queue.next_incoming()
+        if at >= self._alarm_at or at == float("inf"):
+            return
+        if not any(rep.wake is not None for rep in self.lead_workers()):
+            return
+        self._alarm_at = at
+        self._later(max(at - self.env.now, 0.0), partial(self._lead_alarm, at))
+
+    def _lead_alarm(self, at: float) -> None:
+        if at != self._alarm_at:
+            return  # superseded by an earlier alarm
+        self._alarm_at = float("inf")
+        for rep in self.lead_workers():
             if rep.wake is not None:
                 rep.notify()
                 break
-
-    def _filtered(self, lead: Lead) -> None:
-        if self.lead_records is not None:
-            self.lead_records.append(lead)
+        self.arm_lead_alarm()
 
     def end_lead(self, lead: Lead, fate: str, when: float) -> None:
         lead.fate = fate
@@ -318,7 +344,7 @@ class SalesModel:
         env = self.env
         env.run(until=self.horizon)
         self.desk.sweep()
-        self.lead_queue.close_out(float(self.horizon))
+        self.lead_queue.purge(float(self.horizon))
         return RunResult.from_model(self)
 
 

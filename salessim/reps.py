@@ -88,7 +88,7 @@ class Rep:
         self.prospecting_on = True
         self.block_hours_left = 0.0
         self.productivity = 1.0
-        self.carry: Task | None = None
+        self.carry: Task | None = None  # the task under way, or carried over to tomorrow
         self.wake: simpy.Event | None = None
         self._day_timer: simpy.Event | None = None
         sc = model.scenario
@@ -167,6 +167,8 @@ class Rep:
                     task = self.policy.choose(self, now, left)
                 if task is None:
                     self.wake = env.event()
+                    if self.lead_queue is not None:
+                        model.arm_lead_alarm()
                     if self._day_timer is None:
                         self._day_timer = env.timeout(window_end - now)
                         self._day_timer.callbacks.append(self._day_over)
@@ -175,13 +177,13 @@ class Rep:
                     daily[idle_key][day] += (env.now - now) * H
                     continue
                 h = task.hours if task.hours < left else left
+                self.carry = task
                 yield env.timeout(h / H)
                 daily[prefix + task.activity][day] += h
                 if task.kind == TASK_PROSPECT:
                     self.block_hours_left -= h
                 task.hours -= h
                 if task.hours > EPS:
-                    self.carry = task
                     if task.deal is not None and task.kind == TASK_STAGE_WORK:
                         task.deal.work_left = task.hours
                 else:

@@ -73,7 +73,7 @@ class RunResult:
         in_progress = sum(
             1
             for rep in (*model.aes, *model.sdrs)
-            if rep.carry is not None and rep.carry.kind == TASK_LEAD
+            if rep.carry is not None and rep.carry.kind == TASK_LEAD and rep.carry.lead is not None
         )
         n_q = model.horizon // DAYS_PER_QUARTER + 1
         qf = np.full(n_q, np.nan)
