@@ -258,6 +258,14 @@ def _format(value: float, kind: str) -> str:
     """Show a metric value for people: $12.3M, 23.4%, 1,234, 3.2 h."""
     if not math.isfinite(value):
         return "–"
+    text = _format_finite(value, kind)
+    # A tiny negative bound (an interval around zero) should not read as "-0.0%".
+    if text.startswith("-") and not any(digit in text for digit in "123456789"):
+        return text[1:]
+    return text
+
+
+def _format_finite(value: float, kind: str) -> str:
     if kind == _MONEY:
         return _money(value)
     if kind == _SHARE:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import warnings
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -93,7 +94,10 @@ def run_many(
                     if progress is not None:
                         progress(done, len(tasks))
             if errors:
-                raise ReplicationError("; ".join(str(e) for e in errors))
+                distinct = list(dict.fromkeys(str(e) for e in errors))
+                raise ReplicationError(
+                    f"{len(errors)} of {len(tasks)} replications failed: " + "; ".join(distinct)
+                )
     return [r for r in results if r is not None]
 
 
@@ -126,7 +130,8 @@ class ReplicationSet:
         out: dict[str, list[float]] = {}
         for k in keys:
             arr = np.array([[_nan(x) for x in r["weekly"][k]] for r in self.runs], dtype=float)
-            with np.errstate(all="ignore"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN weeks stay NaN
                 out[k] = np.nanmean(arr, axis=0).tolist() if arr.size else []
         out["report_start_week"] = [self.scenario.calendar.warmup_days / 5.0]
         return out

@@ -343,6 +343,8 @@ class SalesModel:
         """Simulate the whole horizon and return the collected results."""
         env = self.env
         env.run(until=self.horizon)
+        for rep in (*self.aes, *self.sdrs):
+            rep.book_unfinished(float(self.horizon))
         self.desk.sweep()
         self.lead_queue.purge(float(self.horizon))
         return RunResult.from_model(self)

@@ -19,11 +19,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 HOURS_SERIES = (
-    ("hours_prospecting", "Prospecting"),
-    ("hours_qualifying", "Qualifying"),
-    ("hours_deal_work", "Deal work"),
-    ("hours_non_selling", "Non-selling"),
-    ("hours_idle", "Idle"),
+    ("ae_hours_prospecting", "Prospecting"),
+    ("ae_hours_qualifying", "Qualifying"),
+    ("ae_hours_deal_work", "Deal work"),
+    ("ae_hours_non_selling", "Non-selling"),
+    ("ae_hours_idle", "Idle"),
 )
 MAX_QUARTER_LABELS = 16
 LEGEND_HEADROOM = 1.3

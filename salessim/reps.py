@@ -89,6 +89,8 @@ class Rep:
         self.block_hours_left = 0.0
         self.productivity = 1.0
         self.carry: Task | None = None  # the task under way, or carried over to tomorrow
+        self.doing = ""  # activity under way in the selling window ("" between steps)
+        self.since = 0.0
         self.wake: simpy.Event | None = None
         self._day_timer: simpy.Event | None = None
         sc = model.scenario
@@ -172,13 +174,17 @@ class Rep:
                     if self._day_timer is None:
                         self._day_timer = env.timeout(window_end - now)
                         self._day_timer.callbacks.append(self._day_over)
+                    self.since, self.doing = now, ACT_IDLE
                     yield self.wake
+                    self.doing = ""
                     self.wake = None
                     daily[idle_key][day] += (env.now - now) * H
                     continue
                 h = task.hours if task.hours < left else left
                 self.carry = task
+                self.since, self.doing = now, task.activity
                 yield env.timeout(h / H)
+                self.doing = ""
                 daily[prefix + task.activity][day] += h
                 if task.kind == TASK_PROSPECT:
                     self.block_hours_left -= h
@@ -194,6 +200,14 @@ class Rep:
                 yield env.timeout(rest)
         self.active = False
         model.rep_left(self)
+
+    def book_unfinished(self, end: float) -> None:
+        """At the end of a run, book the hours of the step under way (they count too)."""
+        if self.doing:
+            day = int(self.since + EPS)
+            self.model.ledger.daily[self.prefix + self.doing][day] += (
+                end - self.since
+            ) * self.hours_per_day
 
     # ----------------------------------------------------------------- what there is to do
     def backlog_hours(self) -> float:

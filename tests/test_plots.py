@@ -27,11 +27,11 @@ def _weekly() -> dict[str, Sequence[float]]:
         "pipeline_value": (2.5e6 * cycle).tolist(),
         "weighted_forecast": (0.9e6 * cycle).tolist(),
         "pipeline_count": np.round(60 * cycle).tolist(),
-        "hours_prospecting": rng.uniform(40, 60, WEEKS).tolist(),
-        "hours_qualifying": rng.uniform(20, 30, WEEKS).tolist(),
-        "hours_deal_work": rng.uniform(80, 100, WEEKS).tolist(),
-        "hours_non_selling": [40.0] * WEEKS,
-        "hours_idle": rng.uniform(0, 10, WEEKS).tolist(),
+        "ae_hours_prospecting": rng.uniform(40, 60, WEEKS).tolist(),
+        "ae_hours_qualifying": rng.uniform(20, 30, WEEKS).tolist(),
+        "ae_hours_deal_work": rng.uniform(80, 100, WEEKS).tolist(),
+        "ae_hours_non_selling": [40.0] * WEEKS,
+        "ae_hours_idle": rng.uniform(0, 10, WEEKS).tolist(),
         "report_start_week": [13.0],
     }
 
@@ -83,7 +83,7 @@ def test_dashboard_content() -> None:
 
 def test_dashboard_skips_missing_hours_and_warm_up() -> None:
     weekly = _weekly()
-    del weekly["hours_idle"], weekly["report_start_week"]
+    del weekly["ae_hours_idle"], weekly["report_start_week"]
     fig = dashboard(weekly, _quarterly(), FATES, "No idle")
     hours = fig.axes[2]
     assert len(hours.collections) == 4
