@@ -67,6 +67,4 @@ class Ledger:
     def add(self, name: str, now: float, amount: float = 1.0) -> None:
         """Add `amount` to counter `name` on the day containing time `now`."""
         day = int(now)
-        if day >= self.days:
-            day = self.days - 1
-        self.daily[name][day] += amount
+        self.daily[name][day if day < self.days else self.days - 1] += amount
