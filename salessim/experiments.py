@@ -7,13 +7,14 @@ seed share random numbers stream by stream (common random numbers).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-import multiprocessing
 import os
 import warnings
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,9 @@ import numpy as np
 from salessim.config import Scenario
 from salessim.errors import SalessimError
 from salessim.model import run
-from salessim.statistics import Interval, t_interval
+from salessim.parallel import default_workers, execute
+from salessim.scenario_files import scenario_with
+from salessim.statistics import Difference, Interval, paired_difference, t_interval
 
 Progress = Callable[[int, int], None]
 
@@ -35,7 +38,9 @@ def replication_seed(master_seed: int, index: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(master_seed, spawn_key=(index,))
 
 
-def run_replication(scenario_data: dict[str, Any], master_seed: int, index: int) -> dict[str, Any]:
+def run_replication(
+    scenario_data: dict[str, Any], master_seed: int, index: int, series: bool = True
+) -> dict[str, Any]:
     """One replication as a plain dict (metrics, quarterly table, weekly series); picklable."""
     scenario = Scenario.model_validate(scenario_data)
     try:
@@ -45,60 +50,77 @@ def run_replication(scenario_data: dict[str, Any], master_seed: int, index: int)
             f"scenario '{scenario.name}', seed {master_seed}, replication {index}: "
             f"{type(exc).__name__}: {exc}"
         ) from exc
-    out = result.to_dict(series=True)
+    out = result.to_dict(series=series)
     out["replication"] = index
     return out
 
 
-def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)
+def run_chunk(
+    scenario_data: dict[str, Any], master_seed: int, indices: list[int], series: bool = True
+) -> list[dict[str, Any]]:
+    """Several replications in one task: short runs amortise the cost of shipping a task."""
+    return [run_replication(scenario_data, master_seed, i, series) for i in indices]
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    # forkserver: workers never inherit a server's sockets or threads (see DEVELOPERS notes).
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+def _chunks(n: int, size: int) -> list[list[int]]:
+    return [list(range(i, min(i + size, n))) for i in range(0, n, size)]
 
 
-def run_many(
-    tasks: list[tuple[dict[str, Any], int, int]],
+def _chunk_size(total: int, workers: int | None, scheduler: str | None) -> int:
+    """Several tasks per worker for load balance, yet few enough that each is worth sending."""
+    w = 8 if scheduler else (default_workers() if workers is None else max(1, workers))
+    return max(1, min(10, total // (w * 3)))
+
+
+def run_scenarios(
+    scenarios: list[Scenario],
+    n: int,
+    seed: int,
     workers: int | None = None,
     progress: Progress | None = None,
-) -> list[dict[str, Any]]:
-    """Run (scenario_data, master_seed, index) tasks; results in task order."""
-    workers = default_workers() if workers is None else max(1, workers)
-    results: list[dict[str, Any] | None] = [None] * len(tasks)
+    scheduler: str | None = None,
+    series: bool = True,
+    on_done: Callable[[int, list[dict[str, Any]]], None] | None = None,
+) -> list[list[dict[str, Any]]]:
+    """Replications 0..n-1 of each scenario, all with the same master seed (CRN).
+
+    Results come back in replication order whatever the backend; `on_done(k, runs)` is called
+    as soon as every replication of scenario k has finished (sweeps checkpoint there).
+    """
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    size = _chunk_size(n * len(scenarios), workers, scheduler)
+    tasks: list[tuple[Any, ...]] = []
+    owner: list[int] = []
+    for k, sc in enumerate(scenarios):
+        data = sc.model_dump(mode="json")
+        for chunk in _chunks(n, size):
+            tasks.append((data, seed, chunk, series))
+            owner.append(k)
+
+    def label(i: int) -> str:
+        chunk = tasks[i][2]
+        return (
+            f"scenario '{scenarios[owner[i]].name}', seed {seed}, "
+            f"replications {chunk[0]}-{chunk[-1]}"
+        )
+
+    runs: list[list[dict[str, Any]]] = [[] for _ in scenarios]
+    left = [sum(1 for o in owner if o == k) for k in range(len(scenarios))]
     done = 0
-    if workers == 1 or len(tasks) <= 1:
-        for i, task in enumerate(tasks):
-            results[i] = run_replication(*task)
-            done += 1
-            if progress is not None:
-                progress(done, len(tasks))
-    else:
-        with _pool(min(workers, len(tasks))) as pool:
-            futures: dict[Future[dict[str, Any]], int] = {
-                pool.submit(run_replication, *task): i for i, task in enumerate(tasks)
-            }
-            pending = set(futures)
-            errors: list[BaseException] = []
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    exc = fut.exception()
-                    if exc is not None:
-                        errors.append(exc)
-                    else:
-                        results[futures[fut]] = fut.result()
-                    done += 1
-                    if progress is not None:
-                        progress(done, len(tasks))
-            if errors:
-                distinct = list(dict.fromkeys(str(e) for e in errors))
-                raise ReplicationError(
-                    f"{len(errors)} of {len(tasks)} replications failed: " + "; ".join(distinct)
-                )
-    return [r for r in results if r is not None]
+    total = n * len(scenarios)
+    for i, result in execute(run_chunk, tasks, label, workers, scheduler):
+        k = owner[i]
+        runs[k].extend(result)
+        left[k] -= 1
+        done += len(result)
+        if progress is not None:
+            progress(done, total)
+        if left[k] == 0:
+            runs[k].sort(key=lambda r: int(r["replication"]))
+            if on_done is not None:
+                on_done(k, runs[k])
+    return runs
 
 
 @dataclass
@@ -179,13 +201,214 @@ def replicate(
     seed: int = 0,
     workers: int | None = None,
     progress: Progress | None = None,
+    scheduler: str | None = None,
 ) -> ReplicationSet:
     """Run `n` replications of `scenario` from master `seed`."""
-    if n < 1:
-        raise ValueError("n must be at least 1")
-    data = scenario.model_dump(mode="json")
-    runs = run_many([(data, seed, i) for i in range(n)], workers, progress)
+    (runs,) = run_scenarios([scenario], n, seed, workers, progress, scheduler)
     return ReplicationSet(scenario, seed, runs)
+
+
+def unique_names(scenarios: Sequence[Scenario]) -> list[str]:
+    """Scenario names, made unique ('baseline', 'baseline (2)') for tables and JSON."""
+    seen: dict[str, int] = {}
+    out = []
+    for sc in scenarios:
+        seen[sc.name] = seen.get(sc.name, 0) + 1
+        out.append(sc.name if seen[sc.name] == 1 else f"{sc.name} ({seen[sc.name]})")
+    return out
+
+
+@dataclass
+class Comparison:
+    """Scenarios replicated with the same seeds, and paired differences against the first."""
+
+    names: list[str]
+    sets: list[ReplicationSet]
+    seed: int
+
+    @property
+    def n(self) -> int:
+        return self.sets[0].n
+
+    def differences(self) -> list[dict[str, Difference]]:
+        """For each scenario after the first: metric → paired difference (it − first)."""
+        base = self.sets[0]
+        out = []
+        for other in self.sets[1:]:
+            out.append(
+                {m: paired_difference(base.values(m), other.values(m)) for m in base.metric_names()}
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``salessim compare --json``."""
+        return {
+            "seed": self.seed,
+            "replications": self.n,
+            "scenarios": [
+                {"name": name, "metrics": {k: _interval_json(v) for k, v in s.intervals().items()}}
+                for name, s in zip(self.names, self.sets, strict=True)
+            ],
+            "differences": [
+                {
+                    "name": name,
+                    "vs": self.names[0],
+                    "metrics": {k: _difference_json(v) for k, v in diff.items()},
+                }
+                for name, diff in zip(self.names[1:], self.differences(), strict=True)
+            ],
+        }
+
+
+def compare(
+    scenarios: Sequence[Scenario],
+    n: int,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    scheduler: str | None = None,
+) -> Comparison:
+    """Replicate each scenario with the same seeds; differences are paired (CRN)."""
+    if len(scenarios) < 2:
+        raise ValueError("compare needs at least two scenarios")
+    runs = run_scenarios(list(scenarios), n, seed, workers, progress, scheduler)
+    sets = [ReplicationSet(sc, seed, r) for sc, r in zip(scenarios, runs, strict=True)]
+    return Comparison(unique_names(scenarios), sets, seed)
+
+
+@dataclass
+class Sweep:
+    """One parameter varied over values; each point replicated with the same seeds."""
+
+    path: str
+    values: list[Any]
+    sets: list[ReplicationSet]
+    seed: int
+
+    @property
+    def n(self) -> int:
+        return self.sets[0].n
+
+    def curve(self, metric: str) -> dict[str, list[float]]:
+        """Mean and 95% interval of `metric` at each value."""
+        ivs = [s.intervals()[metric] for s in self.sets]
+        return {
+            "mean": [iv.mean for iv in ivs],
+            "ci_low": [iv.ci_low for iv in ivs],
+            "ci_high": [iv.ci_high for iv in ivs],
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``salessim sweep --json``."""
+        return {
+            "seed": self.seed,
+            "replications": self.n,
+            "path": self.path,
+            "values": self.values,
+            "points": [
+                {"value": v, "metrics": {k: _interval_json(iv) for k, iv in s.intervals().items()}}
+                for v, s in zip(self.values, self.sets, strict=True)
+            ],
+        }
+
+
+class CheckpointError(SalessimError):
+    """A sweep's output folder holds results of a different scenario, seed or size."""
+
+
+def _fingerprint(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` via a temporary file and a rename: never half-written."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def sweep(
+    scenario: Scenario,
+    path: str,
+    values: Sequence[Any],
+    n: int,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    scheduler: str | None = None,
+    checkpoint_dir: Path | None = None,
+) -> Sweep:
+    """Vary `path` over `values`, replicating each point with the same seeds.
+
+    With `checkpoint_dir`, each finished point is saved there at once (atomically); a rerun
+    loads finished points and computes only the rest. A folder holding a sweep of another
+    scenario, parameter, seed or replication count is refused rather than mixed.
+    """
+    values = list(values)
+    if not values:
+        raise ValueError("sweep needs at least one value")
+    points = [scenario_with(scenario, {path: v}) for v in values]
+    done: dict[int, list[dict[str, Any]]] = {}
+    point_files: list[Path] = []
+    if checkpoint_dir is not None:
+        checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        key = {
+            "scenario": scenario.model_dump(mode="json"),
+            "path": path,
+            "seed": seed,
+            "replications": n,
+        }
+        fp = _fingerprint(key)
+        manifest = checkpoint_dir / "sweep_manifest.json"
+        if manifest.exists():
+            old = json.loads(manifest.read_text(encoding="utf-8"))
+            if old.get("fingerprint") != fp:
+                raise CheckpointError(
+                    f"{checkpoint_dir}: holds a sweep of a different scenario, parameter, seed "
+                    f"or replication count (was {old.get('path')!r}, seed {old.get('seed')}, "
+                    f"n={old.get('replications')}); use another --out folder or delete it"
+                )
+        else:
+            write_atomic(
+                manifest,
+                json.dumps(
+                    {"fingerprint": fp, "path": path, "seed": seed, "replications": n}, indent=1
+                ),
+            )
+        for k, v in enumerate(values):
+            f = checkpoint_dir / f"point-{_fingerprint(v)}.json"
+            point_files.append(f)
+            if f.exists():
+                saved = json.loads(f.read_text(encoding="utf-8"))
+                if saved.get("fingerprint") == fp and len(saved.get("runs", [])) == n:
+                    done[k] = saved["runs"]
+    todo = [k for k in range(len(values)) if k not in done]
+
+    def save(j: int, runs: list[dict[str, Any]]) -> None:
+        k = todo[j]
+        done[k] = runs
+        if checkpoint_dir is not None:
+            payload = {"fingerprint": fp, "value": values[k], "runs": runs}
+            write_atomic(point_files[k], json.dumps(payload))
+
+    if todo:
+        offset = (len(values) - len(todo)) * n
+        total = len(values) * n
+
+        def shifted(d: int, _t: int) -> None:
+            if progress is not None:
+                progress(offset + d, total)
+
+        run_scenarios([points[k] for k in todo], n, seed, workers, shifted, scheduler, False, save)
+    elif progress is not None:
+        progress(len(values) * n, len(values) * n)
+    sets = [ReplicationSet(points[k], seed, done[k]) for k in range(len(values))]
+    return Sweep(path, values, sets, seed)
 
 
 def _nan(x: Any) -> float:
@@ -194,3 +417,7 @@ def _nan(x: Any) -> float:
 
 def _interval_json(iv: Interval) -> dict[str, float | None]:
     return {k: (v if math.isfinite(v) else None) for k, v in iv.to_dict().items()}
+
+
+def _difference_json(d: Difference) -> dict[str, float | None]:
+    return {k: (v if math.isfinite(v) else None) for k, v in d.to_dict().items()}
