@@ -133,6 +133,7 @@ class LeadSourceArrivals:
         self.lead_filter = lead_filter
         self.score_accuracy = score_accuracy
         self.delay_days = source.routing_delay_hours / hours_per_day
+        self.arrived_key = f"source:{source.name}:leads"
         self.ledger = ledger
         self.base_cost = source.cost_per_lead
         self.marginal_cost = (
@@ -169,6 +170,7 @@ class LeadSourceArrivals:
         lead = Lead(lead_id, self.index, arrival, fit, incremental)
         ledger = self.ledger
         ledger.add("leads_arrived", at)
+        ledger.add(self.arrived_key, at)
         if fit:
             ledger.add("leads_arrived_fit", at)
         if incremental:

@@ -64,6 +64,11 @@ class Ledger:
         self.seat_pipeline: list[list[int]] = []
         self.quarter_forecast: dict[int, float] = {}
 
+    def add_counters(self, names: tuple[str, ...]) -> None:
+        """Extra daily counters named by the scenario (e.g. per lead source)."""
+        for name in names:
+            self.daily.setdefault(name, [0.0] * self.days)
+
     def add(self, name: str, now: float, amount: float = 1.0) -> None:
         """Add `amount` to counter `name` on the day containing time `now`."""
         day = int(now)

@@ -11,7 +11,7 @@ import simpy
 
 from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, DAYS_PER_YEAR, Scenario
 from salessim.deals import DealDesk
-from salessim.entities import Lead
+from salessim.entities import FATE_CONVERTED, Lead
 from salessim.leads import DecayCurve, LeadQueue, LeadSourceArrivals
 from salessim.ledger import Ledger
 from salessim.policies import SDRPolicy, make_policy
@@ -35,6 +35,12 @@ class SalesModel:
         self.hours_per_day = cal.hours_per_day
         self.horizon = cal.horizon_days
         self.ledger = Ledger(self.horizon)
+        self.source_keys = [
+            (f"source:{src.name}:leads", f"source:{src.name}:converted")
+            for src in scenario.lead_sources
+        ]
+        for keys in self.source_keys:
+            self.ledger.add_counters(keys)
         self.qual_stream = self.streams.get("qualification")
         self.prospect_stream = self.streams.get("prospecting")
         self.people_stream = self.streams.get("people")
@@ -240,6 +246,8 @@ class SalesModel:
     def end_lead(self, lead: Lead, fate: str, when: float) -> None:
         lead.fate = fate
         self.ledger.add("leads_" + fate, when)
+        if fate == FATE_CONVERTED:
+            self.ledger.add(self.source_keys[lead.source][1], when)
 
     # ----------------------------------------------------------------- forecast and management
     def weighted_pipeline(self) -> tuple[float, float, float, float, float]:

@@ -20,6 +20,7 @@ from salessim.entities import (
     ACT_NON_SELLING,
     ACT_PROSPECTING,
     ACT_QUALIFYING,
+    ACTIVITIES,
     FATE_COLD,
     FATE_CONVERTED,
     FATE_DISQUALIFIED,
@@ -142,7 +143,13 @@ class Rep:
         daily = model.ledger.daily
         horizon = model.horizon
         prefix = self.prefix
-        idle_key = prefix + ACT_IDLE
+        hours_of = {act: daily[prefix + act] for act in ACTIVITIES}
+        idle_hours = hours_of[ACT_IDLE]
+        available = daily[prefix + "available"]
+        non_selling = hours_of[ACT_NON_SELLING]
+        salary = daily[self.role + "_salary_cost"]
+        headcount = daily[self.role + "_headcount"]
+        policy = self.policy
         while True:
             start = env.now
             day = int(start + EPS)
@@ -151,11 +158,11 @@ class Rep:
             self.productivity = self.ramp_productivity(start)
             selling = H * (1.0 - self.non_selling_share) * self.productivity
             window_end = start + selling / H
-            daily[prefix + "available"][day] += H
-            daily[prefix + ACT_NON_SELLING][day] += H - selling
-            daily[self.role + "_salary_cost"][day] += self.daily_cost
-            daily[self.role + "_headcount"][day] += 1.0
-            self.policy.start_day(self)
+            available[day] += H
+            non_selling[day] += H - selling
+            salary[day] += self.daily_cost
+            headcount[day] += 1.0
+            policy.start_day(self)
             if self.ready:
                 model.desk.purge_neglected(self)
             self._day_timer = None
@@ -166,7 +173,7 @@ class Rep:
                     break
                 task = self.carry
                 if task is None:
-                    task = self.policy.choose(self, now, left)
+                    task = policy.choose(self, now, left)
                 if task is None:
                     self.wake = env.event()
                     if self.lead_queue is not None:
@@ -178,14 +185,14 @@ class Rep:
                     yield self.wake
                     self.doing = ""
                     self.wake = None
-                    daily[idle_key][day] += (env.now - now) * H
+                    idle_hours[day] += (env.now - now) * H
                     continue
                 h = task.hours if task.hours < left else left
                 self.carry = task
                 self.since, self.doing = now, task.activity
                 yield env.timeout(h / H)
                 self.doing = ""
-                daily[prefix + task.activity][day] += h
+                hours_of[task.activity][day] += h
                 if task.kind == TASK_PROSPECT:
                     self.block_hours_left -= h
                 task.hours -= h

@@ -133,7 +133,7 @@ class RunResult:
         """Weekly sums of counters and end-of-week snapshots, from week 0."""
         n = self.horizon_days // DAYS_PER_WEEK
         out: dict[str, list[float]] = {"week": [float(w) for w in range(n)]}
-        for name in WEEKLY_SUMS:
+        for name in (*WEEKLY_SUMS, *(k for k in self.daily if k.startswith("source:"))):
             x = self.daily[name][: n * DAYS_PER_WEEK].reshape(n, DAYS_PER_WEEK).sum(axis=1)
             out[name] = x.tolist()
         for name, arr in self.weekly_snapshots.items():
@@ -195,6 +195,9 @@ class RunResult:
         m["leads_fit"] = s("leads_arrived_fit")
         m["leads_incremental"] = s("leads_incremental")
         m["leads_worked"] = s("leads_first_attempt")
+        for key in self.daily:
+            if key.startswith("source:"):
+                m[key] = s(key)
         for fate in LEAD_FATES:
             m[f"leads_{fate}"] = s(f"leads_{fate}")
         to_sales = m["leads"] - m["leads_filtered"]
