@@ -103,7 +103,7 @@ class LeadSource(NamedItem):
         0.0, le=240, description="working hours before a lead reaches sales (CRM routing lag)"
     )
     response_decay: list[DecayPoint] = Field(
-        min_length=1, description="relative qualification chance by delay of first contact"
+        min_length=1, description="relative qualification chance by delay of the first call"
     )
 
     @model_validator(mode="after")

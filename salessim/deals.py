@@ -360,6 +360,8 @@ class DealDesk:
         now = self.env.now
         lost = [d for d in self.open.values() if d.phase != PHASE_BUYER and d.loss_at <= now]
         for deal in lost:
+            if deal.phase == PHASE_CLOSED:
+                continue  # already lost while an earlier loss freed hand-off capacity
             if deal.phase == PHASE_WAITING_OWNER:
                 self.handoff_queue.remove(deal)
             self._lose(deal, LOSS_NEGLECT, deal.loss_at)

@@ -289,8 +289,11 @@ class Rep:
         if not lead.fit:
             outcome = FATE_DISQUALIFIED
         else:
-            # The longer the lead waited, the less likely the interest is still there.
-            decay = model.decay[lead.source]((t - lead.arrival) * self.hours_per_day)
+            # The longer the lead waited for its first call, the less likely the interest is
+            # still there when the rep gets through (Oldroyd: the first call's timing counts).
+            decay = model.decay[lead.source](
+                (lead.first_contact - lead.arrival) * self.hours_per_day
+            )
             u = qual.uniform()
             if u < self.fit_conv * decay:
                 outcome = FATE_CONVERTED

@@ -1,0 +1,195 @@
+"""Validation against queueing theory: Erlang C for the lead queue, Little's law for both queues.
+
+A degenerate scenario turns lead work into an M/M/c queue: c always-available AEs (no
+non-selling time, ramped, no attrition, no prospecting, no deals since every lead is a suspect),
+Poisson lead arrivals (a Poisson count per working day with uniform times within the day is a
+Poisson process), one connected call per lead (connect probability 1, attempts of 0 minutes)
+and an exponential conversation (CV 1). The clock runs in working days; a rep works
+``hours_per_day`` hours per day, so a conversation of mean s hours is a service rate of
+``hours_per_day / s`` per day.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from salessim.config import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR, Scenario
+from salessim.experiments import replication_seed
+from salessim.model import run
+from salessim.results import RunResult
+
+HOURS_PER_DAY = 8.0
+SERVERS = 3  # c AEs
+CONVERSATION_HOURS = 1.0  # mean service time, hours
+ARRIVALS_PER_DAY = 18.0  # λ; μ = 8/day per AE, so ρ = λ / (c μ) = 0.75
+MMC_SEED = 2024
+MMC_REPLICATIONS = 20
+MMC_YEARS = 2
+MMC_WARMUP_DAYS = 21
+
+
+def erlang_c_wait(servers: int, arrival_rate: float, service_rate: float) -> tuple[float, float]:
+    """Erlang C: (probability an arrival waits, mean wait in queue W_q) for an M/M/c queue."""
+    a = arrival_rate / service_rate  # offered load in Erlangs
+    assert a < servers, "the queue must be stable"
+    tail = a**servers / math.factorial(servers) * servers / (servers - a)
+    p_wait = tail / (sum(a**k / math.factorial(k) for k in range(servers)) + tail)
+    return p_wait, p_wait / (servers * service_rate - arrival_rate)
+
+
+def t_interval(values: list[float] | np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95% Student-t interval of independent replication means."""
+    x = np.asarray(values, dtype=float)
+    half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))
+    return float(x.mean()), float(x.mean() - half), float(x.mean() + half)
+
+
+def mmc_scenario() -> Scenario:
+    return Scenario.model_validate(
+        {
+            "name": "mmc_leads",
+            "calendar": {
+                "hours_per_day": HOURS_PER_DAY,
+                "horizon_days": MMC_YEARS * DAYS_PER_YEAR + MMC_WARMUP_DAYS,
+                "warmup_days": MMC_WARMUP_DAYS,
+            },
+            "lead_sources": [
+                {
+                    "name": "poisson",
+                    "monthly_volume": ARRIVALS_PER_DAY * DAYS_PER_MONTH,
+                    "seasonality": [1.0] * 12,
+                    "fit_share": 0.0,  # suspects only: no opportunities, no deal work
+                    "cost_per_lead": 0.0,
+                    "routing_delay_hours": 0.0,
+                    "response_decay": [{"hours": 0.0, "multiplier": 1.0}],
+                }
+            ],
+            "qualification": {
+                "attempt_minutes": 0.0,
+                "connect_probability": 1.0,
+                "max_attempts": 1,
+                "conversation_hours": CONVERSATION_HOURS,
+                "conversation_cv": 1.0,  # exponential service
+                "queue_discipline": "fifo",
+                "expiry_days": 504.0,  # nobody gives up waiting
+            },
+            "prospecting": {"dials_per_hour": 0.0},
+            "aes": {
+                "count": SERVERS,
+                "non_selling_share": 0.0,
+                "start_ramped": True,
+                "attrition_per_year": 0.0,
+            },
+        }
+    )
+
+
+@dataclass
+class MMCRun:
+    wait_hours: float  # mean wait to first call (W_q), working hours
+    arrivals_per_day: float  # observed λ over the reported window
+    queue_mean: float  # mean of weekly lead-queue snapshots after warm-up (L_q)
+    busy_share: float  # share of AE hours spent qualifying (utilisation)
+
+
+@pytest.fixture(scope="module")
+def mmc_runs() -> list[MMCRun]:
+    """MMC_REPLICATIONS independent replications of MMC_YEARS years (seed MMC_SEED)."""
+    scenario = mmc_scenario()
+    out = []
+    for i in range(MMC_REPLICATIONS):
+        result = run(scenario, replication_seed(MMC_SEED, i))
+        m = result.metrics()
+        days = result.horizon_days - result.warmup_days
+        first_week = math.ceil(result.warmup_days / DAYS_PER_WEEK)
+        out.append(
+            MMCRun(
+                wait_hours=m["lead_response_hours"],
+                arrivals_per_day=m["leads"] / days,
+                queue_mean=float(result.weekly_snapshots["lead_queue"][first_week:].mean()),
+                busy_share=m["hours_share_qualifying"],
+            )
+        )
+    return out
+
+
+MU = HOURS_PER_DAY / CONVERSATION_HOURS  # service rate per AE, per day
+RHO = ARRIVALS_PER_DAY / (SERVERS * MU)
+P_WAIT, WQ_DAYS = erlang_c_wait(SERVERS, ARRIVALS_PER_DAY, MU)
+WQ_HOURS = WQ_DAYS * HOURS_PER_DAY
+
+
+def test_degenerate_scenario_is_the_intended_queue() -> None:
+    assert 0.7 <= RHO <= 0.8
+    # Erlang C by hand for c=3, a=2.25: P_wait = 7.59375 / 13.375, W_q = P_wait / 6 days.
+    assert math.isclose(P_WAIT, 7.59375 / 13.375, rel_tol=1e-12)
+    assert math.isclose(WQ_HOURS, 0.7570, abs_tol=1e-4)
+
+
+@pytest.mark.slow
+def test_mmc_utilisation_matches_offered_load(mmc_runs: list[MMCRun]) -> None:
+    lam = t_interval([r.arrivals_per_day for r in mmc_runs])
+    assert lam[1] <= ARRIVALS_PER_DAY <= lam[2]
+    busy = t_interval([r.busy_share for r in mmc_runs])
+    assert busy[1] <= RHO <= busy[2]
+
+
+@pytest.mark.slow
+def test_mmc_mean_wait_matches_erlang_c(mmc_runs: list[MMCRun]) -> None:
+    # 20 replications × 2 years (seed 2024): the 95% t-interval of the replication means of
+    # the mean wait to first call must contain Erlang C's W_q (0.757 h).
+    mean, low, high = t_interval([r.wait_hours for r in mmc_runs])
+    assert low <= WQ_HOURS <= high, (
+        f"Erlang C W_q {WQ_HOURS:.3f} h outside simulated {mean:.3f} h [{low:.3f}, {high:.3f}]"
+    )
+
+
+@pytest.mark.slow
+def test_mmc_interval_rejects_wrong_queue_models(mmc_runs: list[MMCRun]) -> None:
+    # The same interval must exclude what a wrongly wired model would give, so the test above
+    # has power: one fast server of rate cμ (M/M/1: W_q = ρ / (cμ − λ)), no queue at all, and
+    # deterministic conversations (M/D/c ≈ half the M/M/c wait, Allen–Cunneen with CV 0).
+    _, low, high = t_interval([r.wait_hours for r in mmc_runs])
+    mm1_hours = RHO / (SERVERS * MU - ARRIVALS_PER_DAY) * HOURS_PER_DAY
+    mdc_hours = WQ_HOURS * (1.0 + 0.0**2) / 2.0
+    for wrong in (mm1_hours, 0.0, mdc_hours):
+        assert not low <= wrong <= high, f"{wrong:.3f} h is inside [{low:.3f}, {high:.3f}]"
+
+
+@pytest.mark.slow
+def test_little_law_on_the_lead_queue(mmc_runs: list[MMCRun]) -> None:
+    # L_q (mean of weekly snapshots of the queue) = λ × W_q, replication by replication;
+    # the paired differences' 95% interval must contain 0, and the pooled means agree within
+    # 10%. Erlang C's L_q = P_wait ρ / (1 − ρ) must lie in the interval of the snapshot means.
+    little = [r.arrivals_per_day * r.wait_hours / HOURS_PER_DAY for r in mmc_runs]
+    queue = [r.queue_mean for r in mmc_runs]
+    _, low, high = t_interval(np.subtract(queue, little))
+    assert low <= 0.0 <= high
+    assert np.mean(queue) == pytest.approx(np.mean(little), rel=0.10)
+    lq = P_WAIT * RHO / (1.0 - RHO)
+    _, q_low, q_high = t_interval(queue)
+    assert q_low <= lq <= q_high
+
+
+@pytest.mark.slow
+def test_little_law_on_the_deal_pipeline(baseline: Scenario) -> None:
+    # Baseline as shipped (warm-up quarter + 3 years), 3 replications, seed 7. Time-average
+    # open deals (weekly snapshots after warm-up) = opportunity arrival rate × mean days open
+    # (avg_deal_days, closed deals); within 10% in each replication and 5% pooled.
+    observed, predicted = [], []
+    for i in range(3):
+        result: RunResult = run(baseline, replication_seed(7, i))
+        m = result.metrics()
+        days = result.horizon_days - result.warmup_days
+        first_week = math.ceil(result.warmup_days / DAYS_PER_WEEK)
+        pipeline = float(result.weekly_snapshots["pipeline_count"][first_week:].mean())
+        lam_w = m["opportunities"] / days * m["avg_deal_days"]
+        assert pipeline == pytest.approx(lam_w, rel=0.10)
+        observed.append(pipeline)
+        predicted.append(lam_w)
+    assert sum(observed) == pytest.approx(sum(predicted), rel=0.05)
