@@ -1,7 +1,10 @@
-"""Dashboard figure of one run or experiment: bookings, pipeline, rep hours and lead fates.
+"""Figures of runs and experiments: one scenario's dashboard, a side-by-side comparison of
+scenarios, and a sweep curve with its confidence band.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly, never pyplot, so plotting sets no
-global backend or state and is safe in servers, notebooks and parallel workers.
+global backend or state and is safe in servers, notebooks and parallel workers. Every function
+takes plain mappings and sequences of numbers, never salessim objects, so plotting stays
+independent of the model.
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ import os
 import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 HOURS_SERIES = (
     ("ae_hours_prospecting", "Prospecting"),
@@ -28,6 +34,9 @@ HOURS_SERIES = (
 MAX_QUARTER_LABELS = 16
 LEGEND_HEADROOM = 1.3
 PNG_DPI = 110
+# Activities get their own palette in comparisons, where C0, C1… already mean scenarios.
+ACTIVITY_PALETTE = "Set2"
+ValueKind = Literal["money", "share", "number"]
 
 
 class PlotDataError(ValueError):
@@ -35,7 +44,7 @@ class PlotDataError(ValueError):
 
 
 def _dollars(value: float, _pos: float | None = None) -> str:
-    """Format an amount compactly for axis ticks: $0, $950, $12k, $1.2M, $3.4B."""
+    """Format an amount compactly for axis ticks: $0, $950, $12k, $1.25M, $3.4B."""
     if not math.isfinite(value):
         return ""
     sign = "-" if value < 0 else ""
@@ -43,7 +52,10 @@ def _dollars(value: float, _pos: float | None = None) -> str:
     for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if amount >= threshold:
             scaled = amount / threshold
-            text = f"{scaled:.1f}".rstrip("0").rstrip(".") if scaled < 100 else f"{scaled:.0f}"
+            # Two decimals below 10 so that neighbouring ticks ($1.25M, $1.5M) stay distinct.
+            digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
+            text = f"{scaled:.{digits}f}"
+            text = text.rstrip("0").rstrip(".") if "." in text else text
             return f"{sign}${text}{suffix}"
     return f"{sign}${amount:.0f}"
 
@@ -188,6 +200,279 @@ def dashboard(
     _hours_panel(ax_hours, weekly)
     _fates_panel(ax_fates, lead_fates)
     fig.suptitle(title, fontsize="x-large")
+    return fig
+
+
+def _scenario_color(index: int) -> str:
+    """Scenario *i* has the same colour in every panel of a comparison."""
+    return f"C{index % 10}"
+
+
+def _number(value: float | None) -> float:
+    """A JSON-style number (None for undefined) as a float (NaN for undefined)."""
+    return math.nan if value is None else float(value)
+
+
+def _check_per_scenario(names: Sequence[str], **tables: Sequence[object]) -> None:
+    """Every per-scenario table must hold one entry per scenario name."""
+    if not names:
+        raise PlotDataError("a comparison needs at least one scenario name")
+    for table, entries in tables.items():
+        if len(entries) != len(names):
+            raise PlotDataError(
+                f"{table} has {len(entries)} entries, expected {len(names)} (one per scenario)"
+            )
+
+
+def _totals_panel(
+    ax: Axes, names: Sequence[str], totals: Sequence[Mapping[str, Mapping[str, float | None]]]
+) -> None:
+    """Grouped bars: one group per total (bookings, profit…), one bar per scenario, 95% whiskers."""
+    labels = list(totals[0])
+    for i, entry in enumerate(totals):
+        if list(entry) != labels:
+            raise PlotDataError(f"totals[{i}] has {list(entry)}, expected {labels} like totals[0]")
+    x = np.arange(len(labels))
+    width = 0.8 / len(names)
+    for i, entry in enumerate(totals):
+        mean = np.array([_number(entry[label].get("mean")) for label in labels])
+        low = np.array([_number(entry[label].get("ci_low")) for label in labels])
+        high = np.array([_number(entry[label].get("ci_high")) for label in labels])
+        error = np.nan_to_num(np.vstack([mean - low, high - mean])).clip(min=0.0)
+        offset = (i - (len(names) - 1) / 2) * width
+        ax.bar(x + offset, mean, width, yerr=error, capsize=4, color=_scenario_color(i))
+    ax.axhline(0.0, color="0.3", linewidth=0.8)
+    ax.set_xticks(x, labels)
+    ax.yaxis.set_major_formatter(FuncFormatter(_dollars))
+    ax.set_ylabel("Total over the reported window")
+    ax.set_title("(a) Totals by scenario (mean, 95% interval)", loc="left")
+
+
+def _quarterly_lines_panel(ax: Axes, quarterly: Sequence[Mapping[str, Sequence[float]]]) -> None:
+    """Mean bookings per quarter, one line per scenario with a light 95% band if given."""
+    for i, table in enumerate(quarterly):
+        name = f"quarterly[{i}]"
+        quarters = _series(table, "quarter", name)
+        bookings = _series(table, "bookings", name, quarters.size)
+        color = _scenario_color(i)
+        if "bookings_low" in table and "bookings_high" in table:
+            low = _series(table, "bookings_low", name, quarters.size)
+            high = _series(table, "bookings_high", name, quarters.size)
+            ax.fill_between(quarters, low, high, color=color, alpha=0.15, linewidth=0)
+        ax.plot(quarters, bookings, color=color, marker="o", markersize=4)
+    first = quarterly[0]
+    if "reported" in first and "quarter" in first:
+        hidden = [
+            q for q, shown in zip(first["quarter"], first["reported"], strict=True) if not shown
+        ]
+        for k, q in enumerate(hidden):
+            label = "not reported (warm-up)" if k == 0 else None
+            ax.axvspan(q - 0.5, q + 0.5, color="0.9", zorder=0, label=label)
+        if hidden:
+            ax.legend(loc="upper left", fontsize="small")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("Quarter")
+    ax.set_ylabel("Bookings per quarter")
+    ax.yaxis.set_major_formatter(FuncFormatter(_dollars))
+    _start_at_zero(ax)
+    ax.set_title("(b) Bookings by quarter (mean, 95% band)", loc="left")
+
+
+def _activity_label(activity: str) -> str:
+    labels = {key.removeprefix("ae_hours_"): label for key, label in HOURS_SERIES}
+    return labels.get(activity, activity.replace("_", " ").capitalize())
+
+
+def _hours_share_panel(
+    ax: Axes, names: Sequence[str], hours_shares: Sequence[Mapping[str, float | None]]
+) -> None:
+    """One stacked bar per scenario: the share of AE hours spent on each activity."""
+    activities = list(dict.fromkeys(a for shares in hours_shares for a in shares))
+    palette = colormaps[ACTIVITY_PALETTE]
+    x = np.arange(len(names))
+    bottom = np.zeros(len(names))
+    for j, activity in enumerate(activities):
+        share = np.nan_to_num([_number(s.get(activity)) for s in hours_shares])
+        bars = ax.bar(
+            x, share, 0.6, bottom=bottom, color=palette(j), label=_activity_label(activity)
+        )
+        ax.bar_label(
+            bars,
+            labels=[f"{v:.0%}" if v >= 0.04 else "" for v in share],
+            label_type="center",
+            fontsize="small",
+        )
+        bottom += share
+    if not activities:
+        ax.text(0.5, 0.5, "no rep hours recorded", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xticks(x, list(names))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylim(0.0, max(1.0, float(bottom.max(initial=0.0))))
+    ax.set_ylabel("Share of available AE hours")
+    ax.set_title("(c) AE hours by activity", loc="left")
+    if activities:
+        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
+
+
+def _fates_grouped_panel(
+    ax: Axes, names: Sequence[str], lead_fates: Sequence[Mapping[str, float]]
+) -> None:
+    """Horizontal grouped bars: for each lead fate, one bar per scenario."""
+    ax.set_title("(d) Leads by fate", loc="left")
+    ax.set_xlabel("Leads (mean per replication)")
+    # Fates no scenario has (no filtering, nothing expired) would only add empty rows.
+    fates = [
+        f
+        for f in dict.fromkeys(f for entry in lead_fates for f in entry)
+        if any(float(entry.get(f, 0.0)) > 0 for entry in lead_fates)
+    ]
+    if not fates:
+        ax.text(0.5, 0.5, "no leads recorded", ha="center", va="center", transform=ax.transAxes)
+        return
+    y = np.arange(len(fates))
+    height = 0.8 / len(names)
+    for i, entry in enumerate(lead_fates):
+        counts = np.array([float(entry.get(f, math.nan)) for f in fates])
+        offset = (i - (len(names) - 1) / 2) * height
+        bars = ax.barh(y + offset, counts, height, color=_scenario_color(i))
+        if len(names) <= 3:
+            labels = [f"{c:,.0f}" if math.isfinite(c) else "" for c in counts]
+            ax.bar_label(bars, labels=labels, padding=2, fontsize="x-small")
+    ax.set_yticks(y, [f.replace("_", " ") for f in fates])
+    ax.invert_yaxis()
+    ax.margins(x=0.12)
+
+
+def comparison(
+    names: Sequence[str],
+    totals: Sequence[Mapping[str, Mapping[str, float | None]]],
+    quarterly: Sequence[Mapping[str, Sequence[float]]],
+    hours_shares: Sequence[Mapping[str, float | None]],
+    lead_fates: Sequence[Mapping[str, float]],
+    title: str,
+) -> Figure:
+    """Build the side-by-side comparison of scenarios, one colour per scenario.
+
+    Each argument after `names` holds one entry per scenario, in the same order:
+    `totals` maps a label ("Bookings") to ``{"mean", "ci_low", "ci_high"}`` (None = undefined);
+    `quarterly` has ``quarter``, ``bookings`` and optionally ``bookings_low``/``_high`` and
+    ``reported``; `hours_shares` maps an activity ("deal_work") to its share of AE hours;
+    `lead_fates` maps a fate to a lead count (fates at zero everywhere are left out).
+    Raises PlotDataError when an entry is missing.
+    """
+    _check_per_scenario(
+        names,
+        totals=totals,
+        quarterly=quarterly,
+        hours_shares=hours_shares,
+        lead_fates=lead_fates,
+    )
+    fig = Figure(figsize=(14, 9), layout="constrained")
+    (ax_totals, ax_quarterly), (ax_hours, ax_fates) = fig.subplots(2, 2)
+    _totals_panel(ax_totals, names, totals)
+    _quarterly_lines_panel(ax_quarterly, quarterly)
+    _hours_share_panel(ax_hours, names, hours_shares)
+    _fates_grouped_panel(ax_fates, names, lead_fates)
+    fig.suptitle(title, fontsize="x-large")
+    handles = [Patch(color=_scenario_color(i), label=name) for i, name in enumerate(names)]
+    fig.legend(
+        handles=handles, loc="outside lower center", ncols=min(len(names), 6), title="Scenario"
+    )
+    return fig
+
+
+def _value_label(value: object) -> str:
+    """A swept value as the user typed it in YAML: 1.25, true, lead_first."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return _label(value)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _same_value(value: object, baseline: object) -> bool:
+    """Equal as numbers (1 == 1.0), else equal and of one type (true is not 1)."""
+    if isinstance(value, bool) or isinstance(baseline, bool):
+        return value is baseline
+    if isinstance(value, int | float) and isinstance(baseline, int | float):
+        return float(value) == float(baseline)
+    return value == baseline
+
+
+def sweep_curve(
+    values: Sequence[object],
+    curve: Mapping[str, Sequence[float]],
+    metric: str,
+    path: str,
+    *,
+    label: str | None = None,
+    kind: ValueKind = "number",
+    baseline: object = 1.0,
+    title: str | None = None,
+) -> Figure:
+    """Build a sweep curve: the mean of `metric` at each value of `path`, with its 95% band.
+
+    `curve` has ``mean``, ``ci_low`` and ``ci_high``, one number per value. Numeric values give
+    a numeric x axis and a shaded band; others (names, true/false) one tick each, with
+    whiskers. The point whose value equals `baseline` (None for none) is marked. `kind` picks
+    the y tick format.
+    """
+    n = len(values)
+    if n == 0:
+        raise PlotDataError("a sweep curve needs at least one value")
+    mean = _series(curve, "mean", "curve", n)
+    low = _series(curve, "ci_low", "curve", n)
+    high = _series(curve, "ci_high", "curve", n)
+    numeric = all(_is_number(v) for v in values)
+    x = np.asarray(values, dtype=float) if numeric else np.arange(n, dtype=float)
+    order = np.argsort(x, kind="stable")
+    fig = Figure(figsize=(8, 5), layout="constrained")
+    ax = fig.subplots()
+    if numeric:
+        ax.fill_between(
+            x[order],
+            low[order],
+            high[order],
+            color="C0",
+            alpha=0.2,
+            linewidth=0,
+            label="95% interval",
+        )
+        ax.plot(x[order], mean[order], color="C0", marker="o", label="Mean")
+    else:
+        # Names have no order between them: separate points with whiskers, no connecting line.
+        error = np.nan_to_num(np.vstack([mean - low, high - mean])).clip(min=0.0)
+        ax.errorbar(x, mean, yerr=error, fmt="o", color="C0", capsize=6, label="Mean, 95% interval")
+        ax.margins(x=0.2)
+    base = [k for k, v in enumerate(values) if baseline is not None and _same_value(v, baseline)]
+    if base:
+        k = base[0]
+        ax.plot(
+            x[k],
+            mean[k],
+            linestyle="none",
+            marker="D",
+            markersize=10,
+            color="C3",
+            zorder=5,
+            label=f"Baseline ({_value_label(values[k])})",
+        )
+    if not numeric:
+        ax.set_xticks(x, [_value_label(v) for v in values])
+    name = label or metric
+    ax.set_xlabel(path)
+    ax.set_ylabel(name)
+    if kind == "money":
+        ax.yaxis.set_major_formatter(FuncFormatter(_dollars))
+    elif kind == "share":
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.grid(alpha=0.3)
+    ax.set_title(title or f"{name} vs {path}", loc="left")
+    ax.legend(loc="best", fontsize="small")
     return fig
 
 
