@@ -310,6 +310,13 @@ class Policy(StrictModel):
     pipeline_high_deals: int = Field(
         10, ge=1, le=500, description="open deals above which a rep stops prospecting"
     )
+    response_sla_hours: float | None = Field(
+        None,
+        gt=0,
+        le=240,
+        description="a lead waiting longer than this for its first call goes before deal work "
+        "(a 'respond fast' rule from management); none by default",
+    )
     daily_prospecting_hours: float = Field(
         0.0, ge=0, le=16, description="'time_blocked': hours reserved for prospecting each day"
     )

@@ -69,7 +69,7 @@ def _chunks(n: int, size: int) -> list[list[int]]:
 def _chunk_size(total: int, workers: int | None, scheduler: str | None) -> int:
     """Several tasks per worker for load balance, yet few enough that each is worth sending."""
     w = 8 if scheduler else (default_workers() if workers is None else max(1, workers))
-    return max(1, min(10, total // (w * 3)))
+    return max(1, min(10, math.ceil(total / (w * 3))))
 
 
 def run_scenarios(

@@ -95,6 +95,15 @@ class LeadQueue:
                 lead.fate = FATE_EXPIRED
                 self.ledger.add("leads_" + FATE_EXPIRED, lead.arrival + self.expiry_days)
 
+    def oldest_waiting(self, now: float) -> float:
+        """Arrival time of the oldest lead still waiting for its first call (inf if none)."""
+        self.purge(now)
+        oldest = INF
+        for q in (self.high, self.low):
+            if q and q[0].arrival < oldest:
+                oldest = q[0].arrival
+        return oldest
+
     def pop(self, now: float) -> Lead | None:
         """The next lead to call, or None."""
         self.purge(now)

@@ -48,48 +48,57 @@ def run_serial(
         raise TaskError(_summary(failures, len(tasks)))
 
 
+def _pool_context(fn: TaskFn) -> multiprocessing.context.BaseContext:
+    """forkserver (or spawn): workers never inherit a server's sockets or threads."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # Import the task's module once in the fork server, not again in every new worker.
+    context.set_forkserver_preload([fn.__module__])
+    return context
+
+
 def run_local_pool(
     fn: TaskFn,
     tasks: Sequence[tuple[Any, ...]],
     workers: int,
     label: Callable[[int], str],
-    retries: int = 1,
 ) -> Iterator[tuple[int, Any]]:
-    """Run tasks in a local process pool (forkserver or spawn); results as they finish.
+    """Run tasks in a local process pool; results as they finish.
 
     A task that raises is reported and the others still finish. A worker process that dies
-    breaks the pool: the unfinished tasks are retried in a fresh pool (`retries` times), and
-    any still unfinished are named in the error, never left hanging.
+    breaks the pool: each unfinished task is then retried alone in a fresh one-worker pool, so
+    the task that kills its worker is named and the others are not lost with it.
     """
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    todo = list(range(len(tasks)))
+    context = _pool_context(fn)
     failures: list[str] = []
-    attempt = 0
-    while todo:
-        broken: list[int] = []
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
-            futures: dict[Future[Any], int] = {pool.submit(fn, *tasks[i]): i for i in todo}
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    i = futures[fut]
-                    exc = fut.exception()
-                    if exc is None:
-                        yield i, fut.result()
-                    elif isinstance(exc, BrokenProcessPool):
-                        broken.append(i)
-                    else:
-                        failures.append(_describe(label, i, exc))
-        attempt += 1
-        if broken and attempt > retries:
-            failures.extend(
-                f"{label(i)}: a worker process died (retried {retries} time(s))"
-                for i in sorted(broken)
-            )
-            break
-        todo = sorted(broken)
+    broken: list[int] = []
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+        futures: dict[Future[Any], int] = {
+            pool.submit(fn, *task): i for i, task in enumerate(tasks)
+        }
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                i = futures[fut]
+                exc = fut.exception()
+                if exc is None:
+                    yield i, fut.result()
+                elif isinstance(exc, BrokenProcessPool):
+                    broken.append(i)
+                else:
+                    failures.append(_describe(label, i, exc))
+    for i in sorted(broken):
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as alone:
+            fut = alone.submit(fn, *tasks[i])
+            exc = fut.exception()
+            if exc is None:
+                yield i, fut.result()
+            elif isinstance(exc, BrokenProcessPool):
+                failures.append(f"{label(i)}: a worker process died")
+            else:
+                failures.append(_describe(label, i, exc))
     if failures:
         raise TaskError(_summary(failures, len(tasks)))
 

@@ -28,17 +28,19 @@ class RepPolicy:
 
 
 class CloserFirst(RepPolicy):
-    """Deal work first, then assigned leads, then prospecting only when the pipeline runs low.
+    """Deal work first, then leads, then prospecting only when the pipeline runs low.
 
     Reps paid to close prospect only when they have nothing to close (seed 004): prospecting
-    switches on below a low mark of open deals and off above a high mark.
+    switches on below a low mark of open deals and off above a high mark. A response SLA, if
+    set, puts a lead that has waited too long ahead of deal work.
     """
 
     name = "closer_first"
 
     def choose(self, rep: Rep, now: float, hours_left: float) -> Task | None:
         return (
-            rep.deal_task(now)
+            rep.overdue_lead_task(now, hours_left)
+            or rep.deal_task(now)
             or rep.lead_task(now, hours_left)
             or (rep.prospect_task(now, hours_left) if rep.wants_prospecting(now) else None)
         )
@@ -72,7 +74,8 @@ class TimeBlocked(RepPolicy):
                 return task
             rep.block_hours_left = 0.0  # territory rested out: the block's hours go to selling
         return (
-            rep.deal_task(now)
+            rep.overdue_lead_task(now, hours_left)
+            or rep.deal_task(now)
             or rep.lead_task(now, hours_left)
             or (rep.prospect_task(now, hours_left) if rep.wants_prospecting(now) else None)
         )

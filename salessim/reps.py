@@ -114,6 +114,8 @@ class Rep:
         pol = sc.aes.policy
         self.low_mark = pol.pipeline_low_deals
         self.high_mark = pol.pipeline_high_deals
+        sla = pol.response_sla_hours
+        self.sla_days = None if sla is None else sla / self.hours_per_day
 
     # ----------------------------------------------------------------- waking up
     def notify(self) -> None:
@@ -302,6 +304,15 @@ class Rep:
             else:
                 outcome = FATE_NO_OPPORTUNITY
         return Task(TASK_LEAD, ACT_QUALIFYING, hours, lead=lead, outcome=outcome)
+
+    def overdue_lead_task(self, now: float, hours_left: float) -> Task | None:
+        """A calling session if a lead has waited beyond the response SLA (none without SLA)."""
+        queue = self.lead_queue
+        if self.sla_days is None or queue is None:
+            return None
+        if queue.oldest_waiting(now) > now - self.sla_days:
+            return None
+        return self.lead_task(now, hours_left)
 
     def prospect_task(self, now: float, hours: float) -> Task | None:
         """A block of calls on the territory, if any account there is worth calling."""

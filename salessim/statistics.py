@@ -103,7 +103,7 @@ def paired_difference(a: npt.ArrayLike, b: npt.ArrayLike, confidence: float = 0.
     interval = _interval_of(diff, confidence)
     if diff.size < 2:
         p_value = math.nan
-    elif float(diff.std(ddof=1)) == 0.0:
+    elif float(diff.std(ddof=1)) <= 1e-12 * max(abs(float(diff.mean())), 1.0):
         # scipy returns NaN here; a constant non-zero difference is as certain as it gets.
         p_value = 0.0 if interval.mean != 0.0 else 1.0
     else:

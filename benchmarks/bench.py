@@ -1,0 +1,343 @@
+"""Performance figures for salessim against the targets in DESIGN.md ("Performance targets").
+
+Run ``python benchmarks/bench.py [--json] [--quick]``. It prints figures and PASS/MISS per
+target but always exits 0: benchmarks report, tests decide (timings never fail a test).
+
+Measured in one process:
+- events/s of the ``baseline`` scenario (its default horizon: a warm-up quarter and three
+  reported years) and of bare SimPy timeout loops, alternated round by round so both see the
+  same machine load; the ratio reported is the median of the per-round ratios, because ratios
+  taken in separate processes swing by ±30% on shared machines;
+- the median wall time of one replication (construction, run and results; a new seed per round);
+- peak resident memory (``ru_maxrss``) after a batch of replications without records, whose
+  results are kept as :func:`salessim.experiments.replicate` keeps them;
+- a classroom comparison (``baseline`` and the same with 30% more leads from both sources,
+  20 replications each, 2 workers), timed from a cold start: the first pool of the process
+  also starts the forkserver, as ``salessim compare`` does; with the full settings the same
+  comparison is timed again on a warm forkserver, to show what start-up costs;
+- the speed-up of 2 workers over 1 for a batch of ``baseline`` replications through
+  :func:`salessim.experiments.replicate` (each call starts its own pool, so its start-up counts);
+- what starting one such pool costs on its own: a pool running no-op tasks, once the
+  forkserver is up.
+
+The machine's load average is recorded too: other work on a shared machine skews every
+parallel figure.
+
+The process pool re-imports this script in its workers: pool code runs only from ``main()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import operator
+import os
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+from salessim.config import DAYS_PER_YEAR, Scenario
+from salessim.experiments import compare, replicate, run_replication
+from salessim.model import SalesModel
+from salessim.parallel import execute
+from salessim.scenario_files import load_scenario, scenario_with
+
+SCENARIO = "baseline"
+MASTER_SEED = 20240601
+# Several loops rather than one so bare SimPy keeps a small heap of pending events, as the
+# model does (tens of them); with a single loop the heap never holds more than one event.
+BARE_LOOPS = 10
+PARALLEL_WORKERS = 2
+CLASSROOM_REPLICATIONS = 20
+# The classroom question "will 30% more leads give us more sales?" (DESIGN.md, question 1).
+MORE_LEADS = {
+    "lead_sources.web_inbound.volume_multiplier": 1.3,
+    "lead_sources.content.volume_multiplier": 1.3,
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A figure's goal from DESIGN.md: ``key`` must satisfy ``op`` against ``limit``."""
+
+    key: str
+    op: Callable[[float, float], bool]
+    symbol: str
+    limit: float
+    unit: str
+
+    def met(self, figures: dict[str, Any]) -> bool:
+        return self.op(figures[self.key], self.limit)
+
+    def describe(self) -> str:
+        return f"{self.symbol} {self.limit:g}{self.unit}"
+
+
+TARGETS = [
+    Target("ratio", operator.ge, "≥", 0.5, ""),
+    Target("replication_s", operator.le, "≤", 0.25, " s"),
+    Target("peak_mb", operator.lt, "<", 200.0, " MB"),
+    Target("speedup_2_workers", operator.ge, "≥", 1.8, "×"),
+    Target("classroom_compare_s", operator.le, "≤", 5.0, " s"),
+]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How much work each measurement does (``--quick`` trades precision for time)."""
+
+    rounds: int
+    memory_replications: int
+    speedup_replications: int
+    classroom_warm: bool
+
+
+FULL = Settings(rounds=5, memory_replications=100, speedup_replications=40, classroom_warm=True)
+QUICK = Settings(rounds=3, memory_replications=20, speedup_replications=12, classroom_warm=False)
+
+
+def events_scheduled(env: simpy.Environment) -> int:
+    """Events scheduled so far, from SimPy's own event id counter (one id per schedule)."""
+    return next(env._eid)
+
+
+def time_replication(scenario: Scenario, seed: int) -> tuple[float, int]:
+    """Wall time in seconds and events scheduled for one replication with `seed`."""
+    start = time.perf_counter()
+    model = SalesModel(scenario, seed)
+    model.run()
+    elapsed = time.perf_counter() - start
+    return elapsed, events_scheduled(model.env)
+
+
+def _timeout_loop(env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+    while True:
+        yield env.timeout(1.0)
+
+
+def time_bare_simpy(events: int) -> tuple[float, int]:
+    """Wall time and events scheduled for `BARE_LOOPS` plain timeout loops doing ~`events`."""
+    start = time.perf_counter()
+    env = simpy.Environment()
+    for _ in range(BARE_LOOPS):
+        env.process(_timeout_loop(env))
+    env.run(until=float(events // BARE_LOOPS))
+    elapsed = time.perf_counter() - start
+    return elapsed, events_scheduled(env)
+
+
+def measure_throughput(scenario: Scenario, rounds: int) -> dict[str, Any]:
+    """Alternate one model replication and a bare SimPy block of as many events, `rounds` times."""
+    time_replication(scenario, MASTER_SEED)  # warm caches and imports; not reported
+    time_bare_simpy(10_000)
+    model_rates: list[float] = []
+    bare_rates: list[float] = []
+    ratios: list[float] = []
+    replication_times: list[float] = []
+    model_events: list[int] = []
+    for i in range(rounds):
+        model_s, n_model = time_replication(scenario, MASTER_SEED + 1 + i)
+        bare_s, n_bare = time_bare_simpy(n_model)
+        model_rate, bare_rate = n_model / model_s, n_bare / bare_s
+        model_rates.append(model_rate)
+        bare_rates.append(bare_rate)
+        ratios.append(model_rate / bare_rate)
+        replication_times.append(model_s)
+        model_events.append(n_model)
+    return {
+        "events_per_s": statistics.median(model_rates),
+        "simpy_events_per_s": statistics.median(bare_rates),
+        "ratio": statistics.median(ratios),
+        "ratio_min": min(ratios),
+        "ratio_max": max(ratios),
+        "replication_s": statistics.median(replication_times),
+        "events_per_replication": statistics.median(model_events),
+        "rounds": rounds,
+    }
+
+
+def max_rss_mb() -> float:
+    """This process's peak resident set size so far, in MB (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def measure_memory(scenario: Scenario, replications: int) -> dict[str, Any]:
+    """Peak RSS after `replications` runs in this process, keeping each result as a batch does."""
+    before = max_rss_mb()
+    data = scenario.model_dump()
+    results = [run_replication(data, MASTER_SEED, i) for i in range(replications)]
+    peak = max_rss_mb()
+    return {
+        "peak_mb": peak,
+        "rss_before_batch_mb": before,
+        "memory_replications": len(results),
+        "peak_method": "ru_maxrss",
+    }
+
+
+def time_classroom_compare(scenario: Scenario) -> float:
+    """Wall time of the classroom comparison (baseline vs 30% more leads) on 2 workers."""
+    more_leads = scenario_with(scenario, MORE_LEADS)
+    start = time.perf_counter()
+    compare(
+        [scenario, more_leads], CLASSROOM_REPLICATIONS, seed=MASTER_SEED, workers=PARALLEL_WORKERS
+    )
+    return time.perf_counter() - start
+
+
+def measure_classroom(scenario: Scenario, warm: bool) -> dict[str, Any]:
+    """The classroom comparison from a cold start (forkserver and pool), then warm if asked."""
+    cold = time_classroom_compare(scenario)
+    return {
+        "classroom_compare_s": cold,
+        "classroom_compare_warm_s": time_classroom_compare(scenario) if warm else None,
+        "classroom_replications": CLASSROOM_REPLICATIONS,
+    }
+
+
+def _no_op(index: int) -> int:
+    """A task that does nothing, to time a pool's start-up alone."""
+    return index
+
+
+def measure_pool_start() -> dict[str, Any]:
+    """Wall time of a fresh 2-worker pool running as many no-op tasks as workers."""
+    tasks = [(i,) for i in range(PARALLEL_WORKERS)]
+    start = time.perf_counter()
+    for _ in execute(_no_op, tasks, str, workers=PARALLEL_WORKERS):
+        pass
+    return {"pool_start_s": time.perf_counter() - start}
+
+
+def measure_speedup(scenario: Scenario, replications: int) -> dict[str, Any]:
+    """Wall time of `replications` replications on 1 worker over that on 2 (same seeds)."""
+    times: dict[int, float] = {}
+    for workers in (1, PARALLEL_WORKERS):
+        start = time.perf_counter()
+        replicate(scenario, replications, seed=MASTER_SEED, workers=workers)
+        times[workers] = time.perf_counter() - start
+    return {
+        "speedup_2_workers": times[1] / times[PARALLEL_WORKERS],
+        "speedup_serial_s": times[1],
+        "speedup_parallel_s": times[PARALLEL_WORKERS],
+        "speedup_replications": replications,
+    }
+
+
+def run_benchmarks(settings: Settings) -> dict[str, Any]:
+    """All figures as one flat dict; new measurements add keys here."""
+    start = time.perf_counter()
+    scenario = load_scenario(SCENARIO)
+    cal = scenario.calendar
+    figures: dict[str, Any] = {
+        "load_avg_1m_start": os.getloadavg()[0],
+        "scenario": SCENARIO,
+        "horizon_days": cal.horizon_days,
+        "reported_years": cal.reported_days / DAYS_PER_YEAR,
+        "bare_loops": BARE_LOOPS,
+    }
+    figures |= measure_throughput(scenario, settings.rounds)
+    figures |= measure_memory(scenario, settings.memory_replications)
+    # The classroom figure comes first: it is the one that includes the forkserver start-up.
+    figures |= measure_classroom(scenario, settings.classroom_warm)
+    figures |= measure_pool_start()
+    figures |= measure_speedup(scenario, settings.speedup_replications)
+    figures["load_avg_1m_end"] = os.getloadavg()[0]
+    figures["targets"] = {t.key: "PASS" if t.met(figures) else "MISS" for t in TARGETS}
+    figures["bench_s"] = time.perf_counter() - start
+    return figures
+
+
+def render(figures: dict[str, Any]) -> str:
+    """The figures as a short human-readable report with PASS/MISS beside each target."""
+    verdict = figures["targets"]
+    target = {t.key: t.describe() for t in TARGETS}
+
+    def row(label: str, value: str, key: str | None = None, note: str = "") -> str:
+        goal = f"target {target[key]:<10} {verdict[key]}" if key else ""
+        return f"  {label:<22}{value:>14}   {goal:<24}{note}".rstrip()
+
+    f = figures
+    lines = [
+        f"salessim benchmark: {f['scenario']}, {f['horizon_days']} days "
+        f"({f['reported_years']:g} reported years), {f['rounds']} rounds",
+        row(
+            "model events/s",
+            f"{f['events_per_s']:,.0f}",
+            note=f"median; {f['events_per_replication']:,.0f} events per replication",
+        ),
+        row(
+            "bare SimPy events/s",
+            f"{f['simpy_events_per_s']:,.0f}",
+            note=f"median; {f['bare_loops']} timeout loops, as many events per round",
+        ),
+        row(
+            "ratio",
+            f"{f['ratio']:.2f}",
+            "ratio",
+            f"median of per-round ratios (range {f['ratio_min']:.2f}-{f['ratio_max']:.2f})",
+        ),
+        row("replication", f"{f['replication_s']:.3f} s", "replication_s", "median wall time"),
+        row(
+            "peak memory",
+            f"{f['peak_mb']:.0f} MB",
+            "peak_mb",
+            f"{f['peak_method']} after {f['memory_replications']} replications without records "
+            f"({f['rss_before_batch_mb']:.0f} MB before them)",
+        ),
+        row(
+            "2-worker speed-up",
+            f"{f['speedup_2_workers']:.2f}×",
+            "speedup_2_workers",
+            f"{f['speedup_replications']} replications: {f['speedup_serial_s']:.1f} s on 1 "
+            f"worker, {f['speedup_parallel_s']:.1f} s on {PARALLEL_WORKERS} (pool start-up "
+            "included)",
+        ),
+        row(
+            "classroom compare",
+            f"{f['classroom_compare_s']:.2f} s",
+            "classroom_compare_s",
+            f"2 scenarios × {f['classroom_replications']} replications on {PARALLEL_WORKERS} "
+            "workers, cold start"
+            + (
+                f"; {f['classroom_compare_warm_s']:.2f} s warm"
+                if f["classroom_compare_warm_s"] is not None
+                else ""
+            ),
+        ),
+        row(
+            "pool start-up",
+            f"{f['pool_start_s']:.2f} s",
+            note=f"a fresh {PARALLEL_WORKERS}-worker pool running no-op tasks (forkserver up)",
+        ),
+        f"took {f['bench_s']:.1f} s; load average {f['load_avg_1m_start']:.1f} at the start, "
+        f"{f['load_avg_1m_end']:.1f} at the end on {os.cpu_count()} cores",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK.rounds} rounds, {QUICK.memory_replications} replications for memory and "
+        f"{QUICK.speedup_replications} for the speed-up, no warm classroom rerun (default "
+        f"{FULL.rounds}, {FULL.memory_replications} and {FULL.speedup_replications})",
+    )
+    args = parser.parse_args(argv)
+    figures = run_benchmarks(QUICK if args.quick else FULL)
+    print(json.dumps(figures, indent=2) if args.json else render(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""The benchmark script runs and reports its figures (values are never checked against targets)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
+FIGURES = [
+    "events_per_s",
+    "simpy_events_per_s",
+    "ratio",
+    "replication_s",
+    "peak_mb",
+    "speedup_2_workers",
+    "classroom_compare_s",
+    "pool_start_s",
+]
+
+
+def test_bench_quick_json_reports_positive_figures() -> None:
+    # --quick takes about 25 s (the classroom comparison alone is 40 full-length replications);
+    # the timeout only guards against a hang.
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--json", "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    for key in FIGURES:
+        value = figures[key]
+        assert isinstance(value, int | float) and not isinstance(value, bool), (key, value)
+        assert value > 0, (key, value)
+    assert set(figures["targets"].values()) <= {"PASS", "MISS"}
