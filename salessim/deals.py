@@ -327,6 +327,7 @@ class DealDesk:
         net = deal.net_value
         ledger = self.ledger
         ledger.add("wins", now)
+        ledger.add("won_deal_days", now, now - deal.created)
         ledger.add("bookings", now, net)
         ledger.add("list_value_won", now, deal.list_value)
         ledger.add("discount_given", now, deal.list_value - net)

@@ -114,8 +114,10 @@ class LeadQueue:
         while self.retries and self.retries[0][0] <= now:
             lead = heapq.heappop(self.retries)[2]
             if lead.arrival < limit:
+                # Its retries came too late: given up before the calls it was due.
                 lead.fate = FATE_UNREACHED
                 self.ledger.add("leads_" + FATE_UNREACHED, now)
+                self.ledger.add("leads_abandoned", now)
                 continue
             return lead
         return None

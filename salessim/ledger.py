@@ -13,6 +13,7 @@ DAILY_COUNTERS: tuple[str, ...] = (
     "leads_incremental",
     *(f"leads_{fate}" for fate in LEAD_FATES),
     "leads_first_attempt",
+    "leads_abandoned",
     "response_hours_sum",
     "lead_attempts",
     "marketing_cost",
@@ -38,6 +39,7 @@ DAILY_COUNTERS: tuple[str, ...] = (
     "ae_headcount",
     "sdr_headcount",
     "open_deal_days",
+    "won_deal_days",
 )
 
 WEEKLY_SNAPSHOTS: tuple[str, ...] = (

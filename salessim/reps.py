@@ -86,7 +86,7 @@ class Rep:
         self.open_deals = 0
         self.active = True
         self.leaving = False
-        self.prospecting_on = True
+        self.prospecting_on = False  # set by the pipeline marks on the first decision
         self.block_hours_left = 0.0
         self.productivity = 1.0
         self.carry: Task | None = None  # the task under way, or carried over to tomorrow

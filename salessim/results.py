@@ -17,6 +17,7 @@ from salessim.entities import (
     TASK_LEAD,
 )
 from salessim.statistics import (
+    autocorrelation,
     bias,
     coefficient_of_variation,
     dominant_period,
@@ -202,6 +203,11 @@ class RunResult:
             m[f"leads_{fate}"] = s(f"leads_{fate}")
         to_sales = m["leads"] - m["leads_filtered"]
         m["leads_never_worked_share"] = _ratio(m["leads_expired"], to_sales)
+        # Not followed up: never called, or dropped before their retries were made.
+        m["leads_abandoned"] = s("leads_abandoned")
+        m["leads_not_followed_up_share"] = _ratio(
+            m["leads_expired"] + m["leads_abandoned"], to_sales
+        )
         m["lead_attempts_per_lead"] = _ratio(s("lead_attempts"), m["leads_worked"])
         m["lead_response_hours"] = _ratio(s("response_hours_sum"), m["leads_worked"])
         for origin in ORIGINS:
@@ -222,6 +228,16 @@ class RunResult:
         qb = self.quarterly("bookings")[qs] if qs else np.array([])
         m["quarterly_bookings_cv"] = coefficient_of_variation(qb)
         m["quarterly_bookings_peak_to_trough"] = peak_to_trough(qb)
+        qo = np.sum([self.quarterly(f"opps_{o}") for o in ORIGINS], axis=0)[qs] if qs else []
+        m["quarterly_opportunities_cv"] = coefficient_of_variation(qo)
+        for origin in ORIGINS:
+            q_origin = self.quarterly(f"opps_{origin}")[qs] if qs else np.array([])
+            m[f"quarterly_opportunities_cv_{origin}"] = (
+                coefficient_of_variation(q_origin) if q_origin.sum() > 0 else math.nan
+            )
+        period, strength = self._rep_pipeline_cycle()
+        m["rep_pipeline_cycle_weeks"] = period
+        m["rep_pipeline_cycle_acf"] = strength
         monthly = self.monthly("bookings")
         m["bookings_cycle_months"] = dominant_period(monthly) if len(monthly) >= 8 else math.nan
         qf = self.quarter_forecast[qs] if qs else np.array([])
@@ -251,11 +267,30 @@ class RunResult:
         m["cost_per_opportunity"] = _ratio(total_cost, m["opportunities"])
         m["cost_per_win"] = _ratio(total_cost, m["wins"])
         m["avg_deal_days"] = _ratio(s("open_deal_days"), m["wins"] + losses)
+        m["won_deal_days"] = _ratio(s("won_deal_days"), m["wins"])
         m["pipeline_open_end"] = float(self.deals_open_end)
         reported_years = (self.horizon_days - self.warmup_days) / 252.0
         m["ae_headcount_avg"] = _ratio(s("ae_headcount"), self.horizon_days - self.warmup_days)
         m["bookings_per_year"] = m["bookings"] / reported_years
         return m
+
+    def _rep_pipeline_cycle(self) -> tuple[float, float]:
+        """Median over AE seats of the dominant period (weeks) of each seat's open deals, and
+        the median autocorrelation at that period (how strongly individual pipelines cycle)."""
+        start = self.warmup_days // DAYS_PER_WEEK + 13  # skip a quarter: filling is no cycle
+        sp = self.seat_pipeline[start:]
+        periods, strengths = [], []
+        for j in range(sp.shape[1] if sp.ndim == 2 else 0):
+            x = sp[:, j]
+            if len(x) < 26 or float(np.std(x)) == 0.0:
+                continue
+            p = dominant_period(x, min_lag=4)
+            if math.isfinite(p):
+                periods.append(p)
+                strengths.append(float(autocorrelation(x, int(p))[int(p)]))
+        if not periods:
+            return math.nan, math.nan
+        return float(np.median(periods)), float(np.median(strengths))
 
     # ----------------------------------------------------------------- export
     def to_dict(self, series: bool = True) -> dict[str, Any]:
