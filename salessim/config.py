@@ -432,6 +432,13 @@ class Scenario(StrictModel):
     description: str = Field("", max_length=4000)
     calendar: Calendar = Field(default_factory=Calendar)
     lead_sources: list[LeadSource] = Field(default_factory=list, max_length=20)
+    lead_volume_multiplier: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="scales every lead source's volume at once (the marketing budget lever); "
+        "leads beyond each source's base volume have its marginal fit and cost",
+    )
     lead_filter: LeadFilter = Field(default_factory=LeadFilter)
     qualification: Qualification = Field(default_factory=Qualification)
     prospecting: Prospecting = Field(default_factory=Prospecting)

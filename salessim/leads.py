@@ -34,14 +34,15 @@ class DecayCurve:
         return ys[i - 1] + (ys[i] - ys[i - 1]) * (hours - x0) / (x1 - x0)
 
 
-def daily_rate(source: LeadSource, day: int) -> tuple[float, float]:
-    """Expected base and incremental leads on working `day` (seasonality and campaigns applied)."""
+def daily_rate(source: LeadSource, day: int, overall: float = 1.0) -> tuple[float, float]:
+    """Expected base and incremental leads on working `day` (seasonality and campaigns applied);
+    `overall` scales every source on top of its own multiplier."""
     month_of_year = (day // DAYS_PER_MONTH) % 12
     rate = source.monthly_volume / DAYS_PER_MONTH * source.seasonality[month_of_year]
     for c in source.campaigns:
         if c.start_day <= day < c.start_day + c.duration_days:
             rate *= c.volume_multiplier
-    m = source.volume_multiplier
+    m = source.volume_multiplier * overall
     if m <= 1.0:
         return rate * m, 0.0
     return rate, rate * (m - 1.0)
@@ -136,8 +137,10 @@ class LeadSourceArrivals:
         score_accuracy: float,
         hours_per_day: float,
         ledger: Ledger,
+        overall: float = 1.0,
     ) -> None:
         self.index = index
+        self.overall = overall
         self.source = source
         self.arrivals = arrivals
         self.attributes = attributes
@@ -161,7 +164,7 @@ class LeadSourceArrivals:
         """The leads reaching sales from working `day`'s arrivals, with their time of reaching
         sales (before `horizon`); filtered leads are included with their fate set."""
         arr = self.arrivals
-        base, extra = daily_rate(self.source, day)
+        base, extra = daily_rate(self.source, day, self.overall)
         times: list[tuple[float, bool]] = []
         for rate, incremental in ((base, False), (extra, True)):
             if rate > 0.0:

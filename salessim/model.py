@@ -90,6 +90,7 @@ class SalesModel:
                 sc.qualification.score_accuracy,
                 self.hours_per_day,
                 self.ledger,
+                sc.lead_volume_multiplier,
             )
             for i, source in enumerate(sc.lead_sources)
         ]
