@@ -35,6 +35,7 @@ from salessim.config import Scenario
 from salessim.errors import SalessimError, ScenarioError
 from salessim.experiments import Comparison, ReplicationSet, Sweep, compare, replicate, sweep
 from salessim.experiments import Progress as ProgressCallback
+from salessim.explain import Explanation, explain
 from salessim.parallel import SCHEDULER_ENV
 from salessim.scenario_files import bundled_scenarios, load_scenario, scenario_with
 from salessim.statistics import Difference, Interval
@@ -55,6 +56,7 @@ DASHBOARD_FILE = "dashboard.png"
 COMPARE_JSON_FILE = "compare.json"
 COMPARE_CSV_FILE = "compare.csv"
 COMPARISON_FILE = "comparison.png"
+EXPLAIN_FILE = "explain.png"
 SWEEP_JSON_FILE = "sweep.json"
 SWEEP_CSV_FILE = "sweep.csv"
 SWEEP_POINTS_DIR = "points"
@@ -146,9 +148,16 @@ def _parser() -> argparse.ArgumentParser:
     compare_cmd.add_argument(
         "others", nargs="+", metavar="B", help="scenarios to compare with A (files or names)"
     )
+    compare_cmd.add_argument(
+        "--explain",
+        action="store_true",
+        help="also explain why bookings differ from A: a short paragraph and the additive steps "
+        f"(opportunities, win rate, deal size, discount); with --out, {EXPLAIN_FILE}",
+    )
     _add_experiment_options(
         compare_cmd,
-        f"also write {COMPARE_JSON_FILE}, {COMPARE_CSV_FILE} and {COMPARISON_FILE}",
+        f"also write {COMPARE_JSON_FILE}, {COMPARE_CSV_FILE} and {COMPARISON_FILE} "
+        f"(and {EXPLAIN_FILE} with --explain)",
         set_help="(applies to every scenario)",
     )
     compare_cmd.set_defaults(handler=_cmd_compare)
@@ -336,13 +345,19 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 progress=progress,
                 scheduler=args.scheduler,
             )
-        data = _json_safe(result.to_dict())
+        explanations = (
+            [explain(result, k) for k in range(1, len(result.sets))] if args.explain else []
+        )
+        data = result.to_dict()
+        if args.explain:
+            data["explain"] = [e.to_dict() for e in explanations]
+        data = _json_safe(data)
         if out is not None:
-            _write_compare_outputs(result, data, out)
+            _write_compare_outputs(result, data, out, explanations)
     if args.json:
         _print_json(data)
     else:
-        _print_comparison(result, out)
+        _print_comparison(result, out, explanations)
     return EXIT_OK
 
 
@@ -458,8 +473,11 @@ def _print_summary(result: ReplicationSet, out: Path | None) -> None:
         )
 
 
-def _print_comparison(result: Comparison, out: Path | None) -> None:
-    """Print each key metric per scenario, and the paired difference from the first scenario."""
+def _print_comparison(
+    result: Comparison, out: Path | None, explanations: Sequence[Explanation] = ()
+) -> None:
+    """Print each key metric per scenario, and the paired difference from the first scenario;
+    then, if given, why bookings differ: a paragraph and a table of steps per explanation."""
     console = Console()
     base = result.names[0]
     runs = "replication" if result.n == 1 else "replications"
@@ -501,13 +519,48 @@ def _print_comparison(result: Comparison, out: Path | None) -> None:
         highlight=False,
         soft_wrap=True,
     )
+    for explanation in explanations:
+        _print_explanation(console, explanation)
     if out is not None:
+        files = [COMPARE_JSON_FILE, COMPARE_CSV_FILE, COMPARISON_FILE]
+        files += [_explain_png(k) for k in range(len(explanations))]
         console.print(
-            f"Wrote {COMPARE_JSON_FILE}, {COMPARE_CSV_FILE} and {COMPARISON_FILE} to {out}",
+            f"Wrote {', '.join(files[:-1])} and {files[-1]} to {out}",
             markup=False,
             highlight=False,
             soft_wrap=True,
         )
+
+
+def _print_explanation(console: Console, explanation: Explanation) -> None:
+    """Why bookings differ: the paragraph, then the steps that add up to the difference."""
+    console.print()
+    console.print(
+        Text(f"Why bookings differ: {explanation.name} vs {explanation.vs}", style="bold")
+    )
+    console.print(explanation.paragraph(), markup=False, highlight=False)
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("Bookings")
+    table.add_column("Amount", justify="right", no_wrap=True)
+    table.add_column("95% interval", justify="right", no_wrap=True)
+    table.add_column("", min_width=1, no_wrap=True)
+    table.add_row(
+        Text(explanation.vs),
+        Text(_format(explanation.bookings_vs.mean, _MONEY)),
+        Text(""),
+        Text(""),
+    )
+    for step in explanation.steps:
+        table.add_row(Text(step.label), *_difference_cells(step.difference, _MONEY))
+        for part in step.parts:
+            table.add_row(Text(f"  {part.label}"), *_difference_cells(part.difference, _MONEY))
+    table.add_row(
+        Text(explanation.name),
+        Text(_format(explanation.bookings.mean, _MONEY)),
+        Text(""),
+        Text(""),
+    )
+    console.print(table)
 
 
 def _difference_cells(diff: Difference, kind: str) -> tuple[Text, Text, Text]:
@@ -657,8 +710,14 @@ def _write_run_outputs(result: ReplicationSet, summary: Mapping[str, Any], out: 
     )
 
 
-def _write_compare_outputs(result: Comparison, data: Mapping[str, Any], out: Path) -> None:
-    """Write compare.json, compare.csv and comparison.png of ``salessim compare``."""
+def _write_compare_outputs(
+    result: Comparison,
+    data: Mapping[str, Any],
+    out: Path,
+    explanations: Sequence[Explanation] = (),
+) -> None:
+    """Write compare.json, compare.csv and comparison.png of ``salessim compare``, and one
+    waterfall per explanation (explain.png, explain_2.png, ...)."""
     from salessim import plots
 
     intervals = [s.intervals() for s in result.sets]
@@ -686,11 +745,24 @@ def _write_compare_outputs(result: Comparison, data: Mapping[str, Any], out: Pat
         [s.lead_fates() for s in result.sets],
         title,
     )
+    figures = {COMPARISON_FILE: figure}
+    for k, explanation in enumerate(explanations):
+        figures[_explain_png(k)] = plots.waterfall(
+            explanation.waterfall_data(),
+            f"Why bookings differ: {explanation.name} vs {explanation.vs}\n"
+            f"mean of {result.n} replications (seed {result.seed}, common random numbers); "
+            "steps add up to the difference",
+        )
     _publish(
         out,
         {COMPARE_JSON_FILE: _json_text(data), COMPARE_CSV_FILE: _compare_csv(result)},
-        {COMPARISON_FILE: figure},
+        figures,
     )
+
+
+def _explain_png(k: int) -> str:
+    """The waterfall of the k-th explanation (from 0): explain.png, explain_2.png, ..."""
+    return EXPLAIN_FILE if k == 0 else f"explain_{k + 1}.png"
 
 
 def _compare_csv(result: Comparison) -> str:

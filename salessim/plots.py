@@ -1,5 +1,5 @@
 """Figures of runs and experiments: one scenario's dashboard, a side-by-side comparison of
-scenarios, and a sweep curve with its confidence band.
+scenarios, a sweep curve with its confidence band, and a waterfall of what moved a total.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly, never pyplot, so plotting sets no
 global backend or state and is safe in servers, notebooks and parallel workers. Every function
@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import secrets
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -37,6 +38,14 @@ PNG_DPI = 110
 # Activities get their own palette in comparisons, where C0, C1… already mean scenarios.
 ACTIVITY_PALETTE = "Set2"
 ValueKind = Literal["money", "share", "number"]
+# Waterfall bars: totals, changes that raise the total and changes that lower it.
+WATERFALL_TOTAL = "#4a6fa5"
+WATERFALL_UP = "#2e8b57"
+WATERFALL_DOWN = "#c0392b"
+WATERFALL_LABEL_WIDTH = 16  # characters per line of a bar's label
+# The amount axis starts above $0 only when the totals are this many times the spread of the
+# running total: from $0, the changes would be flat lines.
+WATERFALL_TRUNCATE_RATIO = 4.0
 
 
 class PlotDataError(ValueError):
@@ -473,6 +482,83 @@ def sweep_curve(
     ax.grid(alpha=0.3)
     ax.set_title(title or f"{name} vs {path}", loc="left")
     ax.legend(loc="best", fontsize="small")
+    return fig
+
+
+def _signed_dollars(value: float) -> str:
+    text = _dollars(value)
+    return text if text.startswith("-") or text in ("$0", "") else f"+{text}"
+
+
+def waterfall(steps: Sequence[tuple[str, float]], title: str) -> Figure:
+    """Build a waterfall: a starting total, the changes that move it, and the final total.
+
+    `steps` is (label, amount) pairs: the first and last are totals drawn from zero, the ones
+    between are changes drawn from the running total, green up and red down. When the changes
+    are small next to the totals, the amount axis starts above $0 (and its label says so) so
+    that the changes stay visible. Raises PlotDataError for fewer than two or non-finite amounts.
+    """
+    if len(steps) < 2:
+        raise PlotDataError("a waterfall needs a starting and a final total")
+    values = np.asarray([float(value) for _, value in steps], dtype=float)
+    if not np.isfinite(values).all():
+        raise PlotDataError(f"waterfall amounts must be finite, got {values.tolist()}")
+    labels = [textwrap.fill(str(label), WATERFALL_LABEL_WIDTH) for label, _ in steps]
+    changes = values[1:-1]
+    # Running total after each bar; the last bar is the final total as given.
+    ends = np.concatenate([values[0] + np.concatenate([[0.0], np.cumsum(changes)]), values[-1:]])
+    starts = np.concatenate([[0.0], ends[:-2], [0.0]])
+    heights = np.concatenate([values[:1], changes, values[-1:]])
+    colours = [WATERFALL_TOTAL, *(WATERFALL_UP if c > 0 else WATERFALL_DOWN for c in changes)]
+    colours.append(WATERFALL_TOTAL)
+
+    fig = Figure(figsize=(max(8.0, 1.4 * len(steps) + 2.0), 5.5), layout="constrained")
+    ax = fig.subplots()
+    x = np.arange(len(steps))
+    ax.bar(x, heights, bottom=starts, color=colours, width=0.65, zorder=2)
+    for k in range(len(steps) - 1):  # dotted connectors carry the running total across
+        ax.plot([k + 0.33, k + 0.67], [ends[k], ends[k]], color="0.4", linestyle=":", zorder=3)
+
+    top, low = float(ends.max()), float(ends.min())
+    span = top - low
+    truncated = span > 0 and low > WATERFALL_TRUNCATE_RATIO * span
+    if truncated:
+        ymin, ymax = low - span, top + 0.5 * span
+    else:
+        reach = max(top, 0.0) - min(low, 0.0) or 1.0
+        ymin, ymax = min(low, 0.0) - (0.1 * reach if low < 0 else 0.0), max(top, 0.0) + 0.15 * reach
+    ax.set_ylim(ymin, ymax)
+    gap = 0.015 * (ymax - ymin)
+    for k, (start, height) in enumerate(zip(starts, heights, strict=True)):
+        total = k in (0, len(steps) - 1)
+        end = start + height
+        y, va = (end + gap, "bottom") if height >= 0 else (end - gap, "top")
+        ax.text(
+            k,
+            y,
+            _dollars(height) if total else _signed_dollars(height),
+            ha="center",
+            va=va,
+            fontweight="bold" if total else "normal",
+            zorder=4,
+            parse_math=False,
+        )
+    if ymin < 0:
+        ax.axhline(0.0, color="0.3", linewidth=0.8)
+    ax.set_xticks(x, labels, parse_math=False)
+    ax.yaxis.set_major_formatter(FuncFormatter(_dollars))
+    ax.grid(axis="y", alpha=0.3, zorder=0)
+    note = f" (axis starts at {_dollars(ymin)}, not $0)" if truncated else ""
+    # Shown as written: a pair of "$" is two amounts, not matplotlib math.
+    ax.set_ylabel("Amount" + note, parse_math=False)
+    ax.set_title(title, loc="left", parse_math=False)
+    handles = [
+        Patch(color=WATERFALL_TOTAL, label="Total"),
+        Patch(color=WATERFALL_UP, label="Raises it"),
+        Patch(color=WATERFALL_DOWN, label="Lowers it"),
+    ]
+    # Below the axes, where it cannot hide a bar's label.
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize="small")
     return fig
 
 
