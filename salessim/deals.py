@@ -91,8 +91,8 @@ class DealDesk:
         self._next_id += 1
         deal = Deal(self._next_id, origin, seg, value, now)
         n = self.n_stages
-        deal.dice = [v.uniform() for _ in range(4 * n)]
-        deal.z = [v.normal() for _ in range(n)]
+        deal.dice = v.uniforms(4 * n)
+        deal.z = v.normals(n)
         self.open[deal.id] = deal
         if self.records is not None:
             self.records.append(deal)

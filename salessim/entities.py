@@ -187,7 +187,7 @@ class Deal:
 class Task:
     """A unit of rep work: an activity, the hours it still needs, and what it is about."""
 
-    __slots__ = ("activity", "deal", "hours", "kind", "lead", "outcome")
+    __slots__ = ("activity", "batch", "deal", "hours", "kind", "lead", "outcome")
 
     def __init__(
         self,
@@ -197,8 +197,10 @@ class Task:
         deal: Deal | None = None,
         lead: Lead | None = None,
         outcome: str = "",
+        batch: list[Deal] | None = None,
     ) -> None:
         self.kind = kind
+        self.batch = batch
         self.activity = activity
         self.hours = hours
         self.deal = deal

@@ -107,6 +107,10 @@ class LeadQueue:
 
     def pop(self, now: float) -> Lead | None:
         """The next lead to call, or None."""
+        if not (self.high or self.low):
+            incoming, retries = self.incoming, self.retries
+            if (not incoming or incoming[0][0] > now) and (not retries or retries[0][0] > now):
+                return None  # nothing has arrived and no retry is due: the common case
         self.purge(now)
         for q in (self.high, self.low):
             if q:
@@ -147,7 +151,17 @@ class LeadSourceArrivals:
         self.lead_filter = lead_filter
         self.score_accuracy = score_accuracy
         self.delay_days = source.routing_delay_hours / hours_per_day
-        self.arrived_key = f"source:{source.name}:leads"
+        daily = ledger.daily
+        self._counters = [
+            daily[key]
+            for key in (
+                "leads_arrived",
+                f"source:{source.name}:leads",
+                "leads_arrived_fit",
+                "leads_incremental",
+                "marketing_cost",
+            )
+        ]
         self.ledger = ledger
         self.base_cost = source.cost_per_lead
         self.marginal_cost = (
@@ -182,14 +196,15 @@ class LeadSourceArrivals:
         attr = self.attributes
         fit = attr.uniform() < (self.marginal_fit if incremental else self.base_fit)
         lead = Lead(lead_id, self.index, arrival, fit, incremental)
-        ledger = self.ledger
-        ledger.add("leads_arrived", at)
-        ledger.add(self.arrived_key, at)
+        d = int(at)  # at < horizon: a valid day index
+        c = self._counters
+        c[0][d] += 1.0
+        c[1][d] += 1.0
         if fit:
-            ledger.add("leads_arrived_fit", at)
+            c[2][d] += 1.0
         if incremental:
-            ledger.add("leads_incremental", at)
-        ledger.add("marketing_cost", at, self.marginal_cost if incremental else self.base_cost)
+            c[3][d] += 1.0
+        c[4][d] += self.marginal_cost if incremental else self.base_cost
         # A lead score tells fit from suspect with limited accuracy (used by scoring queues).
         correct = attr.uniform() < self.score_accuracy
         lead.score_high = fit if correct else not fit
@@ -198,5 +213,5 @@ class LeadSourceArrivals:
             u = attr.uniform()
             if (not fit and u < lf.suspect_catch_share) or (fit and u < lf.fit_drop_share):
                 lead.fate = FATE_FILTERED
-                ledger.add("leads_" + FATE_FILTERED, at)
+                self.ledger.add("leads_" + FATE_FILTERED, at)
         return lead

@@ -31,13 +31,14 @@ def replication_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
 class Stream:
     """A buffered generator of uniforms, standard normals and exponentials for one process."""
 
-    __slots__ = ("_exp", "_nor", "_uni", "generator")
+    __slots__ = ("_exp", "_gam", "_nor", "_uni", "generator")
 
     def __init__(self, generator: np.random.Generator) -> None:
         self.generator = generator
         self._uni: list[float] = []
         self._nor: list[float] = []
         self._exp: list[float] = []
+        self._gam: dict[float, list[float]] = {}
 
     def uniform(self) -> float:
         """U(0,1)."""
@@ -50,6 +51,24 @@ class Stream:
         if not self._nor:
             self._nor = self.generator.standard_normal(_BLOCK).tolist()
         return self._nor.pop()
+
+    def uniforms(self, k: int) -> list[float]:
+        """k draws of U(0,1) at once (one list slice instead of k calls)."""
+        buf = self._uni
+        if len(buf) < k:
+            buf = self._uni = self.generator.random(max(_BLOCK, k)).tolist() + buf
+        out = buf[-k:]
+        del buf[-k:]
+        return out
+
+    def normals(self, k: int) -> list[float]:
+        """k draws of N(0,1) at once."""
+        buf = self._nor
+        if len(buf) < k:
+            buf = self._nor = self.generator.standard_normal(max(_BLOCK, k)).tolist() + buf
+        out = buf[-k:]
+        del buf[-k:]
+        return out
 
     def exponential(self, mean: float) -> float:
         """Exponential with the given mean."""
@@ -70,7 +89,10 @@ class Stream:
         if cv == 1.0:
             return self.exponential(mean)
         shape = 1.0 / (cv * cv)
-        return float(self.generator.gamma(shape, mean / shape))
+        buf = self._gam.get(shape)
+        if not buf:
+            buf = self._gam[shape] = self.generator.standard_gamma(shape, _BLOCK).tolist()
+        return buf.pop() * mean / shape
 
     def lognormal_mean_cv(self, mean: float, cv: float) -> float:
         """A lognormal draw with given mean and coefficient of variation."""
@@ -85,6 +107,13 @@ class Stream:
         """Poisson count with mean lam."""
         if lam <= 0.0:
             return 0
+        if lam < 10.0:
+            # Count unit-rate arrivals before lam (buffered exponentials; exact Poisson).
+            n, total = 0, self.exponential(1.0)
+            while total < lam:
+                n += 1
+                total += self.exponential(1.0)
+            return n
         return int(self.generator.poisson(lam))
 
     def binomial(self, n: int, p: float) -> int:

@@ -239,12 +239,16 @@ class Rep:
             ready.remove(best)
             if desk.begin_stage_work(best, self):
                 return Task(TASK_STAGE_WORK, ACT_DEAL_WORK, best.work_left, deal=best)
+        # Touches that have fallen due are done at one sitting (calls and emails in a row).
         touches = self.touches
+        batch: list[Deal] = []
         while touches and touches[0][0] <= now:
             _, _, token, deal = heapq.heappop(touches)
             if desk.touch_valid(deal, token) and deal.owner is self:
-                return Task(TASK_TOUCH, ACT_DEAL_WORK, desk.touch_hours, deal=deal)
-        return None
+                batch.append(deal)
+        if not batch:
+            return None
+        return Task(TASK_TOUCH, ACT_DEAL_WORK, desk.touch_hours * len(batch), batch=batch)
 
     def lead_task(self, now: float, hours_left: float) -> Task | None:
         """A calling session: dial queued leads until one connects or the sitting is over.
@@ -259,22 +263,28 @@ class Rep:
         if lead is None:
             return None
         model = self.model
-        ledger = model.ledger
+        daily = model.ledger.daily
+        first_attempts, response_hours, attempts = (
+            daily["leads_first_attempt"],
+            daily["response_hours_sum"],
+            daily["lead_attempts"],
+        )
         qual = model.qual_stream
         H = self.hours_per_day
         cap = min(self.session_hours, hours_left)
         spent = 0.0
+        day = int(now)
         while lead is not None:
             t = now + spent / H
             if lead.attempts == 0:
                 lead.first_contact = t
-                ledger.add("leads_first_attempt", t)
-                ledger.add("response_hours_sum", t, (t - lead.arrival) * H)
+                first_attempts[day] += 1.0
+                response_hours[day] += (t - lead.arrival) * H
             spent += self.attempt_hours
             if qual.uniform() < self.connect_p:
                 return self._conversation(lead, t, spent)
             lead.attempts += 1
-            ledger.add("lead_attempts", t)
+            attempts[day] += 1.0
             if lead.attempts < self.max_attempts:
                 queue.push_retry(lead, t + self.retry_gap)
             else:
@@ -343,10 +353,9 @@ class Rep:
             deal.work_left = 0.0
             desk.finish_stage_work(deal)
         elif kind == TASK_TOUCH:
-            deal = task.deal
-            assert deal is not None
-            if deal.phase == PHASE_BUYER and deal.owner is self:
-                desk.finish_touch(deal, self)
+            for deal in task.batch or ():
+                if deal.phase == PHASE_BUYER and deal.owner is self:
+                    desk.finish_touch(deal, self)
         elif kind == TASK_LEAD:
             self._finish_lead(task)
         else:

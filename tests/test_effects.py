@@ -134,9 +134,16 @@ def test_own_calling_booms_and_busts_more_than_once(calling: Comparison) -> None
     def episodes(k: int) -> list[int]:
         return [_booms([row["bookings"] for row in r["quarterly"]]) for r in calling.sets[k].runs]
 
-    own, tele = episodes(0), episodes(1)
-    assert np.mean([e >= 2 for e in own]) >= 0.75, own
-    assert np.mean(own) > np.mean(tele), (own, tele)
+    own, tele, blocked = episodes(0), episodes(1), episodes(2)
+    share = {
+        name: float(np.mean([e >= 2 for e in x]))
+        for name, x in (("own", own), ("tele", tele), ("blocked", blocked))
+    }
+    # Most own-calling runs boom and bust at least twice in twelve quarters; with SDRs or a
+    # daily calling block, at most half as many runs do.
+    assert share["own"] >= 0.6, own
+    assert share["tele"] <= share["own"] / 2, (own, tele)
+    assert share["blocked"] <= share["own"] / 2, (own, blocked)
 
 
 def test_individual_rep_pipelines_cycle(calling: Comparison) -> None:
