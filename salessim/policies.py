@@ -59,7 +59,7 @@ class LeadFirst(RepPolicy):
         )
 
 
-class TimeBlocked(RepPolicy):
+class TimeBlocked(CloserFirst):
     """A fixed block of each day for prospecting, whatever the pipeline; otherwise closer_first."""
 
     name = "time_blocked"
@@ -73,12 +73,7 @@ class TimeBlocked(RepPolicy):
             if task is not None:
                 return task
             rep.block_hours_left = 0.0  # territory rested out: the block's hours go to selling
-        return (
-            rep.overdue_lead_task(now, hours_left)
-            or rep.deal_task(now)
-            or rep.lead_task(now, hours_left)
-            or (rep.prospect_task(now, hours_left) if rep.wants_prospecting(now) else None)
-        )
+        return super().choose(rep, now, hours_left)
 
 
 class SDRPolicy(RepPolicy):
