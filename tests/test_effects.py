@@ -152,6 +152,9 @@ def test_individual_rep_pipelines_cycle(calling: Comparison) -> None:
     cycle_weeks = iv["won_deal_days"].mean / DAYS_PER_WEEK
     assert math.isfinite(period_weeks)
     assert iv["rep_pipeline_cycle_acf"].mean > 0.15  # a real, repeated swing
+    for k in (0, 1):  # and stronger than with SDRs or a daily calling block
+        strength = _diff(calling, "rep_pipeline_cycle_acf", k)
+        assert strength.ci_high < 0, (calling.names[k + 1], strength)
     # The swing spans a fill and a drain of the pipeline: one to four sales cycles.
     assert cycle_weeks < period_weeks < 4 * cycle_weeks, (period_weeks, cycle_weeks)
 
