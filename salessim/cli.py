@@ -212,6 +212,32 @@ def _parser() -> argparse.ArgumentParser:
         description="List the bundled scenarios and what each one is about.",
     )
     scenarios.set_defaults(handler=_cmd_scenarios)
+
+    serve = commands.add_parser(
+        "serve",
+        help="start the classroom web app",
+        description="Start the web app (what-if sliders, comparisons, sweeps, classroom "
+        "predictions) for browsers on this machine or, with --host 0.0.0.0, on the network. "
+        "Needs the app extra: python -m pip install 'salessim[app]'.",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address to listen on (default: 127.0.0.1, this machine only; "
+        "0.0.0.0 for a classroom network)",
+    )
+    serve.add_argument(
+        "--port", type=_port, default=8050, metavar="PORT", help="port (default: 8050)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_at_least_one,
+        default=None,
+        metavar="N",
+        help="simulation worker processes shared by all users (default: one per CPU)",
+    )
+    serve.set_defaults(handler=_cmd_serve)
     return parser
 
 
@@ -271,6 +297,13 @@ def _seed(text: str) -> int:
     value = _integer(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be a non-negative integer (got {value})")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _integer(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 65535 (got {value})")
     return value
 
 
@@ -442,6 +475,13 @@ def _cmd_scenarios(_args: argparse.Namespace) -> int:
     for name, description in entries:
         print(f"{name:<{width}}  {description}".rstrip())
     return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    # Imported here: the app's modules are needed only by this command.
+    from salessim.app.server import serve
+
+    return serve(args.host, args.port, args.workers)
 
 
 # --------------------------------------------------------------------------- output

@@ -1,0 +1,542 @@
+"""The app's four pages: What-if, Compare, Sweep and Classroom, and the navigation between them.
+
+Each page reads its inputs, runs the request in the shared pool when asked (see
+:func:`salessim.app.ui.run_job`) and keeps a small summary of the result in the session, tagged
+with the inputs it was computed for, so that a page can say when the inputs have changed since.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from salessim.app import charts, ui
+from salessim.app.budget import MAX_SWEEP_POINTS
+from salessim.app.levers import (
+    Lever,
+    LeverValue,
+    build_scenario,
+    describe_changes,
+    levers_for,
+    sweep_levers,
+    sweep_scenarios,
+    sweep_values,
+    with_horizon,
+)
+from salessim.app.results_cache import scenario_fingerprint
+from salessim.app.uploads import (
+    MAX_UPLOAD_MB,
+    UploadError,
+    load_uploaded_scenario,
+    scenario_file_name,
+    scenario_yaml,
+)
+from salessim.app.views import (
+    METRICS_BY_KEY,
+    PREDICTION_METRICS,
+    SWEEP_METRICS,
+    ComparisonView,
+    PredictionCheck,
+    SweepView,
+    check_prediction,
+    comparison_from_runs,
+    format_value,
+    signed_percent,
+    summarise_comparison,
+    summarise_sweep,
+    sweep_from_runs,
+)
+from salessim.config import Scenario
+from salessim.errors import SalessimError
+
+APP_TITLE = "salessim"
+NO_THIRD = "(none)"
+CUSTOM_EXERCISE = "Custom (set the levers in 'Exercise setup')"
+
+# Classroom exercises: a question and the lever values that pose it.
+EXERCISES: dict[str, dict[str, LeverValue]] = {
+    "30% more marketing leads": {"lead_volume": 130},
+    "Two more AEs": {"aes": 10},
+    "Lead scoring filters out suspects": {"lead_filter": True},
+    "Two SDRs take the leads": {"sdrs": 2},
+    "Respond to every lead within 2 hours": {"response_sla": 2.0},
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    """A page's last result and the inputs it was computed for."""
+
+    inputs: tuple[Any, ...]
+    view: ComparisonView | SweepView
+    changes: tuple[str, ...] = ()
+    check: PredictionCheck | None = None
+
+
+def _fingerprint(scenario: Scenario) -> str:
+    return scenario_fingerprint(scenario.model_dump(mode="json"))
+
+
+def _stale_note(result: Result, inputs: tuple[Any, ...]) -> None:
+    if result.inputs != inputs:
+        st.warning(
+            "You changed the inputs since this result was computed: press Run to update it.",
+            icon=":material/update:",
+        )
+
+
+def _build(base: Scenario, values: dict[str, LeverValue]) -> Scenario | None:
+    try:
+        return build_scenario(base, values)
+    except SalessimError as exc:
+        st.error(f"These inputs do not make a valid scenario: {exc}", icon=":material/error:")
+        return None
+
+
+# ----------------------------------------------------------------------------------- What-if
+def what_if_page() -> None:
+    """Start from a scenario, move the levers, run both, see what changed and why."""
+    st.title("What if…?")
+    st.caption(
+        "Pick a starting scenario, move the levers in the sidebar, and press **Run**. Both the "
+        "starting scenario and your edit are simulated with the same random luck, so the "
+        "differences come from your changes alone."
+    )
+    with st.sidebar:
+        st.header("Your what-if")
+        start = ui.pick_scenario(
+            "Starting scenario",
+            f"{ui.PERSISTENT_PREFIX}whatif.base",
+            "The scenario your changes start from. Every lever starts at its value.",
+            with_edit=False,
+        )
+        values = ui.lever_inputs("whatif", start)
+        st.divider()
+        st.subheader("Run settings")
+        n, seed, quarters = ui.run_settings("whatif", [start])
+    base = with_horizon(start, quarters)
+    edited = _build(base, values)
+    if edited is None:
+        return
+    st.session_state[ui.WHATIF_EDIT] = edited
+    changes = describe_changes(start, values)
+    if changes:
+        st.markdown("**Your changes:** " + "; ".join(changes) + ".")
+    else:
+        st.markdown("**Your changes:** none yet. Move a lever in the sidebar.")
+    ok = ui.work_ok([base, edited], n)
+    left, right = st.columns([1, 4], vertical_alignment="center")
+    run = left.button("Run", type="primary", key="whatif.run", disabled=not ok)
+    right.download_button(
+        "Download the edited scenario (YAML)",
+        scenario_yaml(edited),
+        file_name=scenario_file_name(edited),
+        mime="application/x-yaml",
+        on_click="ignore",
+        help="A complete scenario file: run it with `salessim run FILE`, or upload it on the "
+        "Classroom page.",
+    )
+    inputs = (_fingerprint(base), _fingerprint(edited), n, seed)
+    if run:
+        outcome = ui.run_job([base, edited], n, seed)
+        if outcome is not None:
+            runs, reused = outcome
+            view = summarise_comparison(comparison_from_runs([base, edited], runs, seed), reused)
+            st.session_state["whatif.result"] = Result(inputs, view, tuple(changes))
+    result = st.session_state.get("whatif.result")
+    if not isinstance(result, Result) or not isinstance(result.view, ComparisonView):
+        st.info("Press **Run** to simulate.", icon=":material/play_arrow:")
+        return
+    _stale_note(result, inputs)
+    view = result.view
+    st.subheader(f"{view.names[1]} vs {view.names[0]}")
+    ui.headline(view)
+    ui.explanations(view)
+    ui.comparison_charts(view)
+    ui.key_numbers(view)
+
+
+# ----------------------------------------------------------------------------------- Compare
+def compare_page() -> None:
+    """Two or three scenarios side by side, with the same random luck."""
+    st.title("Compare scenarios")
+    st.caption(
+        "Pick two or three scenarios: bundled ones, files you uploaded on the Classroom page, or "
+        "your edit from the What-if page. The first is the reference the others are compared to."
+    )
+    columns = st.columns(3)
+    with columns[0]:
+        first = ui.pick_scenario(
+            "Reference scenario", f"{ui.PERSISTENT_PREFIX}compare.a", "Compared against."
+        )
+    with columns[1]:
+        key_b = f"{ui.PERSISTENT_PREFIX}compare.b"
+        if key_b not in st.session_state:
+            st.session_state[key_b] = "more_leads_30"
+        second = ui.pick_scenario("Second scenario", key_b, "Compared with the reference.")
+    with columns[2]:
+        choices = ui.scenario_choices()
+        key_c = f"{ui.PERSISTENT_PREFIX}compare.c"
+        options = [NO_THIRD, *choices]
+        if st.session_state.get(key_c) not in options:
+            st.session_state[key_c] = NO_THIRD
+        third_name = st.selectbox(
+            "Third scenario (optional)", options, key=key_c, help="Leave empty to compare two."
+        )
+    picked = [first, second] + ([choices[str(third_name)]] if third_name != NO_THIRD else [])
+    with st.expander("Run settings"):
+        n, seed, quarters = ui.run_settings("compare", picked)
+    scenarios = [with_horizon(sc, quarters) for sc in picked]
+    ok = ui.work_ok(scenarios, n)
+    run = st.button("Run", type="primary", key="compare.run", disabled=not ok)
+    inputs = (*(_fingerprint(sc) for sc in scenarios), n, seed)
+    if run:
+        outcome = ui.run_job(scenarios, n, seed)
+        if outcome is not None:
+            runs, reused = outcome
+            view = summarise_comparison(comparison_from_runs(scenarios, runs, seed), reused)
+            st.session_state["compare.result"] = Result(inputs, view)
+    result = st.session_state.get("compare.result")
+    if not isinstance(result, Result) or not isinstance(result.view, ComparisonView):
+        st.info("Press **Run** to simulate.", icon=":material/play_arrow:")
+        return
+    _stale_note(result, inputs)
+    view = result.view
+    ui.key_numbers(view)
+    ui.comparison_charts(view)
+    ui.explanations(view)
+
+
+# ------------------------------------------------------------------------------------- Sweep
+def _sweep_range(lever: Lever, base: Scenario) -> tuple[float, float, int] | None:
+    """Range widgets for a numeric lever; None for a lever that sweeps all its choices."""
+    if lever.kind in ("choice", "sla", "toggle"):
+        st.caption("Every value of this lever is simulated.")
+        return None
+    low, high = lever.bounds_for(base)
+    start = lever.initial(base)
+    assert isinstance(start, int | float)
+    key = f"{ui.PERSISTENT_PREFIX}sweep.{ui.scenario_tag(base)}.{lever.key}.range"
+    if key not in st.session_state:
+        if lever.key == "lead_volume":
+            ends: tuple[float, float] = (50, 200)
+        else:
+            ends = (max(low, start / 2), min(high, start * 2 or high / 2))
+        # On the lever's step, as the slider moves.
+        snapped = tuple(round(v / lever.step) * lever.step for v in ends)
+        st.session_state[key] = (
+            snapped if lever.kind == "hours" else tuple(round(v) for v in snapped)
+        )
+    chosen: Any
+    if lever.kind == "hours":
+        chosen = st.slider(
+            f"Range: {lever.label}",
+            min_value=float(low),
+            max_value=float(high),
+            step=float(lever.step),
+            key=key,
+        )
+    else:
+        chosen = st.slider(
+            f"Range: {lever.label}",
+            min_value=int(low),
+            max_value=int(high),
+            step=int(lever.step),
+            key=key,
+        )
+    a, b = chosen
+    points_key = f"{ui.PERSISTENT_PREFIX}sweep.points"
+    st.session_state.setdefault(points_key, 5)
+    points = st.slider(
+        "Values in the range",
+        min_value=2,
+        max_value=MAX_SWEEP_POINTS,
+        key=points_key,
+        help="Evenly spaced from the first to the last value of the range.",
+    )
+    return float(a), float(b), int(points)
+
+
+def sweep_page() -> None:
+    """One lever over a range of values: the curve and its band show any tipping point."""
+    st.title("Sweep one lever")
+    st.caption(
+        "Vary one lever over a range and see how a result responds. A curve that rises and "
+        "then falls has a tipping point: past it, more of the lever gives less."
+    )
+    left, right = st.columns([1, 2])
+    with left:
+        start = ui.pick_scenario(
+            "Starting scenario", f"{ui.PERSISTENT_PREFIX}sweep.base", "The scenario to vary."
+        )
+        levers = {lever.key: lever for lever in sweep_levers(start)}
+        lever_key = st.selectbox(
+            "Lever to vary",
+            list(levers),
+            key=f"{ui.PERSISTENT_PREFIX}sweep.lever",
+            format_func=lambda k: levers[k].label,
+            help="Everything else stays as in the starting scenario.",
+        )
+        lever = levers[str(lever_key)]
+        span = _sweep_range(lever, start)
+        with st.expander("Run settings"):
+            n, seed, quarters = ui.run_settings("sweep", [start])
+    base = with_horizon(start, quarters)
+    try:
+        if span is None:
+            values = sweep_values(lever, base, 0, 0, 0)
+        else:
+            values = sweep_values(lever, base, span[0], span[1], span[2])
+        points = sweep_scenarios(base, lever, values)
+    except SalessimError as exc:
+        right.error(str(exc), icon=":material/error:")
+        return
+    with left:
+        st.caption("Values: " + ", ".join(lever.describe(v) for v in values))
+        ok = ui.work_ok(points, n)
+        run = st.button("Run", type="primary", key="sweep.run", disabled=not ok)
+    inputs = (_fingerprint(base), lever.key, tuple(values), n, seed)
+    with right:
+        if run:
+            outcome = ui.run_job(points, n, seed, series=False)
+            if outcome is not None:
+                runs, _ = outcome
+                result_sweep = sweep_from_runs(
+                    lever.path, [lever.write(v) for v in values], points, runs, seed
+                )
+                view = summarise_sweep(
+                    result_sweep,
+                    base.name,
+                    lever.label,
+                    values,
+                    [lever.describe(v) for v in values],
+                    lever.read(base),
+                )
+                st.session_state["sweep.result"] = Result(inputs, view)
+        result = st.session_state.get("sweep.result")
+        if not isinstance(result, Result) or not isinstance(result.view, SweepView):
+            st.info("Press **Run** to simulate.", icon=":material/play_arrow:")
+            return
+        _stale_note(result, inputs)
+        _sweep_result(result.view)
+
+
+def _sweep_result(view: SweepView) -> None:
+    metric = st.selectbox(
+        "Result to show",
+        [m for m in SWEEP_METRICS if m in view.curves],
+        key=f"{ui.PERSISTENT_PREFIX}sweep.metric",
+        format_func=lambda m: METRICS_BY_KEY[m].label,
+    )
+    metric = str(metric)
+    info = METRICS_BY_KEY[metric]
+    st.altair_chart(charts.sweep_curve(view, metric), width="stretch")
+    best = view.best(metric)
+    curve = view.curves[metric]
+    if best is not None and view.numeric and len(view.values) > 2:
+        peak = view.value_labels[best]
+        if 0 < best < len(view.values) - 1:
+            st.success(
+                f"**Tipping point:** {info.label.lower()} peak at {peak} "
+                f"({format_value(curve['mean'][best], info.kind)} on average); beyond it, more "
+                f"of '{view.lever_label.lower()}' gives less.",
+                icon=":material/trending_down:",
+            )
+        else:
+            where = "top" if best == len(view.values) - 1 else "bottom"
+            st.caption(
+                f"{info.label} are highest at the {where} of this range ({peak}); widen the "
+                "range to look for a tipping point."
+            )
+    rows = [
+        {
+            view.lever_label: label,
+            f"{info.label} (mean)": format_value(curve["mean"][k], info.kind),
+            "95% CI": f"{format_value(curve['ci_low'][k], info.kind)} to "
+            f"{format_value(curve['ci_high'][k], info.kind)}",
+        }
+        for k, label in enumerate(view.value_labels)
+    ]
+    st.table(rows, hide_index=True)
+    st.caption(
+        f"Scenario '{view.scenario}', {view.replications} replications per value, seed "
+        f"{view.seed}; every value shares the same random luck."
+    )
+
+
+# --------------------------------------------------------------------------------- Classroom
+def _apply_exercise(scope: str, base: Scenario) -> None:
+    """Set the exercise's levers (a select box callback): others go back to the scenario's."""
+    name = st.session_state.get(f"{ui.PERSISTENT_PREFIX}class.exercise")
+    if name not in EXERCISES:
+        return  # "custom": keep the levers as the trainer set them
+    wanted = EXERCISES[str(name)]
+    for lever in levers_for(base):
+        key = ui.lever_key(scope, base, lever)
+        st.session_state[key] = wanted.get(lever.key, lever.initial(base))
+
+
+def classroom_page() -> None:
+    """Predict, then run: a student's guess against the simulated result."""
+    st.title("Classroom: predict, then run")
+    st.caption(
+        "1. Read the question. 2. Write down your prediction. 3. Press **Run and reveal** to "
+        "see how close you were, and why."
+    )
+    scope = "class"
+    left, middle, right = st.columns(3)
+    with left:
+        start = ui.pick_scenario(
+            "Starting scenario",
+            f"{ui.PERSISTENT_PREFIX}class.base",
+            "The scenario the exercise changes.",
+        )
+    with middle:
+        exercise_key = f"{ui.PERSISTENT_PREFIX}class.exercise"
+        st.session_state.setdefault(exercise_key, next(iter(EXERCISES)))
+        st.selectbox(
+            "Exercise",
+            [*EXERCISES, CUSTOM_EXERCISE],
+            key=exercise_key,
+            on_change=_apply_exercise,
+            args=(scope, start),
+            help="The question your trainer gives: it sets the levers (see 'Exercise setup').",
+        )
+    with right:
+        metric_key = f"{ui.PERSISTENT_PREFIX}class.metric"
+        st.session_state.setdefault(metric_key, "bookings")
+        metric = str(
+            st.selectbox(
+                "Result to predict",
+                PREDICTION_METRICS,
+                key=metric_key,
+                format_func=lambda m: METRICS_BY_KEY[m].label,
+            )
+        )
+    with st.expander("Exercise setup: levers and run settings (for the trainer)"):
+        values = ui.lever_inputs(
+            scope, start, initial=EXERCISES.get(str(st.session_state[exercise_key]), {})
+        )
+        n, seed, quarters = ui.run_settings(scope, [start])
+    base = with_horizon(start, quarters)
+    edited = _build(base, values)
+    if edited is None:
+        return
+    changes = describe_changes(start, values)
+    label = METRICS_BY_KEY[metric].label.lower()
+    what = "; ".join(c[0].lower() + c[1:] for c in changes) if changes else "no change at all"
+    st.subheader(f"Question: starting from '{base.name}', with {what}, how do {label} change?")
+    guess = st.number_input(
+        f"Your prediction: change in {label} (%)",
+        min_value=-100.0,
+        max_value=1000.0,
+        value=None,
+        step=1.0,
+        format="%.0f",
+        key="class.guess",
+        placeholder="e.g. 20 for +20%, -10 for −10%",
+        help="Your best guess before you see the result: +20 means 20% more than the "
+        "starting scenario.",
+    )
+    ok = ui.work_ok([base, edited], n)
+    run = st.button(
+        "Run and reveal",
+        type="primary",
+        key="class.run",
+        disabled=guess is None or not ok,
+        help="Enter a prediction first." if guess is None else None,
+    )
+    inputs = (_fingerprint(base), _fingerprint(edited), n, seed, metric)
+    if run and guess is not None:
+        outcome = ui.run_job([base, edited], n, seed)
+        if outcome is not None:
+            runs, reused = outcome
+            comparison = comparison_from_runs([base, edited], runs, seed)
+            check = check_prediction(comparison, metric, float(guess))
+            view = summarise_comparison(comparison, reused)
+            st.session_state["class.result"] = Result(inputs, view, tuple(changes), check)
+    result = st.session_state.get("class.result")
+    if isinstance(result, Result) and result.check is not None:
+        _stale_note(result, inputs)
+        _reveal(result)
+    st.divider()
+    _trainer_files(edited)
+
+
+def _reveal(result: Result) -> None:
+    check = result.check
+    assert check is not None and isinstance(result.view, ComparisonView)
+    label = METRICS_BY_KEY[check.metric].label.lower()
+    a = check.actual_percent
+    st.markdown(
+        f"**You predicted {signed_percent(check.guess_percent)}.** The simulation says "
+        f"**{signed_percent(a.mean)}** (95% CI {signed_percent(a.ci_low)} to "
+        f"{signed_percent(a.ci_high)}) for {label}."
+    )
+    if check.inside:
+        st.success(check.verdict(), icon=":material/check_circle:")
+    else:
+        st.warning(check.verdict(), icon=":material/psychology:")
+    st.altair_chart(charts.prediction(check), width="stretch")
+    ui.explanations(result.view)
+    with st.expander("All the results"):
+        ui.headline(result.view)
+        ui.comparison_charts(result.view)
+        ui.key_numbers(result.view)
+
+
+def _trainer_files(edited: Scenario) -> None:
+    """Download the exercise's scenario; upload a scenario file to start from."""
+    st.markdown("**Scenario files**")
+    left, right = st.columns(2)
+    with left:
+        st.download_button(
+            "Download this exercise's scenario (YAML)",
+            scenario_yaml(edited),
+            file_name=scenario_file_name(edited),
+            mime="application/x-yaml",
+            on_click="ignore",
+            help="Share it with the class: students upload it here to start from it.",
+        )
+    with right:
+        uploaded = st.file_uploader(
+            "Upload a scenario file (YAML)",
+            type=["yaml", "yml"],
+            key="class.upload",
+            max_upload_size=MAX_UPLOAD_MB,
+            help="A scenario file, for example one downloaded from this app. It is checked and "
+            "then offered as a starting scenario on every page.",
+        )
+        if uploaded is not None:
+            _take_upload(uploaded.name, uploaded.getvalue())
+
+
+def _take_upload(filename: str, data: bytes) -> None:
+    try:
+        scenario = load_uploaded_scenario(filename, data)
+    except UploadError as exc:
+        st.error(f"This file cannot be used: {exc}", icon=":material/error:")
+        return
+    uploads: dict[str, Scenario] = st.session_state.setdefault(ui.UPLOADS, {})
+    uploads[scenario.name] = scenario
+    st.success(
+        f"Loaded scenario '{scenario.name}': pick 'Uploaded: {scenario.name}' as the starting "
+        "scenario on any page.",
+        icon=":material/check_circle:",
+    )
+
+
+# ---------------------------------------------------------------------------------- the app
+def main() -> None:
+    """The app: page settings, navigation, and the page the user chose."""
+    st.set_page_config(page_title=APP_TITLE, page_icon=":material/trending_up:", layout="wide")
+    ui.keep_inputs()
+    pages = [
+        st.Page(what_if_page, title="What-if", url_path="what-if", default=True),
+        st.Page(compare_page, title="Compare", url_path="compare"),
+        st.Page(sweep_page, title="Sweep", url_path="sweep"),
+        st.Page(classroom_page, title="Classroom", url_path="classroom"),
+    ]
+    st.navigation(pages, position="top").run()

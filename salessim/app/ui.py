@@ -1,0 +1,324 @@
+"""Building blocks the pages share: the shared pool, scenario pickers, lever widgets, running a
+request with a progress bar, and drawing a comparison's results.
+
+Session state keeps each browser's inputs and results; the pool and the bundled scenarios are
+server-wide resources (``st.cache_resource``). Widget keys that start with ``lv.`` hold inputs
+and survive a visit to another page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import streamlit as st
+
+from salessim.app import charts
+from salessim.app.budget import MAX_REPLICATIONS, MAX_WORK_UNITS, WorkLimitError, check_work
+from salessim.app.levers import HORIZON, Lever, LeverValue, horizon_bounds, levers_for
+from salessim.app.pool import JobFailed, SimulationPool, app_workers
+from salessim.app.results_cache import scenario_fingerprint
+from salessim.app.views import (
+    KEY_METRICS,
+    ComparisonView,
+    format_change,
+    format_value,
+    money_short,
+    relative_change,
+    summary_rows,
+)
+from salessim.config import Scenario
+from salessim.errors import SalessimError
+from salessim.scenario_files import bundled_scenarios, load_scenario
+
+PERSISTENT_PREFIX = "lv."
+UPLOADS = "uploads"
+WHATIF_EDIT = "whatif.edited"
+WHATIF_CHOICE = "Your what-if edit (What-if page)"
+POLL_SECONDS = 0.25
+DEFAULT_REPLICATIONS = 10
+MAX_SEED = 999_999
+HEADLINE_METRICS = ("bookings", "profit", "wins", "win_rate")
+
+
+@st.cache_resource(show_spinner=False)
+def shared_pool() -> SimulationPool:
+    """The server's one process pool (and result cache), shared by every session."""
+    pool = SimulationPool(app_workers())
+    pool.warm_up()
+    return pool
+
+
+@st.cache_resource(show_spinner=False)
+def bundled() -> dict[str, tuple[Scenario, str]]:
+    """Bundled scenarios by name, each with the first line of its description."""
+    return {name: (load_scenario(name), text) for name, text in bundled_scenarios()}
+
+
+def keep_inputs() -> None:
+    """Keep input widgets' values when their page is not shown (Streamlit drops them)."""
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(PERSISTENT_PREFIX):
+            st.session_state[key] = st.session_state[key]
+
+
+def scenario_choices(with_edit: bool = True) -> dict[str, Scenario]:
+    """Starting points a user can pick: bundled, uploaded in this session, the what-if edit."""
+    choices = {name: sc for name, (sc, _) in bundled().items()}
+    uploads: dict[str, Scenario] = st.session_state.get(UPLOADS, {})
+    for name, sc in uploads.items():
+        choices[f"Uploaded: {name}"] = sc
+    edit = st.session_state.get(WHATIF_EDIT)
+    if with_edit and isinstance(edit, Scenario):
+        choices[WHATIF_CHOICE] = edit
+    return choices
+
+
+def pick_scenario(label: str, key: str, help: str, with_edit: bool = True) -> Scenario:
+    """A select box of starting scenarios; returns the chosen one."""
+    choices = scenario_choices(with_edit)
+    names = list(choices)
+    if st.session_state.get(key) not in names:
+        st.session_state[key] = "baseline" if "baseline" in names else names[0]
+    descriptions = {name: text for name, (_, text) in bundled().items()}
+
+    def show(name: str) -> str:
+        text = descriptions.get(name, "")
+        return f"{name}: {text}" if text else name
+
+    name = st.selectbox(label, names, key=key, format_func=show, help=help)
+    return choices[str(name)]
+
+
+def scenario_tag(scenario: Scenario) -> str:
+    """A short, stable tag of a scenario for widget keys (same name, other content: new tag)."""
+    return scenario_fingerprint(scenario.model_dump(mode="json"))[:12]
+
+
+def lever_key(scope: str, scenario: Scenario, lever: Lever) -> str:
+    return f"{PERSISTENT_PREFIX}{scope}.{scenario_tag(scenario)}.{lever.key}"
+
+
+def lever_inputs(
+    scope: str,
+    base: Scenario,
+    initial: dict[str, LeverValue] | None = None,
+    only: Sequence[str] | None = None,
+) -> dict[str, LeverValue]:
+    """Draw a widget per lever (starting at `base`'s values, or `initial`); return the values."""
+    values: dict[str, LeverValue] = {}
+    for lever in levers_for(base):
+        if only is not None and lever.key not in only:
+            continue
+        if lever.requires is not None:
+            other, needed = lever.requires
+            if values.get(other) != needed:
+                continue
+        key = lever_key(scope, base, lever)
+        if key not in st.session_state:
+            st.session_state[key] = (initial or {}).get(lever.key, lever.initial(base))
+        values[lever.key] = _lever_widget(lever, base, key)
+    return values
+
+
+def _lever_widget(lever: Lever, base: Scenario, key: str) -> LeverValue:
+    """The widget for one lever; its value lives in session state under `key`."""
+    if lever.kind == "choice":
+        labels = dict(lever.choices)
+        return str(
+            st.selectbox(
+                lever.label,
+                lever.options(base),
+                key=key,
+                help=lever.help,
+                format_func=lambda v: labels.get(str(v), str(v)),
+            )
+        )
+    if lever.kind == "toggle":
+        return bool(st.toggle(lever.label, key=key, help=lever.help))
+    if lever.kind == "sla":
+        value: Any = st.select_slider(
+            lever.label,
+            options=lever.options(base),
+            key=key,
+            help=lever.help,
+            format_func=lambda v: "no rule" if float(v) <= 0 else f"{float(v):g} h",
+        )
+        return float(value)
+    low, high = lever.bounds_for(base)
+    if lever.kind == "hours":
+        return float(
+            st.slider(
+                lever.label,
+                min_value=float(low),
+                max_value=float(high),
+                step=float(lever.step),
+                key=key,
+                help=lever.help,
+                format="%.2f h",
+            )
+        )
+    formats = {"percent": "%d%%", "money": "$%,d", "minutes": "%d min"}
+    return int(
+        st.slider(
+            lever.label,
+            min_value=int(low),
+            max_value=int(high),
+            step=int(lever.step),
+            key=key,
+            help=lever.help,
+            format=formats.get(lever.kind, "%d"),
+        )
+    )
+
+
+def run_settings(
+    scope: str, scenarios: Sequence[Scenario], default_replications: int = DEFAULT_REPLICATIONS
+) -> tuple[int, int, int]:
+    """Simulated time, replications and seed widgets; returns (replications, seed, quarters)."""
+    low, high = horizon_bounds(scenarios)
+    quarters_key = f"{PERSISTENT_PREFIX}{scope}.quarters.{low}-{high}"
+    reps_key = f"{PERSISTENT_PREFIX}{scope}.replications"
+    seed_key = f"{PERSISTENT_PREFIX}{scope}.seed"
+    own = int(HORIZON.read(scenarios[0]))
+    st.session_state.setdefault(quarters_key, min(high, max(low, own)))
+    st.session_state.setdefault(reps_key, default_replications)
+    st.session_state.setdefault(seed_key, 0)
+    quarters = st.slider(
+        HORIZON.label,
+        min_value=low,
+        max_value=high,
+        step=1,
+        key=quarters_key,
+        help=HORIZON.help + " It applies to every scenario of the run.",
+    )
+    n = st.slider(
+        "Replications",
+        min_value=2,
+        max_value=MAX_REPLICATIONS,
+        step=1,
+        key=reps_key,
+        help="How many times each scenario is simulated with different random luck. More "
+        "replications give narrower 95% intervals and take longer.",
+    )
+    seed = st.number_input(
+        "Random seed",
+        min_value=0,
+        max_value=MAX_SEED,
+        step=1,
+        key=seed_key,
+        help="The same seed and inputs always give the same results. Every scenario of one run "
+        "shares the seed's random luck, so their differences are due to the inputs alone.",
+    )
+    return int(n), int(seed), int(quarters)
+
+
+def work_ok(scenarios: Sequence[Scenario], n: int) -> bool:
+    """Show the request's size; False (with the reason) when it is over the cap."""
+    try:
+        work = check_work(scenarios, n)
+    except WorkLimitError as exc:
+        st.error(str(exc), icon=":material/block:")
+        return False
+    amount = f"{work:,.1f}" if work < 10 else f"{work:,.0f}"
+    st.caption(
+        f"{len(scenarios)} scenario{'s' if len(scenarios) > 1 else ''} × {n} replications ≈ "
+        f"{amount} units of work (limit {MAX_WORK_UNITS:,.0f}; one unit is one replication "
+        "of the baseline, about 0.3 s of one core)."
+    )
+    return True
+
+
+def run_job(
+    scenarios: Sequence[Scenario], n: int, seed: int, series: bool = True
+) -> tuple[list[list[dict[str, Any]]], int] | None:
+    """Run a request in the shared pool with a progress bar; (runs, reused) or None on error.
+
+    The script thread only waits: the simulations run in the pool's worker processes. If the
+    user changes an input meanwhile, Streamlit stops this script at the next progress update,
+    and the job is cancelled on the way out.
+    """
+    try:
+        check_work(scenarios, n)
+    except WorkLimitError as exc:
+        st.error(str(exc), icon=":material/block:")
+        return None
+    job = shared_pool().submit(scenarios, n, seed, series)
+    try:
+        if not job.done():
+            bar = st.progress(0.0, text="Starting the simulations…")
+            while not job.wait(POLL_SECONDS):
+                done, total = job.progress()
+                bar.progress(done / total, text=f"Simulating: {done} of {total} replications done")
+            bar.empty()
+        return job.result(), job.reused
+    except (JobFailed, SalessimError) as exc:
+        st.error(f"The simulation failed: {exc}", icon=":material/error:")
+        return None
+    finally:
+        job.cancel()
+
+
+def headline(view: ComparisonView, index: int = 1) -> None:
+    """Metric cards: the scenario's value and its change against the first scenario."""
+    summary, first = view.scenarios[index], view.scenarios[0]
+    diff = view.differences[index - 1]
+    columns = st.columns(len(HEADLINE_METRICS))
+    for column, key in zip(columns, HEADLINE_METRICS, strict=True):
+        metric = next(m for m in KEY_METRICS if m.key == key)
+        value = summary.value(key)
+        before = first.value(key).mean
+        if metric.kind == "money":
+            shown = money_short(value.mean)
+        else:
+            shown = format_value(value.mean, metric.kind)
+        if metric.kind == "share":
+            change = (value.mean - before) * 100
+            delta = f"{change:+.1f} pts"
+        else:
+            change = relative_change(before, value.mean) * 100
+            delta = f"{change:+.1f}%"
+        column.metric(
+            metric.label,
+            shown,
+            # An ASCII sign: Streamlit colours the delta by its first character.
+            delta=delta if math.isfinite(change) else None,
+            help=f"{metric.help} Change against '{first.name}': "
+            f"{format_change(diff[key], metric.kind)}.",
+            border=True,
+        )
+
+
+def comparison_charts(view: ComparisonView) -> None:
+    """The charts of a comparison: bookings and profit, forecast and pipeline, hours, leads."""
+    left, right = st.columns([3, 2])
+    left.altair_chart(charts.quarterly_bookings(view), width="stretch")
+    with right:
+        st.altair_chart(charts.totals(view, "bookings"), width="stretch")
+        st.altair_chart(charts.totals(view, "profit"), width="stretch")
+    left, right = st.columns(2)
+    left.altair_chart(charts.forecast_vs_actual(view), width="stretch")
+    right.altair_chart(charts.pipeline(view), width="stretch")
+    left, right = st.columns(2)
+    left.altair_chart(charts.rep_hours(view), width="stretch")
+    right.altair_chart(charts.lead_fates(view), width="stretch")
+
+
+def explanations(view: ComparisonView) -> None:
+    """The "why" paragraph and waterfall for each scenario after the first."""
+    for explanation in view.explanations:
+        st.markdown(f"**Why '{explanation.name}' differs from '{explanation.vs}'**")
+        st.info(explanation.paragraph(), icon=":material/lightbulb:")
+        st.altair_chart(charts.waterfall(explanation), width="stretch")
+
+
+def key_numbers(view: ComparisonView) -> None:
+    """The table of key metrics: means per scenario and changes with 95% intervals."""
+    st.markdown("**Key numbers** (reported period, mean over replications)")
+    st.table(summary_rows(view), hide_index=True)
+    st.caption(
+        f"{view.replications} replications per scenario, seed {view.seed}. Changes are paired "
+        "(the same random luck in every scenario) with their 95% confidence interval."
+        + (f" {view.reused} replications were reused from earlier runs." if view.reused else "")
+    )

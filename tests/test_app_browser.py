@@ -1,0 +1,229 @@
+"""The web app end to end in a real browser: Playwright driving Debian's Chromium.
+
+One ``salessim serve`` on a free loopback port for the module, one browser, a fresh context
+(a new browser session) per test. Runs are two quarters long with two replications, so the
+checks are about the app: sliders move, runs finish, numbers and charts agree with the library
+for the same inputs and seed, sessions keep their own results, bad files are refused.
+See DEVELOPERS.md for the set-up (``apt-get install chromium``) and the browser flags.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
+pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is not installed: pip install -e '.[dev]'"
+)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from salessim.app.browser import CHROMIUM, AppServer, launch_chromium
+from salessim.app.levers import build_scenario, with_horizon
+from salessim.app.views import check_prediction, money, signed_percent
+from salessim.experiments import Comparison, compare
+from salessim.scenario_files import load_scenario
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        f"{CHROMIUM} is missing: apt-get install chromium (see DEVELOPERS.md)",
+        allow_module_level=True,
+    )
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+TIMEOUT_MS = 90_000  # a 2-core machine runs the server, its workers and the browser at once
+QUARTERS = 2
+expect.set_options(timeout=TIMEOUT_MS)  # assertions wait as long as actions
+REPLICATIONS = 2
+SETTLE_MS = 400  # a slider value counts once it has held this long
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    with log_path.open("wb") as log:
+        app = AppServer(workers=2, log=log)
+        try:
+            try:
+                app.wait_ready()
+            except Exception as exc:
+                raise AssertionError(f"{exc}\n{log_path.read_text(errors='replace')}") from exc
+            yield app.url
+        finally:
+            assert app.stop(), f"port {app.port} still in use after the server stopped"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1600})
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.get_by_role("heading").first).to_be_visible()
+
+
+def move_slider(page: Page, label: str, target: int, first_key: str | None = None) -> None:
+    """Focus a slider (an <input type=range>) and press arrow keys until it rests at `target`.
+
+    One key at a time, checking the value in between: the page reruns after each change, and
+    a rerun that arrives late can move the slider back to the value it was sent with.
+    """
+    # Streamlit's sliders are <input type=range> labelled by aria-label.
+    slider = page.locator(f'input[type=range][aria-label="{label}"]')
+    slider.focus()
+    if first_key is not None:
+        page.keyboard.press(first_key)
+    for _ in range(60):
+        value = round(float(slider.input_value()))
+        if value == target:
+            page.wait_for_timeout(SETTLE_MS)
+            if round(float(slider.input_value())) == target:
+                expect(slider).to_have_value(str(target))
+                return
+            continue
+        slider.focus()
+        page.keyboard.press("ArrowRight" if value < target else "ArrowLeft")
+        page.wait_for_timeout(150)
+    raise AssertionError(f"slider {label!r} did not settle at {target}")
+
+
+def short_run_settings(page: Page) -> None:
+    move_slider(page, "Simulated time (quarters)", QUARTERS, first_key="Home")
+    move_slider(page, "Replications", REPLICATIONS, first_key="Home")
+    # The server has rerun the page with both: the work estimate says so.
+    estimate = re.compile(rf"2 scenarios × {REPLICATIONS} replications ≈ 0\.\d units")
+    expect(page.get_by_text(estimate)).to_be_visible()
+
+
+def wait_until_changed(read: Callable[[], str], before: str, timeout: float = 30.0) -> str:
+    """Poll `read` until it returns something other than `before` (a chart redrawn)."""
+    deadline = time.monotonic() + timeout
+    while (now := read()) == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return now
+
+
+def library_comparison(values: dict[str, object]) -> Comparison:
+    start = with_horizon(load_scenario("baseline"), QUARTERS)
+    return compare([start, build_scenario(start, values)], n=REPLICATIONS, seed=0, workers=1)
+
+
+def table_row(page: Page, metric: str) -> list[str]:
+    row = page.get_by_role("row").filter(has=page.get_by_role("cell", name=metric, exact=True))
+    return [cell.strip() for cell in row.first.inner_text().split("\t")]
+
+
+def run_what_if(page: Page) -> None:
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(page.get_by_text("Key numbers")).to_be_visible()
+    expect(page.get_by_role("progressbar")).to_have_count(0)
+
+
+def test_what_if_slider_run_matches_the_library(page: Page, server: str) -> None:
+    open_app(page, server)
+    short_run_settings(page)
+    move_slider(page, "Account executives (AEs)", 10)
+    expect(page.get_by_text("Account executives: 8 → 10")).to_be_visible()
+    run_what_if(page)
+    means = [s.intervals()["bookings"].mean for s in library_comparison({"aes": 10}).sets]
+    expect(page.get_by_role("row").filter(has_text=money(means[1]))).to_have_count(1)
+    assert table_row(page, "Bookings")[1:3] == [money(means[0]), money(means[1])]
+    chart = page.get_by_test_id("stVegaLiteChart").filter(has_text="Quarter (after warm-up)")
+    expect(chart.first.locator("svg")).to_be_visible()
+    before = chart.first.inner_html()
+
+    move_slider(page, "Account executives (AEs)", 12)
+    expect(page.get_by_text("You changed the inputs")).to_be_visible()
+    run_what_if(page)
+    means = [s.intervals()["bookings"].mean for s in library_comparison({"aes": 12}).sets]
+    expect(page.get_by_role("row").filter(has_text=money(means[1]))).to_have_count(1)
+    assert table_row(page, "Bookings")[1:3] == [money(means[0]), money(means[1])]
+    expect(page.get_by_text("You changed the inputs")).to_have_count(0)
+    after = wait_until_changed(chart.first.inner_html, before)
+    assert after != before, "the bookings chart did not change"
+
+
+def test_classroom_prediction_is_compared_with_the_result(page: Page, server: str) -> None:
+    open_app(page, server + "classroom")
+    page.get_by_text("Exercise setup: levers and run settings (for the trainer)").click()
+    short_run_settings(page)
+    run = page.get_by_role("button", name="Run and reveal")
+    expect(run).to_be_disabled()  # predict first
+    guess = page.get_by_role("spinbutton", name="Your prediction: change in bookings (%)")
+    guess.fill("25")
+    guess.press("Enter")
+    expect(run).to_be_enabled()
+    run.click()
+    expect(page.get_by_text("You predicted +25.0%.")).to_be_visible()
+    library = library_comparison({"lead_volume": 130})
+    actual = check_prediction(library, "bookings", 25.0).actual_percent
+    expect(page.get_by_text(f"The simulation says {signed_percent(actual.mean)}")).to_be_visible()
+    expect(page.get_by_text("Your guess vs the simulated change in bookings")).to_be_visible()
+
+
+def test_upload_shows_clear_errors_and_accepts_a_good_file(page: Page, server: str) -> None:
+    open_app(page, server + "classroom")
+    upload = page.locator("input[type=file]")
+    upload.set_input_files(
+        files=[{"name": "bad.yaml", "mimeType": "application/x-yaml", "buffer": b"aes: {count: 0}"}]
+    )
+    expect(
+        page.get_by_text("This file cannot be used: bad.yaml: aes.count: must be ≥ 1 (got 0)")
+    ).to_be_visible()
+    upload.set_input_files(
+        files=[
+            {
+                "name": "evil.yaml",
+                "mimeType": "application/x-yaml",
+                "buffer": b"extends: /etc/passwd\n",
+            }
+        ]
+    )
+    expect(page.get_by_text(re.compile("may extend only a bundled scenario"))).to_be_visible()
+    good = b"extends: baseline\nname: class_plan\naes: {count: 11}\n"
+    upload.set_input_files(
+        files=[{"name": "plan.yaml", "mimeType": "application/x-yaml", "buffer": good}]
+    )
+    expect(page.get_by_text("Loaded scenario 'class_plan'")).to_be_visible()
+
+
+def test_five_sessions_each_see_their_own_result(browser: Browser, server: str) -> None:
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1600}) for _ in range(5)]
+    try:
+        pages = []
+        for k, context in enumerate(contexts):
+            context.set_default_timeout(TIMEOUT_MS)
+            session = context.new_page()
+            open_app(session, server)
+            short_run_settings(session)
+            move_slider(session, "Account executives (AEs)", 9 + k)
+            expect(session.get_by_text(f"Account executives: 8 → {9 + k}")).to_be_visible()
+            pages.append(session)
+        for session in pages:  # all five ask at once
+            session.get_by_role("button", name="Run", exact=True).click()
+        for k, session in enumerate(pages):
+            expect(session.get_by_text("Key numbers")).to_be_visible()
+            sets = library_comparison({"aes": 9 + k}).sets
+            means = [s.intervals()["bookings"].mean for s in sets]
+            expect(session.get_by_role("row").filter(has_text=money(means[1]))).to_have_count(1)
+            assert table_row(session, "Bookings")[1:3] == [money(means[0]), money(means[1])]
+    finally:
+        for context in contexts:
+            context.close()

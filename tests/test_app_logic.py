@@ -1,0 +1,436 @@
+"""The web app's logic without a browser: levers, work cap, result cache, shared pool, views,
+uploads, the serve command, and the pages through Streamlit's AppTest.
+
+Runs are two quarters long (one reported) with two or three replications: these tests prove the
+wiring and that the app's numbers are the library's, not the model's behaviour.
+"""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
+
+from streamlit.testing.v1 import AppTest
+
+from salessim.app import server
+from salessim.app.budget import (
+    MAX_WORK_UNITS,
+    WorkLimitError,
+    check_work,
+    replication_work,
+)
+from salessim.app.levers import (
+    LeverError,
+    build_scenario,
+    describe_changes,
+    levers_for,
+    sweep_choices,
+    sweep_levers,
+    sweep_scenarios,
+    sweep_values,
+    with_horizon,
+)
+from salessim.app.pool import WORKERS_ENV, JobFailed, SimulationPool, _context
+from salessim.app.results_cache import ResultCache, RunKey, scenario_fingerprint
+from salessim.app.uploads import UploadError, load_uploaded_scenario, safe_stem
+from salessim.app.views import (
+    check_prediction,
+    comparison_from_runs,
+    format_change,
+    money,
+    money_short,
+    signed_percent,
+    summarise_comparison,
+    summary_rows,
+    sweep_from_runs,
+)
+from salessim.cli import main
+from salessim.config import Scenario
+from salessim.errors import SalessimError
+from salessim.experiments import ReplicationSet, compare, run_scenarios, sweep
+from salessim.explain import explain
+from salessim.scenario_files import load_scenario, scenario_with
+from salessim.statistics import Difference
+
+QUARTERS = 2  # one warm-up quarter and one reported quarter
+SEED = 3
+
+
+@pytest.fixture(scope="module")
+def base() -> Scenario:
+    """The bundled baseline, two quarters long."""
+    return with_horizon(load_scenario("baseline"), QUARTERS)
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[SimulationPool]:
+    shared = SimulationPool(workers=2)
+    yield shared
+    shared.shutdown()
+
+
+# ----------------------------------------------------------------------------------- levers
+def test_untouched_levers_leave_the_scenario_itself(base: Scenario) -> None:
+    values = {lever.key: lever.initial(base) for lever in levers_for(base)}
+    assert build_scenario(base, values) is base
+    assert describe_changes(base, values) == []
+
+
+def test_levers_edit_their_fields_and_rename(base: Scenario) -> None:
+    edited = build_scenario(
+        base,
+        {
+            "lead_volume": 130,
+            "fit_share.web_inbound": 40,
+            "aes": 10,
+            "sdrs": 2,
+            "conversation_hours": 1.0,
+            "attempt_minutes": 8,
+            "lead_filter": True,
+            "response_sla": 2.0,
+            "deal_size.mid_market": 30_000,
+        },
+    )
+    assert edited.name == "baseline (edited)"
+    assert edited.lead_volume_multiplier == pytest.approx(1.3)
+    assert edited.lead_sources[0].fit_share == pytest.approx(0.4)
+    assert (edited.aes.count, edited.sdrs.count) == (10, 2)
+    assert edited.qualification.conversation_hours == 1.0
+    assert edited.qualification.attempt_minutes == 8
+    assert edited.lead_filter.enabled is True
+    assert edited.aes.policy.response_sla_hours == 2.0
+    assert edited.segments[0].value_median == 30_000
+    assert edited.calendar == base.calendar  # the horizon is a run setting, not a lever
+    assert scenario_with(base, {"aes.count": 10}).aes == build_scenario(base, {"aes": 10}).aes
+
+
+def test_calling_block_applies_only_with_the_time_blocked_policy(base: Scenario) -> None:
+    assert build_scenario(base, {"daily_block": 2.0}) is base
+    blocked = build_scenario(base, {"policy": "time_blocked", "daily_block": 2.0})
+    assert blocked.aes.policy.name == "time_blocked"
+    assert blocked.aes.policy.daily_prospecting_hours == 2.0
+    assert describe_changes(base, {"policy": "time_blocked", "daily_block": 2.0})[1] == (
+        "Daily calling block: 0 h → 2 h"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("aes", 0), ("aes", 41), ("lead_volume", 301), ("policy", "nobody"), ("lead_filter", 1)],
+)
+def test_levers_refuse_values_out_of_bounds(base: Scenario, key: str, value: object) -> None:
+    with pytest.raises(LeverError):
+        build_scenario(base, {key: value})
+
+
+def test_horizon_applies_to_a_whole_run(base: Scenario) -> None:
+    full = load_scenario("baseline")
+    assert with_horizon(full, 13) is full
+    assert with_horizon(full, 2).calendar.horizon_days == 126
+    with pytest.raises(LeverError):
+        with_horizon(full, 1)  # the warm-up would eat the whole run
+    assert with_horizon(load_scenario("reps_own_calling"), 1).calendar.horizon_days == 63
+
+
+def test_sweep_values_are_spaced_on_the_lever_step(base: Scenario) -> None:
+    levers = {lever.key: lever for lever in sweep_levers(base)}
+    assert sweep_values(levers["lead_volume"], base, 50, 200, 5) == [50, 90, 125, 160, 200]
+    assert sweep_values(levers["aes"], base, 4, 6, 5) == [4, 5, 6]
+    assert sweep_values(levers["conversation_hours"], base, 0, 1, 3) == [0.0, 0.5, 1.0]
+    assert sweep_choices(levers["policy"], base) == ["closer_first", "lead_first"]
+    assert sweep_choices(levers["lead_filter"], base) == [False, True]
+    with pytest.raises(LeverError):
+        sweep_values(levers["aes"], base, 4, 400, 3)
+    points = sweep_scenarios(base, levers["aes"], [4, 6])
+    assert [p.aes.count for p in points] == [4, 6]
+    assert points[0] == scenario_with(base, {"aes.count": 4})  # as experiments.sweep builds it
+
+
+# ------------------------------------------------------------------------------ work budget
+def test_work_is_counted_in_baseline_replications() -> None:
+    assert replication_work(load_scenario("baseline")) == pytest.approx(1.0, rel=0.1)
+    full = load_scenario("baseline")
+    assert check_work([full, full], 10) == pytest.approx(20, rel=0.1)  # the default what-if
+    big = scenario_with(full, {"aes.count": 40})
+    with pytest.raises(WorkLimitError, match=f"at most {MAX_WORK_UNITS:,.0f}"):
+        check_work([full, big], 50)
+    with pytest.raises(WorkLimitError, match="replications"):
+        check_work([full], 51)
+
+
+# ----------------------------------------------------------------------------- result cache
+def test_cache_returns_copies_and_drops_the_oldest_by_bytes() -> None:
+    cache = ResultCache(max_bytes=10_000)
+    key = RunKey("s", 0, 0, True)
+    cache.put(key, {"replication": 0, "metrics": {"x": 1.0}, "weekly": {"week": [0.0]}})
+    first = cache.get(key)
+    assert first is not None
+    first["metrics"]["x"] = 2.0
+    assert cache.get(key) == {"replication": 0, "metrics": {"x": 1.0}, "weekly": {"week": [0.0]}}
+    assert cache.get(key._replace(series=False)) == {"replication": 0, "metrics": {"x": 1.0}}
+    for i in range(1, 200):
+        cache.put(RunKey("s", 0, i, True), {"replication": i, "pad": "x" * 100})
+    assert cache.size_bytes <= 10_000
+    assert cache.get(key) is None and cache.get(RunKey("s", 0, 199, True)) is not None
+
+
+def test_scenario_fingerprint_is_stable(base: Scenario) -> None:
+    data = base.model_dump(mode="json")
+    assert scenario_fingerprint(data) == scenario_fingerprint(dict(reversed(data.items())))
+    other = scenario_with(base, {"aes.count": 9}).model_dump(mode="json")
+    assert scenario_fingerprint(other) != scenario_fingerprint(data)
+
+
+# ------------------------------------------------------------------------------------ pool
+def test_pool_uses_forkserver_or_spawn() -> None:
+    assert _context().get_start_method() in ("forkserver", "spawn")
+
+
+def test_pool_gives_the_library_results_and_reuses_them(
+    pool: SimulationPool, base: Scenario
+) -> None:
+    edited = build_scenario(base, {"aes": 10})
+    with pool.submit([base, edited], 3, SEED) as job:
+        runs = job.result()
+    assert runs == run_scenarios([base, edited], 3, SEED, workers=1)
+    with pool.submit([edited, base], 3, SEED) as again:
+        assert again.reused == 6 and again.done()
+        assert again.result() == [runs[1], runs[0]]
+    with pool.submit([base], 3, SEED, series=False) as lean:
+        (lean_runs,) = lean.result()
+    assert lean_runs == run_scenarios([base], 3, SEED, workers=1, series=False)[0]
+
+
+def test_pool_shares_work_in_flight_and_cancels_what_nobody_needs(
+    pool: SimulationPool, base: Scenario
+) -> None:
+    scenario = build_scenario(base, {"aes": 12})
+    first = pool.submit([scenario], 12, SEED + 1)
+    in_flight = pool.tasks_in_flight()
+    second = pool.submit([scenario], 12, SEED + 1)
+    assert pool.tasks_in_flight() == in_flight  # the second job waits for the same tasks
+    first.cancel()  # the second still needs them: nothing is cancelled
+    assert second.result() == run_scenarios([scenario], 12, SEED + 1, workers=1)
+    second.cancel()
+
+    lone = build_scenario(base, {"aes": 14})
+    job = pool.submit([lone], 40, SEED)
+    job.cancel()  # tasks not started are dropped
+    deadline = time.monotonic() + 60
+    while pool.tasks_in_flight() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pool.tasks_in_flight() == 0
+    lone_key = scenario_fingerprint(lone.model_dump(mode="json"))
+    computed = [pool.cache.get(RunKey(lone_key, SEED, i, True)) for i in range(40)]
+    assert sum(run is not None for run in computed) < 40
+    with pytest.raises(JobFailed, match="cancelled"):
+        job.result()
+    with pool.submit([base], 2, SEED) as job_after:  # the pool still works
+        assert len(job_after.result()[0]) == 2
+
+
+def test_app_workers_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from salessim.app.pool import app_workers
+
+    monkeypatch.setenv(WORKERS_ENV, "3")
+    assert app_workers() == 3
+    monkeypatch.setenv(WORKERS_ENV, "many")
+    with pytest.raises(SalessimError, match=WORKERS_ENV):
+        app_workers()
+
+
+# ----------------------------------------------------------------------------------- views
+def test_views_are_the_library_comparison(pool: SimulationPool, base: Scenario) -> None:
+    edited = build_scenario(base, {"lead_volume": 130})
+    with pool.submit([base, edited], 3, SEED) as job:
+        result = comparison_from_runs([base, edited], job.result(), SEED)
+    library = compare([base, edited], n=3, seed=SEED, workers=1)
+    assert result.to_dict() == library.to_dict()
+    view = summarise_comparison(result)
+    assert view.explanations[0].paragraph() == explain(library).paragraph()
+    bookings = next(row for row in summary_rows(view) if row["Metric"] == "Bookings")
+    means = [s.intervals()["bookings"].mean for s in library.sets]
+    assert bookings["baseline"] == money(means[0])
+    assert bookings["baseline (edited)"] == money(means[1])
+
+
+def test_sweep_view_is_the_library_sweep(pool: SimulationPool, base: Scenario) -> None:
+    lever = next(lever for lever in sweep_levers(base) if lever.key == "aes")
+    values = [6, 8]
+    points = sweep_scenarios(base, lever, values)
+    with pool.submit(points, 2, SEED, series=False) as job:
+        result = sweep_from_runs(lever.path, values, points, job.result(), SEED)
+    library = sweep(base, "aes.count", values, n=2, seed=SEED, workers=1)
+    assert result.to_dict() == library.to_dict()
+
+
+def _fake_set(scenario: Scenario, bookings: list[float]) -> ReplicationSet:
+    runs = [{"replication": i, "metrics": {"bookings": b}} for i, b in enumerate(bookings)]
+    return ReplicationSet(scenario, 0, runs)
+
+
+def test_prediction_is_checked_against_the_paired_change(base: Scenario) -> None:
+    from salessim.experiments import Comparison
+
+    comparison = Comparison(
+        ["a", "b"],
+        [_fake_set(base, [100.0, 100.0, 100.0]), _fake_set(base, [89.0, 90.0, 91.0])],
+        0,
+    )
+    near = check_prediction(comparison, "bookings", -10.0)
+    assert near.actual_percent.mean == pytest.approx(-10.0)
+    assert near.inside and "inside" in near.verdict()
+    wrong_way = check_prediction(comparison, "bookings", 20.0)
+    assert not wrong_way.inside and "other way" in wrong_way.verdict()
+    too_low = check_prediction(comparison, "bookings", -30.0)
+    assert "20.0 percentage points higher" in too_low.verdict()
+
+
+def test_numbers_read_as_people_write_them() -> None:
+    assert money(15_747_161.4) == "$15,747,161"
+    assert money(-1200) == "−$1,200"
+    assert money_short(15_436_887) == "$15.4M" and money_short(451_000) == "$451k"
+    assert signed_percent(12.34) == "+12.3%" and signed_percent(-4) == "−4.0%"
+    assert format_change(Difference(0.001, -0.002, 0.004, 1.0), "money") == ("$0 (95% CI $0 to $0)")
+    assert format_change(Difference(0.02, 0.01, 0.03, 0.01), "share") == (
+        "+2.0 pts (95% CI +1.0 pts to +3.0 pts)"
+    )
+
+
+# --------------------------------------------------------------------------------- uploads
+GOOD = b"extends: baseline\nname: mine\naes:\n  count: 12\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"aes:\n  count: 0\n", "bad.yaml: aes.count: must be ≥ 1 (got 0)"),
+        (b"aes:\n  cont: 3\n", "bad.yaml: aes.cont: unknown field"),
+        (b"aes: [\n", "bad.yaml: invalid YAML at line 2"),
+        (b"a: &x [1]\nb: *x\n", "anchors and aliases"),
+        (b"extends: /etc/passwd\n", "extends: an uploaded file may extend only a bundled"),
+        (b"extends: ../scenarios/baseline.yaml\n", "may extend only a bundled scenario"),
+        (b"- 1\n", "top level must be a mapping"),
+        (b"\xff\xfe\x00", "not a text file"),
+        (b"#" * 70_000, "may be at most 64 kB"),
+    ],
+)
+def test_bad_uploads_are_refused_in_one_line(data: bytes, message: str) -> None:
+    with pytest.raises(UploadError) as caught:
+        load_uploaded_scenario("bad.yaml", data)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_good_upload_loads_and_leaves_no_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    scenario = load_uploaded_scenario("../../class/mine.yaml", GOOD)
+    assert (scenario.name, scenario.aes.count) == ("mine", 12)
+    assert list(tmp_path.iterdir()) == []
+    unnamed = load_uploaded_scenario("../../My Plan!.yml", b"extends: baseline\n")
+    assert unnamed.name == safe_stem("My Plan!.yml") == "My_Plan"
+
+
+# ---------------------------------------------------------------------------------- serve
+def test_streamlit_runs_headless_without_usage_statistics() -> None:
+    command = server.streamlit_command("0.0.0.0", 8050)
+    pairs = dict(zip(command[5::2], command[6::2], strict=True))
+    assert command[1:4] == ["-m", "streamlit", "run"] and command[4] == str(server.APP_SCRIPT)
+    assert pairs["--server.headless"] == "true"
+    assert pairs["--browser.gatherUsageStats"] == "false"
+    assert (pairs["--server.address"], pairs["--server.port"]) == ("0.0.0.0", "8050")
+    assert server.server_environment(3)[WORKERS_ENV] == "3"
+    assert server.urls("127.0.0.1", 8050) == [("Open", "http://127.0.0.1:8050")]
+    assert server.urls("0.0.0.0", 8050)[-1] == ("On this machine", "http://127.0.0.1:8050")
+
+
+def test_serve_reports_a_busy_port_and_a_missing_streamlit(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+    monkeypatch.setattr(server.importlib.util, "find_spec", lambda name: None)
+    assert main(["serve"]) == 2
+    assert "pip install 'salessim[app]'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["serve", "--port", "70000"])
+
+
+# ----------------------------------------------------------------------- pages via AppTest
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv(WORKERS_ENV, "1")
+    return AppTest.from_file(str(server.APP_SCRIPT), default_timeout=120)
+
+
+def _slider(at: AppTest, label: str) -> Any:
+    return next(s for s in at.slider if s.label == label)
+
+
+def test_what_if_page_shows_the_library_result(app: AppTest) -> None:
+    app.run()
+    assert not app.exception
+    _slider(app, "Simulated time (quarters)").set_value(QUARTERS)
+    _slider(app, "Replications").set_value(2)
+    _slider(app, "Account executives (AEs)").set_value(10)
+    app.run()
+    assert "Account executives: 8 → 10" in app.markdown[0].value
+    app.button(key="whatif.run").click().run()
+    assert not app.exception and not app.error
+    start = with_horizon(load_scenario("baseline"), QUARTERS)
+    library = compare([start, build_scenario(start, {"aes": 10})], n=2, seed=0, workers=1)
+    means = [s.intervals()["bookings"].mean for s in library.sets]
+    table = app.table[0].value
+    bookings = table[table["Metric"] == "Bookings"].iloc[0]
+    assert (bookings["baseline"], bookings["baseline (edited)"]) == (
+        money(means[0]),
+        money(means[1]),
+    )
+    assert app.metric[0].value == money_short(means[1])
+    assert explain(library).paragraph() in [i.value for i in app.info]
+
+
+def test_what_if_page_refuses_a_run_over_the_work_cap(app: AppTest) -> None:
+    app.run()
+    _slider(app, "Account executives (AEs)").set_value(40)
+    _slider(app, "Replications").set_value(50)
+    app.run()
+    assert any("This run is too big" in e.value for e in app.error)
+    assert app.button(key="whatif.run").disabled
+
+
+def test_classroom_compares_the_prediction_with_the_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(WORKERS_ENV, "1")
+    at = AppTest.from_string(
+        "from salessim.app import pages\npages.classroom_page()\n", default_timeout=120
+    )
+    at.run()
+    assert at.button(key="class.run").disabled  # no prediction yet
+    _slider(at, "Simulated time (quarters)").set_value(QUARTERS)
+    _slider(at, "Replications").set_value(2)
+    at.number_input(key="class.guess").set_value(25.0)
+    at.run()
+    at.button(key="class.run").click().run()
+    assert not at.exception
+    start = with_horizon(load_scenario("baseline"), QUARTERS)
+    library = compare([start, build_scenario(start, {"lead_volume": 130})], n=2, seed=0, workers=1)
+    expected = check_prediction(library, "bookings", 25.0).actual_percent.mean
+    reveal = next(m.value for m in at.markdown if "You predicted" in m.value)
+    assert "**You predicted +25.0%.**" in reveal
+    assert f"**{signed_percent(expected)}**" in reveal
