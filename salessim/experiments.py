@@ -159,11 +159,11 @@ class ReplicationSet:
         return out
 
     def quarterly(self) -> dict[str, list[float]]:
-        """Quarterly bookings and forecast, mean and 95% band over replications."""
+        """Quarterly bookings, profit and forecast: mean and 95% band over replications."""
         rows = [r["quarterly"] for r in self.runs]
         nq = len(rows[0])
         out: dict[str, list[float]] = {"quarter": [float(q) for q in range(nq)]}
-        for key in ("bookings", "forecast", "wins", "opportunities"):
+        for key in ("bookings", "profit", "forecast", "wins", "opportunities"):
             ivs = [t_interval([_nan(rep[q][key]) for rep in rows]) for q in range(nq)]
             out[key] = [iv.mean for iv in ivs]
             out[f"{key}_low"] = [iv.ci_low for iv in ivs]

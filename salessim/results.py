@@ -147,8 +147,15 @@ class RunResult:
         return out
 
     def quarterly_table(self) -> list[dict[str, float]]:
-        """One row per complete quarter: bookings, wins, opportunities, forecast and its error."""
+        """One row per complete quarter: bookings, profit, wins, opportunities, forecast, error."""
         bookings = self.quarterly("bookings")
+        profit = (
+            self.quarterly("gross_profit")
+            - self.quarterly("marketing_cost")
+            - self.quarterly("ae_salary_cost")
+            - self.quarterly("sdr_salary_cost")
+            - self.quarterly("commission")
+        )
         wins = self.quarterly("wins")
         opps = np.sum([self.quarterly(f"opps_{o}") for o in ORIGINS], axis=0)
         reported = set(self.quarters())
@@ -161,6 +168,7 @@ class RunResult:
                     "quarter": float(q),
                     "reported": float(q in reported),
                     "bookings": a,
+                    "profit": float(profit[q]),
                     "wins": float(wins[q]),
                     "opportunities": float(opps[q]),
                     "forecast": f,

@@ -62,6 +62,16 @@ def _data(rows: list[Row]) -> dict[str, list[Row]]:
 
 def quarterly_bookings(view: ComparisonView) -> ChartSpec:
     """Bookings per reported quarter for each scenario: mean line and 95% band."""
+    return quarterly_metric(view, "bookings", "Bookings")
+
+
+def quarterly_profit(view: ComparisonView) -> ChartSpec:
+    """Profit per reported quarter for each scenario: mean line and 95% band."""
+    return quarterly_metric(view, "profit", "Profit")
+
+
+def quarterly_metric(view: ComparisonView, key: str, label: str) -> ChartSpec:
+    """A quarterly series (`key` of ReplicationSet.quarterly()) per scenario, with its band."""
     rows: list[Row] = []
     for summary in view.scenarios:
         q = summary.quarterly
@@ -71,30 +81,30 @@ def quarterly_bookings(view: ComparisonView) -> ChartSpec:
                     "scenario": summary.name,
                     "order": position,
                     "quarter": quarter_label(position),
-                    "bookings": _number(q["bookings"][index]),
-                    "low": _number(q["bookings_low"][index]),
-                    "high": _number(q["bookings_high"][index]),
+                    "value": _number(q[key][index]),
+                    "low": _number(q[f"{key}_low"][index]),
+                    "high": _number(q[f"{key}_high"][index]),
                 }
             )
     color = alt.Color("scenario:N", scale=_scenario_scale(view.names), title="Scenario")
     x = alt.X("quarter:O", sort=alt.SortField("order"), title="Quarter (after warm-up)")
     base = alt.Chart(_data(rows)).encode(x=x, color=color)
     band = base.mark_area(opacity=0.18).encode(
-        y=alt.Y("low:Q", axis=_money_axis("Bookings per quarter"), scale=alt.Scale(zero=False)),
+        y=alt.Y("low:Q", axis=_money_axis(f"{label} per quarter"), scale=alt.Scale(zero=False)),
         y2="high:Q",
     )
     line = base.mark_line(point=True).encode(
-        y="bookings:Q",
+        y="value:Q",
         tooltip=[
             "scenario:N",
             "quarter:O",
-            alt.Tooltip("bookings:Q", format="$,.0f", title="Bookings (mean)"),
+            alt.Tooltip("value:Q", format="$,.0f", title=f"{label} (mean)"),
             alt.Tooltip("low:Q", format="$,.0f", title="95% CI low"),
             alt.Tooltip("high:Q", format="$,.0f", title="95% CI high"),
         ],
     )
     return alt.layer(band, line).properties(
-        height=HEIGHT, title="Bookings by quarter (mean and 95% band)"
+        height=HEIGHT, title=f"{label} by quarter (mean and 95% band)"
     )
 
 

@@ -294,6 +294,7 @@ def comparison_charts(view: ComparisonView) -> None:
     """The charts of a comparison: bookings and profit, forecast and pipeline, hours, leads."""
     left, right = st.columns([3, 2])
     left.altair_chart(charts.quarterly_bookings(view), width="stretch")
+    left.altair_chart(charts.quarterly_profit(view), width="stretch")
     with right:
         st.altair_chart(charts.totals(view, "bookings"), width="stretch")
         st.altair_chart(charts.totals(view, "profit"), width="stretch")
