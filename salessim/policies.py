@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
 from salessim.config import Policy as PolicyConfig
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
     from salessim.reps import Rep
 
 
-class RepPolicy:
+class RepPolicy(ABC):
     """Base policy: subclasses order the three kinds of work a rep can do."""
 
     name: ClassVar[str] = ""
@@ -19,12 +20,12 @@ class RepPolicy:
     def __init__(self, config: PolicyConfig) -> None:
         self.config = config
 
-    def start_day(self, rep: Rep) -> None:
+    def start_day(self, rep: Rep) -> None:  # noqa: B027 - optional hook, most need none
         """Called at the start of each of the rep's working days."""
 
+    @abstractmethod
     def choose(self, rep: Rep, now: float, hours_left: float) -> Task | None:
         """The next task, or None to wait (idle) until something changes."""
-        raise NotImplementedError
 
 
 class CloserFirst(RepPolicy):
