@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import altair as alt
@@ -60,6 +60,22 @@ def _data(rows: list[Row]) -> dict[str, list[Row]]:
     return {"values": rows}
 
 
+def _quarter_rows(view: ComparisonView, fields: Mapping[str, str]) -> list[Row]:
+    """One row per scenario and reported quarter; `fields` maps a row field to a quarterly key."""
+    rows: list[Row] = []
+    for summary in view.scenarios:
+        q = summary.quarterly
+        for position, index in enumerate(reported_quarters(q)):
+            row: Row = {
+                "scenario": summary.name,
+                "order": position,
+                "quarter": quarter_label(position),
+            }
+            row.update({field: _number(q[key][index]) for field, key in fields.items()})
+            rows.append(row)
+    return rows
+
+
 def quarterly_bookings(view: ComparisonView) -> ChartSpec:
     """Bookings per reported quarter for each scenario: mean line and 95% band."""
     return quarterly_metric(view, "bookings", "Bookings")
@@ -72,20 +88,7 @@ def quarterly_profit(view: ComparisonView) -> ChartSpec:
 
 def quarterly_metric(view: ComparisonView, key: str, label: str) -> ChartSpec:
     """A quarterly series (`key` of ReplicationSet.quarterly()) per scenario, with its band."""
-    rows: list[Row] = []
-    for summary in view.scenarios:
-        q = summary.quarterly
-        for position, index in enumerate(reported_quarters(q)):
-            rows.append(
-                {
-                    "scenario": summary.name,
-                    "order": position,
-                    "quarter": quarter_label(position),
-                    "value": _number(q[key][index]),
-                    "low": _number(q[f"{key}_low"][index]),
-                    "high": _number(q[f"{key}_high"][index]),
-                }
-            )
+    rows = _quarter_rows(view, {"value": key, "low": f"{key}_low", "high": f"{key}_high"})
     color = alt.Color("scenario:N", scale=_scenario_scale(view.names), title="Scenario")
     x = alt.X("quarter:O", sort=alt.SortField("order"), title="Quarter (after warm-up)")
     base = alt.Chart(_data(rows)).encode(x=x, color=color)
@@ -143,19 +146,7 @@ def totals(view: ComparisonView, metric: str) -> ChartSpec:
 
 def forecast_vs_actual(view: ComparisonView) -> ChartSpec:
     """Actual bookings per quarter (bars) and the forecast made early in the quarter (ticks)."""
-    rows: list[Row] = []
-    for summary in view.scenarios:
-        q = summary.quarterly
-        for position, index in enumerate(reported_quarters(q)):
-            rows.append(
-                {
-                    "scenario": summary.name,
-                    "order": position,
-                    "quarter": quarter_label(position),
-                    "actual": _number(q["bookings"][index]),
-                    "forecast": _number(q["forecast"][index]),
-                }
-            )
+    rows = _quarter_rows(view, {"actual": "bookings", "forecast": "forecast"})
     color = alt.Color("scenario:N", scale=_scenario_scale(view.names), title="Scenario")
     base = alt.Chart(_data(rows)).encode(
         x=alt.X("quarter:O", sort=alt.SortField("order"), title="Quarter (after warm-up)"),
