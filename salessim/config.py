@@ -142,6 +142,20 @@ class Qualification(StrictModel):
         0.5, description="chance a fit lead reached at once becomes an opportunity"
     )
     queue_discipline: Literal["fifo", "newest_first", "score"] = "fifo"
+    call_order: Literal["due_time", "new_first"] = Field(
+        "due_time",
+        description=(
+            "due_time: the call list is worked in order of due time, retries included; "
+            "new_first: a new lead is always called before due retries"
+        ),
+    )
+    ae_lead_routing: Literal["assigned", "shared"] = Field(
+        "assigned",
+        description=(
+            "assigned: each marketing lead goes to one AE in turn, who alone calls it; "
+            "shared: AEs take leads from one team queue (SDRs always share one queue)"
+        ),
+    )
     score_accuracy: Probability = Field(
         0.75, description="with 'score': chance a lead's score tells fit from suspect correctly"
     )
@@ -259,11 +273,18 @@ class Neglect(StrictModel):
 
 
 class Rushing(StrictModel):
-    """Discounting to close sooner: an overloaded rep or quarter-end pressure."""
+    """Discounting to close sooner: an overloaded rep (a deal-work backlog, or a deal reached
+    late) or quarter-end pressure."""
 
     enabled: bool = True
     backlog_hours_threshold: float = Field(
         24.0, gt=0, le=1000, description="rep's pending deal-work hours above which they rush"
+    )
+    late_days_threshold: float | None = Field(
+        None,
+        gt=0,
+        le=252,
+        description="a deal the rep reaches this many days late is rushed to catch up (none: off)",
     )
     quarter_end_window_days: int = Field(
         10, ge=0, le=63, description="last working days of a quarter in which late deals rush"

@@ -215,8 +215,10 @@ class DealDesk:
         deal.loss_at = INF
         if not deal.rushed and self.rush.enabled and deal.stage >= self.rush.from_stage:
             days_left = DAYS_PER_QUARTER - (now % DAYS_PER_QUARTER)
+            late = self.rush.late_days_threshold
             if (
                 days_left <= self.rush.quarter_end_window_days
+                or (late is not None and excess + self.neglect.grace_days > late)
                 or rep.backlog_hours() > self.rush.backlog_hours_threshold
             ):
                 self._rush(deal)

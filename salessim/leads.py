@@ -1,15 +1,19 @@
-"""Lead arrivals, response decay, lead scoring and the team's lead queue."""
+"""Lead arrivals, response decay, lead scoring and lead queues (a rep's own or the team's)."""
 
 from __future__ import annotations
 
 import bisect
 import heapq
 from collections import deque
+from typing import TYPE_CHECKING
 
 from salessim.config import DAYS_PER_MONTH, LeadFilter, LeadSource, Qualification
 from salessim.entities import FATE_EXPIRED, FATE_FILTERED, FATE_UNREACHED, Lead
 from salessim.ledger import Ledger
 from salessim.random_streams import Stream
+
+if TYPE_CHECKING:
+    from salessim.reps import Rep
 
 INF = float("inf")
 
@@ -52,12 +56,16 @@ class LeadQueue:
     """Leads on their way to sales, waiting for a call, or due for a retry.
 
     Each day's arrivals are generated at once and held in `incoming` until their time comes:
-    no event per lead. New leads are tried before due retries (speed to lead matters more than
-    a fourth call). Aged leads are dropped lazily when the queue is looked at.
+    no event per lead. The call list is worked in order of due time (a retry due this morning
+    before a lead that came in at noon), or, with `call_order: new_first`, new leads before
+    any retry. Aged leads are dropped lazily when the queue is looked at.
     """
 
-    def __init__(self, q: Qualification, ledger: Ledger) -> None:
+    def __init__(self, q: Qualification, ledger: Ledger, owner: Rep | None = None) -> None:
+        self.owner = owner  # the AE these leads are assigned to (None: a shared queue)
+        self.alarm_at = INF  # when an idle worker of this queue is next woken for a lead
         self.discipline = q.queue_discipline
+        self.due_order = q.call_order == "due_time"
         self.expiry_days = q.expiry_days
         self.ledger = ledger
         self.incoming: list[tuple[float, int, Lead]] = []
@@ -79,6 +87,20 @@ class LeadQueue:
 
     def push_retry(self, lead: Lead, ready_at: float) -> None:
         heapq.heappush(self.retries, (ready_at, lead.id, lead))
+
+    def take_all(self, other: LeadQueue, now: float) -> None:
+        """Move every lead of `other` here (a leaver's leads go to a colleague): waiting leads
+        join the back of this queue, retries and leads on their way keep their times."""
+        other.purge(now)
+        for q in (other.high, other.low):
+            while q:
+                self.add_incoming(q.popleft(), now)
+        while other.incoming:
+            at, _, lead = heapq.heappop(other.incoming)
+            self.add_incoming(lead, at)
+        while other.retries:
+            ready_at, _, lead = heapq.heappop(other.retries)
+            self.push_retry(lead, ready_at)
 
     def purge(self, now: float) -> None:
         """Admit leads that have arrived by `now` and drop those aged beyond expiry."""
@@ -107,17 +129,25 @@ class LeadQueue:
 
     def pop(self, now: float) -> Lead | None:
         """The next lead to call, or None."""
+        retries = self.retries
         if not (self.high or self.low):
-            incoming, retries = self.incoming, self.retries
+            incoming = self.incoming
             if (not incoming or incoming[0][0] > now) and (not retries or retries[0][0] > now):
                 return None  # nothing has arrived and no retry is due: the common case
         self.purge(now)
-        for q in (self.high, self.low):
-            if q:
-                return q.pop() if self.discipline == "newest_first" else q.popleft()
+        newest = self.discipline == "newest_first"
         limit = now - self.expiry_days
-        while self.retries and self.retries[0][0] <= now:
-            lead = heapq.heappop(self.retries)[2]
+        while True:
+            waiting = self.high or self.low
+            due = bool(retries) and retries[0][0] <= now
+            if waiting:
+                lead = waiting[-1] if newest else waiting[0]
+                # In due-time order a retry that fell due before this lead came in goes first.
+                if not (due and self.due_order and retries[0][0] <= lead.arrival):
+                    return waiting.pop() if newest else waiting.popleft()
+            if not due:
+                return None
+            lead = heapq.heappop(retries)[2]
             if lead.arrival < limit:
                 # Its retries came too late: given up before the calls it was due.
                 lead.fate = FATE_UNREACHED
@@ -125,7 +155,6 @@ class LeadQueue:
                 self.ledger.add("leads_abandoned", now)
                 continue
             return lead
-        return None
 
 
 class LeadSourceArrivals:

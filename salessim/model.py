@@ -49,7 +49,6 @@ class SalesModel:
         self.sdrs: list[Rep] = []
         self._next_seat = 0
         self._lead_id = 0
-        self._alarm_at = float("inf")
         self.lead_records: list[Lead] | None = [] if records else None
         self.desk = DealDesk(
             self.env,
@@ -60,13 +59,20 @@ class SalesModel:
         )
         if records:
             self.desk.records = []
+        # The team's lead queue: SDRs (or AEs when leads are shared) call from it; with leads
+        # assigned to AEs it only holds leads while no AE is there to take them.
         self.lead_queue = LeadQueue(scenario.qualification, self.ledger)
+        self.lead_queues = [self.lead_queue]
+        self._lead_turn = 0
         self.decay = [
             DecayCurve([(p.hours, p.multiplier) for p in s.response_decay])
             for s in scenario.lead_sources
         ]
         sdr = scenario.sdrs
         self.sdrs_take_leads = sdr.count > 0 and sdr.works_inbound_leads
+        self.leads_assigned = (
+            not self.sdrs_take_leads and scenario.qualification.ae_lead_routing == "assigned"
+        )
         self.sdr_territory = Territory(
             scenario.prospecting.territory_accounts_per_sdr * sdr.count,
             scenario.prospecting.account_rest_days,
@@ -143,6 +149,11 @@ class SalesModel:
             cost_per_year=sc.economics.ae_cost_per_year,
             lead_queue=None if self.sdrs_take_leads else self.lead_queue,
         )
+        if self.leads_assigned:
+            own = LeadQueue(sc.qualification, self.ledger, owner=rep)
+            own.take_all(self.lead_queue, now)  # leads that waited for an AE to be there
+            rep.lead_queue = own
+            self.lead_queues.append(own)
         self.aes.append(rep)
         self._schedule_departure(rep, a.attrition_per_year)
         self.env.process(rep.run())
@@ -189,12 +200,17 @@ class SalesModel:
             return
         sc = self.scenario
         task = rep.carry
-        if task is not None and task.lead is not None:
+        now = self.env.now
+        if task is not None and task.lead is not None and rep.lead_queue is not None:
             # A conversation cut short by the leaver: the lead goes back to be called again.
-            self.lead_queue.push_retry(task.lead, self.env.now)
+            rep.lead_queue.push_retry(task.lead, now)
         rep.carry = None
         if rep.is_ae:
             self.aes.remove(rep)
+            own = rep.lead_queue
+            if own is not None and own.owner is rep:
+                # The leaver's leads go to the colleague whose turn it is.
+                self._assignee().take_all(own, now)
             self.desk.reassign_from(rep)
             delay = sc.aes.backfill_days
             seat = rep.seat
@@ -207,42 +223,66 @@ class SalesModel:
     def _lead_days(self) -> Generator[simpy.Event, Any, None]:
         """Each morning, the day's leads from every source are put on their way to sales."""
         env = self.env
-        queue = self.lead_queue
         records = self.lead_records
+        assigned = self.leads_assigned
+        shared = self.lead_queue
         for day in range(self.horizon):
+            touched: set[LeadQueue] = set()
             for source in self.sources:
                 for at, lead in source.day(day, self.horizon, self._lead_id + 1):
                     self._lead_id = lead.id
                     if records is not None:
                         records.append(lead)
                     if not lead.fate:  # not filtered out by lead scoring
+                        queue = self._assignee() if assigned else shared
                         queue.add_incoming(lead, at)
-            self.arm_lead_alarm()
+                        touched.add(queue)
+            for queue in sorted(touched, key=self.lead_queues.index):
+                self.arm_lead_alarm(queue)
             yield env.timeout(1.0)
+
+    def _assignee(self) -> LeadQueue:
+        """The queue of the AE whose turn it is for the next lead (round robin over the AEs
+        not leaving); the team queue while there is none."""
+        reps = [r for r in self.aes if not r.leaving and r.lead_queue is not None]
+        if not reps:
+            return self.lead_queue
+        self._lead_turn += 1
+        q = reps[self._lead_turn % len(reps)].lead_queue
+        assert q is not None
+        return q
 
     def lead_workers(self) -> list[Rep]:
         """The reps who work the marketing lead queue (SDRs if they take it, else AEs)."""
         return self.sdrs if self.sdrs_take_leads else self.aes
 
-    def arm_lead_alarm(self) -> None:
-        """Wake an idle lead worker when the next lead reaches sales (one alarm at a time)."""
-        at = self.lead_queue.next_incoming()
-        if at >= self._alarm_at or at == float("inf"):
-            return
-        if not any(rep.wake is not None for rep in self.lead_workers()):
-            return
-        self._alarm_at = at
-        self._later(max(at - self.env.now, 0.0), partial(self._lead_alarm, at))
+    def _workers_of(self, queue: LeadQueue) -> list[Rep]:
+        return [queue.owner] if queue.owner is not None else self.lead_workers()
 
-    def _lead_alarm(self, at: float) -> None:
-        if at != self._alarm_at:
+    def arm_lead_alarm(self, queue: LeadQueue) -> None:
+        """Wake an idle worker of `queue` when its next lead reaches sales (one alarm at a time
+        per queue)."""
+        at = queue.next_incoming()
+        if at >= queue.alarm_at or at == float("inf"):
+            return
+        if not any(rep.wake is not None for rep in self._workers_of(queue)):
+            return
+        queue.alarm_at = at
+        self._later(max(at - self.env.now, 0.0), partial(self._lead_alarm, queue, at))
+
+    def _lead_alarm(self, queue: LeadQueue, at: float) -> None:
+        if at != queue.alarm_at:
             return  # superseded by an earlier alarm
-        self._alarm_at = float("inf")
-        for rep in self.lead_workers():
+        queue.alarm_at = float("inf")
+        for rep in self._workers_of(queue):
             if rep.wake is not None:
                 rep.notify()
                 break
-        self.arm_lead_alarm()
+        self.arm_lead_alarm(queue)
+
+    def leads_queued(self) -> int:
+        """Leads that have reached sales and wait for a first call or a retry, in all queues."""
+        return sum(len(q) for q in self.lead_queues)
 
     def end_lead(self, lead: Lead, fate: str, when: float) -> None:
         lead.fate = fate
@@ -279,7 +319,8 @@ class SalesModel:
         while env.now + DAYS_PER_WEEK <= self.horizon:
             yield env.timeout(DAYS_PER_WEEK)
             self.desk.sweep()
-            self.lead_queue.purge(env.now)
+            for queue in self.lead_queues:
+                queue.purge(env.now)
             count, value, weighted, this_q, next_q = self.weighted_pipeline()
             weekly["pipeline_count"].append(count)
             weekly["pipeline_value"].append(value)
@@ -287,7 +328,7 @@ class SalesModel:
             weekly["coverage"].append(weighted / self._quarter_target())
             weekly["weighted_forecast"].append(this_q)
             weekly["weighted_forecast_next"].append(next_q)
-            weekly["lead_queue"].append(float(len(self.lead_queue)))
+            weekly["lead_queue"].append(float(self.leads_queued()))
             weekly["management_push"].append(1.0 if self.management_mode == "push" else 0.0)
             weekly["management_focus"].append(
                 1.0 if self.management_mode in ("focus", "close") else 0.0
@@ -355,7 +396,8 @@ class SalesModel:
         for rep in (*self.aes, *self.sdrs):
             rep.book_unfinished(float(self.horizon))
         self.desk.sweep()
-        self.lead_queue.purge(float(self.horizon))
+        for queue in self.lead_queues:
+            queue.purge(float(self.horizon))
         return RunResult.from_model(self)
 
 

@@ -179,7 +179,7 @@ class Rep:
                 if task is None:
                     self.wake = env.event()
                     if self.lead_queue is not None:
-                        model.arm_lead_alarm()
+                        model.arm_lead_alarm(self.lead_queue)
                     if self._day_timer is None:
                         self._day_timer = env.timeout(window_end - now)
                         self._day_timer.callbacks.append(self._day_over)

@@ -96,7 +96,7 @@ class RunResult:
             weekly_snapshots={k: np.asarray(v, dtype=float) for k, v in ledger.weekly.items()},
             seat_pipeline=seat_pipeline,
             quarter_forecast=qf,
-            leads_queued_end=len(model.lead_queue),
+            leads_queued_end=model.leads_queued(),
             leads_in_progress_end=in_progress,
             deals_open_end=len(desk.open),
             deals_created_total=desk._next_id,

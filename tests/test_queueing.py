@@ -76,6 +76,7 @@ def mmc_scenario() -> Scenario:
                 "conversation_hours": CONVERSATION_HOURS,
                 "conversation_cv": 1.0,  # exponential service
                 "queue_discipline": "fifo",
+                "ae_lead_routing": "shared",  # one queue, c servers
                 "expiry_days": 504.0,  # nobody gives up waiting
             },
             "prospecting": {"dials_per_hour": 0.0},
