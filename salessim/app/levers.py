@@ -255,7 +255,8 @@ STATIC_LEVERS: tuple[Lever, ...] = (
         "response_sla",
         "Respond to new leads within (hours)",
         "A management rule: a lead that has waited longer than this for its first call goes "
-        "before deal work. Web leads go cold within hours.",
+        "before deal work. Web leads go cold within hours. Used with 'deals first' and the "
+        "fixed calling block ('new leads first' already calls every lead first).",
         "aes.policy.response_sla_hours",
         "sla",
     ),

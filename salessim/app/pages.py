@@ -61,7 +61,11 @@ EXERCISES: dict[str, dict[str, LeverValue]] = {
     "Two more AEs": {"aes": 10},
     "Lead scoring filters out suspects": {"lead_filter": True},
     "Two SDRs take the leads": {"sdrs": 2},
-    "Respond to every lead within 2 hours": {"response_sla": 2.0},
+    "Reps put their deals before new leads": {"policy": "closer_first"},
+    "Deals first, but every lead called within 2 hours": {
+        "policy": "closer_first",
+        "response_sla": 2.0,
+    },
 }
 
 
