@@ -9,7 +9,7 @@ out=docs/figures
 mkdir -p "$out"
 
 # Effect 1: the "30% more leads" plan against today, with the why.
-salessim compare baseline more_leads_30 -n 20 --seed 2026 --explain --out "$work/more_leads"
+salessim compare baseline more_leads_30 -n 30 --seed 2026 --explain --out "$work/more_leads"
 cp "$work/more_leads/comparison.png" "$out/more_leads_comparison.png"
 cp "$work/more_leads/explain.png" "$out/more_leads_explain.png"
 
