@@ -20,7 +20,7 @@ cp "$work/lead_volume/sweep_bookings.png" "$out/lead_volume_bookings.png"
 cp "$work/lead_volume/sweep_profit.png" "$out/lead_volume_profit.png"
 
 # Effect 2: own calling against teleprospecting and a daily calling block.
-salessim compare reps_own_calling teleprospecting time_blocked_prospecting -n 20 --seed 2026 \
+salessim compare reps_own_calling teleprospecting time_blocked_prospecting -n 30 --seed 2026 \
     --out "$work/own_calling"
 cp "$work/own_calling/comparison.png" "$out/own_calling_comparison.png"
 

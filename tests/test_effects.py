@@ -103,9 +103,9 @@ def test_lead_volume_sweep_is_an_inverted_u_peaking_near_today() -> None:
 @pytest.fixture(scope="module")
 def calling() -> Comparison:
     # A new team doing its own calling against the same budget as AEs + SDRs, and against
-    # own calling with a fixed daily block; 20 paired replications of 13 quarters from day 0.
+    # own calling with a fixed daily block; 30 paired replications of 13 quarters from day 0.
     names = ("reps_own_calling", "teleprospecting", "time_blocked_prospecting")
-    return compare([load_scenario(n) for n in names], 20, SEED, workers=2)
+    return compare([load_scenario(n) for n in names], 30, SEED, workers=2)
 
 
 def test_own_calling_bookings_swing_more(calling: Comparison) -> None:
@@ -118,11 +118,11 @@ def test_own_calling_bookings_swing_more(calling: Comparison) -> None:
 
 
 def test_own_calling_forecast_misses_more(calling: Comparison) -> None:
-    tele = _diff(calling, "forecast_mape", 0)
-    assert tele.ci_high < 0, tele
-    # Against the time-blocked team the forecast error is lower on average but, with 20
-    # replications, not always significantly so: only the direction is asserted here.
-    assert _diff(calling, "forecast_mape", 1).mean < 0
+    # Both intervals of the paired difference (other team − own calling) below zero. The
+    # time-blocked team's margin is the narrower one: about 1.5 points of MAPE.
+    for k in (0, 1):  # teleprospecting, then time-blocked
+        d = _diff(calling, "forecast_mape", k)
+        assert d.ci_high < 0, d
 
 
 def _booms(quarterly: list[float]) -> int:
