@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 
 from salessim.config import Qualification, Scenario
 from salessim.entities import Lead
@@ -23,32 +24,25 @@ def _lead(lead_id: int, arrival: float) -> Lead:
     return Lead(lead_id, 0, arrival, True, False)
 
 
-def test_due_time_order_calls_an_earlier_retry_before_a_newer_lead() -> None:
-    q = _queue(call_order="due_time")
-    retry, new = _lead(1, 0.0), _lead(2, 1.3)
-    q.push_retry(retry, 1.1)  # fell due at 1.1, before the new lead came in at 1.3
-    q.add_incoming(new, 1.3)
-    assert q.pop(1.5) is retry
-    assert q.pop(1.5) is new
+@pytest.mark.parametrize(
+    ("order", "arrival", "retry_first"),
+    [
+        ("due_time", 1.3, True),  # the retry fell due at 1.1, before the lead came in
+        ("due_time", 1.05, False),  # the lead came in before the retry fell due
+        ("new_first", 1.3, False),  # new leads always before retries
+    ],
+)
+def test_call_order_of_a_due_retry_and_a_new_lead(
+    order: str, arrival: float, retry_first: bool
+) -> None:
+    q = _queue(call_order=order)
+    retry, new = _lead(1, 0.0), _lead(2, arrival)
+    q.push_retry(retry, 1.1)
+    q.add_incoming(new, arrival)
+    first, second = (retry, new) if retry_first else (new, retry)
+    assert q.pop(1.5) is first
+    assert q.pop(1.5) is second
     assert q.pop(1.5) is None
-
-
-def test_due_time_order_calls_an_older_new_lead_before_a_later_retry() -> None:
-    q = _queue(call_order="due_time")
-    retry, new = _lead(1, 0.0), _lead(2, 1.05)
-    q.push_retry(retry, 1.1)
-    q.add_incoming(new, 1.05)
-    assert q.pop(1.5) is new
-    assert q.pop(1.5) is retry
-
-
-def test_new_first_order_calls_new_leads_before_any_retry() -> None:
-    q = _queue(call_order="new_first")
-    retry, new = _lead(1, 0.0), _lead(2, 1.3)
-    q.push_retry(retry, 1.1)
-    q.add_incoming(new, 1.3)
-    assert q.pop(1.5) is new
-    assert q.pop(1.5) is retry
 
 
 def test_abandoned_retry_does_not_hide_a_waiting_lead() -> None:
