@@ -36,6 +36,7 @@ from salessim.errors import SalessimError, ScenarioError
 from salessim.experiments import Comparison, ReplicationSet, Sweep, compare, replicate, sweep
 from salessim.experiments import Progress as ProgressCallback
 from salessim.explain import Explanation, explain
+from salessim.formatting import compact_money
 from salessim.parallel import SCHEDULER_ENV
 from salessim.scenario_files import bundled_scenarios, load_scenario, scenario_with
 from salessim.statistics import Difference, Interval
@@ -722,12 +723,8 @@ def _format_finite(value: float, kind: str) -> str:
 
 
 def _money(value: float) -> str:
-    sign = "-" if value < 0 else ""
-    amount = abs(value)
-    for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if amount >= threshold:
-            return f"{sign}${amount / threshold:.1f}{suffix}"
-    return f"{sign}${amount:.0f}"
+    """One decimal for terminal tables: $12.3k, -$1.5M."""
+    return compact_money(value, "{:.1f}".format)
 
 
 def _write_run_outputs(result: ReplicationSet, summary: Mapping[str, Any], out: Path) -> None:

@@ -42,6 +42,7 @@ from salessim.entities import (
     ORIGIN_SDR_PROSPECTING,
 )
 from salessim.experiments import Comparison, ReplicationSet
+from salessim.formatting import MINUS
 from salessim.statistics import Difference, Interval, paired_difference, t_interval
 
 FloatArray = npt.NDArray[np.float64]
@@ -134,7 +135,6 @@ TIME_SOURCE = {
     "non_selling": "non-selling work",
     "idle": "idle time",
 }
-MINUS = "\N{MINUS SIGN}"
 MAX_CLAUSES = 4
 
 

@@ -25,6 +25,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from salessim.formatting import compact_money
+
 HOURS_SERIES = (
     ("ae_hours_prospecting", "Prospecting"),
     ("ae_hours_qualifying", "Qualifying"),
@@ -56,17 +58,14 @@ def _dollars(value: float, _pos: float | None = None) -> str:
     """Format an amount compactly for axis ticks: $0, $950, $12k, $1.25M, $3.4B."""
     if not math.isfinite(value):
         return ""
-    sign = "-" if value < 0 else ""
-    amount = abs(value)
-    for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if amount >= threshold:
-            scaled = amount / threshold
-            # Two decimals below 10 so that neighbouring ticks ($1.25M, $1.5M) stay distinct.
-            digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
-            text = f"{scaled:.{digits}f}"
-            text = text.rstrip("0").rstrip(".") if "." in text else text
-            return f"{sign}${text}{suffix}"
-    return f"{sign}${amount:.0f}"
+    return compact_money(value, _tick_digits)
+
+
+def _tick_digits(scaled: float) -> str:
+    # Two decimals below 10 so that neighbouring ticks ($1.25M, $1.5M) stay distinct.
+    digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
+    text = f"{scaled:.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _series(

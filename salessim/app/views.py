@@ -19,6 +19,7 @@ import numpy as np
 from salessim.config import Scenario
 from salessim.experiments import Comparison, ReplicationSet, Sweep, unique_names
 from salessim.explain import Explanation, explain
+from salessim.formatting import MINUS, compact_money
 from salessim.statistics import Difference, Interval, paired_difference
 
 Kind = Literal["money", "count", "share", "hours"]
@@ -300,7 +301,7 @@ def money(value: float) -> str:
     """Whole dollars with thousands separators: $12,345,678 (−$1,200 below zero)."""
     if not math.isfinite(value):
         return "n/a"
-    sign = "−" if value < 0 else ""
+    sign = MINUS if value < 0 else ""
     return f"{sign}${abs(value):,.0f}"
 
 
@@ -308,12 +309,7 @@ def money_short(value: float) -> str:
     """Compact dollars for headline numbers: $950, $12.3k, $4.56M."""
     if not math.isfinite(value):
         return "n/a"
-    sign = "−" if value < 0 else ""
-    amount = abs(value)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if amount >= limit:
-            return f"{sign}${amount / limit:.3g}{suffix}"
-    return f"{sign}${amount:.0f}"
+    return compact_money(value, "{:.3g}".format, MINUS)
 
 
 def percent(fraction: float, digits: int = 1) -> str:
@@ -326,7 +322,7 @@ def signed_percent(points: float, digits: int = 1) -> str:
     if not math.isfinite(points):
         return "n/a"
     text = f"{abs(points):.{digits}f}%"
-    return f"+{text}" if points > 0 else (f"−{text}" if points < 0 else text)
+    return f"+{text}" if points > 0 else (f"{MINUS}{text}" if points < 0 else text)
 
 
 def format_value(value: float, kind: Kind) -> str:
@@ -351,7 +347,7 @@ def format_change(diff: Difference, kind: Kind) -> str:
         text = f"{abs(v) * 100:.1f} pts" if kind == "share" else format_value(abs(v), kind)
         if not any(c.isdigit() and c != "0" for c in text):
             return text  # rounds to zero: no sign
-        return ("+" if v > 0 else "−" if v < 0 else "") + text
+        return ("+" if v > 0 else MINUS if v < 0 else "") + text
 
     if not math.isfinite(diff.ci_low):
         return signed(diff.mean)
