@@ -23,6 +23,7 @@ from salessim.explain import (
     OPPS_MARKETING,
     OPPS_PROSPECTING,
     WIN_RATE,
+    FloatArray,
     bookings_contributions,
     explain,
 )
@@ -68,12 +69,20 @@ def _sentences(text: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- decomposition
-def test_steps_add_up_to_the_bookings_difference(more_leads: Comparison) -> None:
+@pytest.fixture(scope="module")
+def per_pair(more_leads: Comparison) -> dict[str, FloatArray]:
+    """Each step's contribution to the bookings difference, replication by replication."""
     base, other = more_leads.sets
-    per_pair = bookings_contributions(
+    return bookings_contributions(
         {m: base.values(m) for m in DECOMPOSITION_METRICS},
         {m: other.values(m) for m in DECOMPOSITION_METRICS},
     )
+
+
+def test_steps_add_up_to_the_bookings_difference(
+    more_leads: Comparison, per_pair: dict[str, FloatArray]
+) -> None:
+    base, other = more_leads.sets
     total = other.values("bookings") - base.values("bookings")
     summed = sum(per_pair[key] for key in STEPS)
     np.testing.assert_allclose(summed, total, rtol=1e-6, atol=1e-6 * np.abs(total).max())
@@ -91,13 +100,11 @@ def test_steps_add_up_to_the_bookings_difference(more_leads: Comparison) -> None
     assert result.difference == more_leads.differences()[0]["bookings"]
 
 
-def test_step_signs_follow_the_factor_changes(more_leads: Comparison) -> None:
+def test_step_signs_follow_the_factor_changes(
+    more_leads: Comparison, per_pair: dict[str, FloatArray]
+) -> None:
     """Each factor's part has the sign of that factor's change, pair by pair."""
     base, other = more_leads.sets
-    per_pair = bookings_contributions(
-        {m: base.values(m) for m in DECOMPOSITION_METRICS},
-        {m: other.values(m) for m in DECOMPOSITION_METRICS},
-    )
     opportunities = other.values("opportunities") - base.values("opportunities")
     assert np.array_equal(np.sign(per_pair[OPPORTUNITIES]), np.sign(opportunities))
     prospecting = sum(
