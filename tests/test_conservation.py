@@ -282,17 +282,23 @@ def one_ae_calling(**changes: Any) -> Scenario:
     return Scenario.model_validate(data)
 
 
+# Every lead answers the first call and takes a whole working day (8 h) to qualify.
+EIGHT_HOUR_CONVERSATIONS: dict[str, Any] = {
+    "qualification__attempt_minutes": 0,
+    "qualification__connect_probability": 1,
+    "qualification__max_attempts": 1,
+    "qualification__conversation_hours": 8,
+    "qualification__conversation_cv": 0,
+}
+
+
 def test_lead_worked_by_a_leaving_rep_is_not_lost() -> None:
     # Every conversation (8 h) outlasts a 6-hour selling day, so a rep always carries a lead
     # overnight; with 3 departures a year, reps leave while carrying one. Those leads must end
     # in a fate or go back to the queue.
     scenario = one_ae_calling(
         calendar__horizon_days=252,
-        qualification__attempt_minutes=0,
-        qualification__connect_probability=1,
-        qualification__max_attempts=1,
-        qualification__conversation_hours=8,
-        qualification__conversation_cv=0,
+        **EIGHT_HOUR_CONVERSATIONS,
         aes__attrition_per_year=3.0,
         aes__backfill_days=5,
         lead_sources__monthly_volume=42,
@@ -335,11 +341,7 @@ def test_lead_worked_at_the_horizon_is_accounted() -> None:
     # of the day and finishes it exactly at the end, the last one at the horizon itself.
     scenario = one_ae_calling(
         aes__non_selling_share=0.0,
-        qualification__attempt_minutes=0,
-        qualification__connect_probability=1,
-        qualification__max_attempts=1,
-        qualification__conversation_hours=8,
-        qualification__conversation_cv=0,
+        **EIGHT_HOUR_CONVERSATIONS,
     )
     result = run(scenario, 0)
     assert_leads_conserved(result)
