@@ -83,6 +83,18 @@ def _fingerprint(scenario: Scenario) -> str:
     return scenario_fingerprint(scenario.model_dump(mode="json"))
 
 
+def _download_scenario(label: str, scenario: Scenario, help: str) -> None:
+    """A button that downloads `scenario` as a complete YAML scenario file."""
+    st.download_button(
+        label,
+        scenario_yaml(scenario),
+        file_name=scenario_file_name(scenario),
+        mime="application/x-yaml",
+        on_click="ignore",
+        help=help,
+    )
+
+
 def _stale_note(result: Result, inputs: tuple[Any, ...]) -> None:
     if result.inputs != inputs:
         st.warning(
@@ -133,15 +145,13 @@ def what_if_page() -> None:
     ok = ui.work_ok([base, edited], n)
     left, right = st.columns([1, 4], vertical_alignment="center")
     run = left.button("Run", type="primary", key="whatif.run", disabled=not ok)
-    right.download_button(
-        "Download the edited scenario (YAML)",
-        scenario_yaml(edited),
-        file_name=scenario_file_name(edited),
-        mime="application/x-yaml",
-        on_click="ignore",
-        help="A complete scenario file: run it with `salessim run FILE`, or upload it on the "
-        "Classroom page.",
-    )
+    with right:
+        _download_scenario(
+            "Download the edited scenario (YAML)",
+            edited,
+            "A complete scenario file: run it with `salessim run FILE`, or upload it on the "
+            "Classroom page.",
+        )
     inputs = (_fingerprint(base), _fingerprint(edited), n, seed)
     if run:
         outcome = ui.run_job([base, edited], n, seed)
@@ -496,13 +506,10 @@ def _trainer_files(edited: Scenario) -> None:
     st.markdown("**Scenario files**")
     left, right = st.columns(2)
     with left:
-        st.download_button(
+        _download_scenario(
             "Download this exercise's scenario (YAML)",
-            scenario_yaml(edited),
-            file_name=scenario_file_name(edited),
-            mime="application/x-yaml",
-            on_click="ignore",
-            help="Share it with the class: students upload it here to start from it.",
+            edited,
+            "Share it with the class: students upload it here to start from it.",
         )
     with right:
         uploaded = st.file_uploader(
