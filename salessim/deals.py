@@ -210,7 +210,8 @@ class DealDesk:
             self._lose(deal, LOSS_NEGLECT, deal.loss_at)
             return False
         # Each day the buyer waited beyond grace pushes their own timetable out (slip).
-        excess = now - deal.due - self.neglect.grace_days
+        waited = now - deal.due
+        excess = waited - self.neglect.grace_days
         deal.slip = self.neglect.slip_days_per_day * excess if excess > 0.0 else 0.0
         deal.loss_at = INF
         if not deal.rushed and self.rush.enabled and deal.stage >= self.rush.from_stage:
@@ -218,7 +219,7 @@ class DealDesk:
             late = self.rush.late_days_threshold
             if (
                 days_left <= self.rush.quarter_end_window_days
-                or (late is not None and excess + self.neglect.grace_days > late)
+                or (late is not None and waited > late)
                 or rep.backlog_hours() > self.rush.backlog_hours_threshold
             ):
                 self._rush(deal)
