@@ -2,6 +2,13 @@
 
 Pure functions over plain numbers so that experiments, reports and tests share one definition of
 each metric; nothing here knows about the model that produced the numbers.
+
+One replication has no interval: its bounds and p-value are NaN (shown as "n/a", ``null`` in
+JSON), and :attr:`Difference.significant` — the one significance rule every table, chart, JSON
+file and explanation uses — is false.
+
+scipy is imported only by the two functions that need it, so a worker process that computes a
+replication's metrics (cycle periods, forecast error) never loads it.
 """
 
 from __future__ import annotations
@@ -11,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -24,6 +30,21 @@ class Interval:
     ci_low: float
     ci_high: float
 
+    @property
+    def defined(self) -> bool:
+        """Whether the interval has finite bounds (at least two values were observed)."""
+        return math.isfinite(self.ci_low) and math.isfinite(self.ci_high)
+
+    def clipped(self, low: float | None = None, high: float | None = None) -> Interval:
+        """The same interval with its bounds kept within a quantity's possible range (a count is
+        never below 0, a share never above 1); the mean is left alone."""
+        ci_low, ci_high = self.ci_low, self.ci_high
+        if low is not None and math.isfinite(ci_low):
+            ci_low = max(ci_low, low)
+        if high is not None and math.isfinite(ci_high):
+            ci_high = min(ci_high, high)
+        return Interval(self.mean, ci_low, ci_high)
+
     def to_dict(self) -> dict[str, float]:
         """Return the interval as a flat mapping for tables and JSON."""
         return {"mean": self.mean, "ci_low": self.ci_low, "ci_high": self.ci_high}
@@ -34,6 +55,14 @@ class Difference(Interval):
     """A mean paired difference (b − a) with its interval and two-sided paired t-test p-value."""
 
     p_value: float
+
+    @property
+    def significant(self) -> bool:
+        """The one significance rule: a defined 95% interval that excludes zero. Never true for
+        one replication, which has no interval."""
+        return (
+            self.defined and math.isfinite(self.p_value) and (self.ci_low > 0 or self.ci_high < 0)
+        )
 
     def to_dict(self) -> dict[str, float]:
         """Return the difference as a flat mapping, p-value included."""
@@ -67,15 +96,18 @@ def _check_confidence(confidence: float) -> None:
 
 
 def _interval_of(sample: FloatArray, confidence: float) -> Interval:
-    """Student-t interval of a NaN-free sample; degenerate when it cannot be estimated."""
+    """Student-t interval of a NaN-free sample: NaN bounds for one value (no interval), zero
+    width for a constant sample."""
     if sample.size == 0:
         return Interval(math.nan, math.nan, math.nan)
     mean = float(sample.mean())
     if sample.size == 1:
-        return Interval(mean, mean, mean)
+        return Interval(mean, math.nan, math.nan)
     sd = float(sample.std(ddof=1))
     if sd == 0.0:
         return Interval(mean, mean, mean)
+    from scipy import stats
+
     half = (
         float(stats.t.ppf((1.0 + confidence) / 2.0, sample.size - 1)) * sd / math.sqrt(sample.size)
     )
@@ -85,7 +117,8 @@ def _interval_of(sample: FloatArray, confidence: float) -> Interval:
 def t_interval(values: npt.ArrayLike, confidence: float = 0.95) -> Interval:
     """Mean over replications with a Student-t confidence interval; NaNs are ignored.
 
-    One value or zero variance gives a zero-width interval; no values give NaN throughout.
+    One value gives NaN bounds (an interval needs two); zero variance gives a zero-width
+    interval; no values give NaN throughout.
     """
     _check_confidence(confidence)
     sample = _as_floats(values, "values")
@@ -107,6 +140,8 @@ def paired_difference(a: npt.ArrayLike, b: npt.ArrayLike, confidence: float = 0.
         # scipy returns NaN here; a constant non-zero difference is as certain as it gets.
         p_value = 0.0 if interval.mean != 0.0 else 1.0
     else:
+        from scipy import stats
+
         p_value = float(stats.ttest_rel(second, first).pvalue)
     return Difference(interval.mean, interval.ci_low, interval.ci_high, p_value)
 

@@ -38,7 +38,10 @@ def test_t_interval_confidence_level_widens_interval() -> None:
 
 
 def test_t_interval_degenerate_cases() -> None:
-    assert t_interval([7.0]) == Interval(7.0, 7.0, 7.0)
+    # One value has a mean but no interval: not a zero-width certainty.
+    single = t_interval([7.0])
+    assert single.mean == 7.0 and math.isnan(single.ci_low) and math.isnan(single.ci_high)
+    assert not single.defined
     assert t_interval([3.0, 3.0, 3.0]) == Interval(3.0, 3.0, 3.0)
     assert t_interval([1.0, math.nan, 3.0]).mean == pytest.approx(2.0)
     empty = t_interval([math.nan, math.nan])
@@ -88,6 +91,29 @@ def test_paired_difference_no_effect() -> None:
     diff = paired_difference(a, b)
     assert diff.ci_low < 0.0 < diff.ci_high
     assert diff.p_value > 0.05
+
+
+def test_one_pair_is_never_significant() -> None:
+    # compare -n 1: a difference of -366.2k must not claim certainty.
+    one = paired_difference([1000.0], [633.8])
+    assert one.mean == pytest.approx(-366.2)
+    assert math.isnan(one.ci_low) and math.isnan(one.ci_high) and math.isnan(one.p_value)
+    assert not one.significant
+
+
+def test_significance_rule() -> None:
+    assert Difference(1.0, 0.5, 1.5, 0.01).significant
+    assert Difference(-1.0, -1.5, -0.5, 0.01).significant
+    assert not Difference(0.2, -0.5, 0.9, 0.4).significant
+    assert not Difference(1.0, math.nan, math.nan, math.nan).significant
+
+
+def test_interval_clipped_to_possible_range() -> None:
+    # A count's interval never goes below zero; a share's never above one; the mean is kept.
+    assert Interval(0.1, -0.1, 0.3).clipped(low=0.0) == Interval(0.1, 0.0, 0.3)
+    assert Interval(0.98, 0.95, 1.01).clipped(0.0, 1.0) == Interval(0.98, 0.95, 1.0)
+    undefined = Interval(2.0, math.nan, math.nan).clipped(0.0)
+    assert math.isnan(undefined.ci_low) and math.isnan(undefined.ci_high)
 
 
 def test_paired_difference_zero_variance_and_nans() -> None:
