@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from salessim.config import Scenario
+from salessim.config import DAYS_PER_YEAR, Scenario
 from salessim.errors import SalessimError
+from salessim.formatting import window_phrase
+from salessim.metrics import known, spec
 from salessim.model import run
 from salessim.parallel import default_workers, execute
 from salessim.scenario_files import scenario_with
@@ -143,8 +145,33 @@ class ReplicationSet:
         return list(self.runs[0]["metrics"]) if self.runs else []
 
     def intervals(self) -> dict[str, Interval]:
-        """Mean and 95% t-interval over replications for every metric."""
-        return {name: t_interval(self.values(name)) for name in self.metric_names()}
+        """Mean and 95% t-interval over replications for every metric, each interval clipped
+        to its metric's possible range (a count's never below zero, a share's never above 1)."""
+        return {name: _clipped(name, t_interval(self.values(name))) for name in self.metric_names()}
+
+    @property
+    def window(self) -> dict[str, Any]:
+        """The reporting window every total covers: first and last day, days, years, in words."""
+        calendar = self.scenario.calendar
+        return {
+            "first_day": calendar.warmup_days,
+            "last_day": calendar.horizon_days,
+            "reported_days": calendar.reported_days,
+            "reported_years": calendar.reported_days / DAYS_PER_YEAR,
+            "text": window_phrase(calendar.warmup_days, calendar.horizon_days),
+        }
+
+    def metrics_json(self) -> dict[str, dict[str, float | None]]:
+        """Every metric's interval for JSON (null where undefined); totals over the reporting
+        window also carry their mean per reported year."""
+        years = self.scenario.calendar.reported_days / DAYS_PER_YEAR
+        out = {}
+        for name, iv in self.intervals().items():
+            entry = _interval_json(iv)
+            if known(name) and spec(name).total:
+                entry["per_year"] = _interval_json(Interval(iv.mean / years, 0.0, 0.0))["mean"]
+            out[name] = entry
+        return out
 
     def mean_weekly(self) -> dict[str, list[float]]:
         """Weekly series averaged over replications."""
@@ -190,7 +217,8 @@ class ReplicationSet:
             "scenario": self.scenario.name,
             "seed": self.seed,
             "replications": self.n,
-            "metrics": {k: _interval_json(v) for k, v in self.intervals().items()},
+            "window": self.window,
+            "metrics": self.metrics_json(),
             "quarterly": self.quarterly(),
         }
 
@@ -246,7 +274,7 @@ class Comparison:
             "seed": self.seed,
             "replications": self.n,
             "scenarios": [
-                {"name": name, "metrics": {k: _interval_json(v) for k, v in s.intervals().items()}}
+                {"name": name, "window": s.window, "metrics": s.metrics_json()}
                 for name, s in zip(self.names, self.sets, strict=True)
             ],
             "differences": [
@@ -306,7 +334,7 @@ class Sweep:
             "path": self.path,
             "values": self.values,
             "points": [
-                {"value": v, "metrics": {k: _interval_json(iv) for k, iv in s.intervals().items()}}
+                {"value": v, "window": s.window, "metrics": s.metrics_json()}
                 for v, s in zip(self.values, self.sets, strict=True)
             ],
         }
@@ -419,5 +447,17 @@ def _interval_json(iv: Interval) -> dict[str, float | None]:
     return {k: (v if math.isfinite(v) else None) for k, v in iv.to_dict().items()}
 
 
-def _difference_json(d: Difference) -> dict[str, float | None]:
-    return {k: (v if math.isfinite(v) else None) for k, v in d.to_dict().items()}
+def _difference_json(d: Difference) -> dict[str, float | bool | None]:
+    out: dict[str, float | bool | None] = {
+        k: (v if math.isfinite(v) else None) for k, v in d.to_dict().items()
+    }
+    out["significant"] = d.significant
+    return out
+
+
+def _clipped(metric: str, interval: Interval) -> Interval:
+    """``interval`` kept within the metric's possible range, when the registry knows it."""
+    if not known(metric):
+        return interval
+    low, high = spec(metric).bounds
+    return interval.clipped(low, high)
