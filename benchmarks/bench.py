@@ -1,4 +1,4 @@
-"""Performance figures for salessim against the targets in DESIGN.md ("Performance targets").
+"""Performance figures for salessim against its own performance targets (``TARGETS`` below).
 
 Run ``python benchmarks/bench.py [--json] [--quick]``. It prints figures and PASS/MISS per
 target but always exits 0: benchmarks report, tests decide (timings never fail a test).
@@ -55,7 +55,7 @@ MASTER_SEED = 20240601
 BARE_LOOPS = 10
 PARALLEL_WORKERS = 2
 CLASSROOM_REPLICATIONS = 20
-# The classroom question "will 30% more leads give us more sales?" (DESIGN.md, question 1).
+# The classroom question "will 30% more leads give us more sales?" (the more_leads_30 scenario).
 MORE_LEADS = {
     "lead_sources.web_inbound.volume_multiplier": 1.3,
     "lead_sources.content.volume_multiplier": 1.3,
@@ -64,7 +64,7 @@ MORE_LEADS = {
 
 @dataclass(frozen=True)
 class Target:
-    """A figure's goal from DESIGN.md: ``key`` must satisfy ``op`` against ``limit``."""
+    """A goal salessim sets itself for a figure: ``key`` must satisfy ``op`` against ``limit``."""
 
     key: str
     op: Callable[[float, float], bool]
