@@ -36,7 +36,13 @@ def _unique_names(items: list[NamedItem], what: str) -> None:
 
 
 class NamedItem(StrictModel):
-    name: str = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_\-]+$")
+    name: str = Field(
+        min_length=1,
+        max_length=60,
+        pattern=r"^[A-Za-z0-9_\-]+$",
+        description="the item's name (letters, digits, _ and -), used to address it in "
+        "--set paths and to edit it in a file that extends another",
+    )
 
 
 class Calendar(StrictModel):
@@ -87,7 +93,9 @@ class LeadSource(NamedItem):
         max_length=12,
         description="volume multiplier for each calendar month of the year (12 values)",
     )
-    campaigns: list[Campaign] = Field(default_factory=list)
+    campaigns: list[Campaign] = Field(
+        default_factory=list, description="bursts of extra leads on top of the monthly volume"
+    )
     fit_share: Probability = Field(description="share of leads that are true prospects (fit)")
     cost_per_lead: NonNegative = Field(description="marketing cost per lead at base volume, $")
     volume_multiplier: float = Field(
@@ -117,7 +125,7 @@ class LeadSource(NamedItem):
 class LeadFilter(StrictModel):
     """Lead scoring that drops leads before sales sees them, with imperfect accuracy."""
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="whether lead scoring drops leads at all")
     suspect_catch_share: Probability = Field(0.6, description="share of suspects dropped")
     fit_drop_share: Probability = Field(0.1, description="share of fit leads wrongly dropped")
 
@@ -141,7 +149,13 @@ class Qualification(StrictModel):
     fit_conversion_probability: Probability = Field(
         0.5, description="chance a fit lead reached at once becomes an opportunity"
     )
-    queue_discipline: Literal["fifo", "newest_first", "score"] = "fifo"
+    queue_discipline: Literal["fifo", "newest_first", "score"] = Field(
+        "fifo",
+        description=(
+            "order of new leads on the call list: fifo oldest first, newest_first newest "
+            "first, score leads scored as fit before the rest"
+        ),
+    )
     call_order: Literal["due_time", "new_first"] = Field(
         "due_time",
         description=(
@@ -185,7 +199,9 @@ class Prospecting(StrictModel):
     block_hours: float = Field(
         2.0, gt=0, le=8, description="length of one prospecting block, hours"
     )
-    efficiency: ProspectingEfficiency = Field(default_factory=ProspectingEfficiency)
+    efficiency: ProspectingEfficiency = Field(
+        default_factory=ProspectingEfficiency, description="dial rate of AEs and SDRs"
+    )
     territory_accounts_per_ae: int = Field(
         600, ge=0, le=100_000, description="accounts in each AE's territory"
     )
@@ -243,7 +259,12 @@ def _default_stages() -> list[Stage]:
 class Deals(StrictModel):
     """How opportunities mature: stages on both the rep's and the buyer's clock."""
 
-    stages: list[Stage] = Field(default_factory=_default_stages, min_length=1, max_length=10)
+    stages: list[Stage] = Field(
+        default_factory=_default_stages,
+        min_length=1,
+        max_length=10,
+        description="the deal stages in order; a deal passes each one or drops out",
+    )
     touch_every_days: float = Field(
         4.0, gt=0, le=63, description="while the buyer works, the deal wants a touch this often"
     )
@@ -263,7 +284,9 @@ class Deals(StrictModel):
 class Neglect(StrictModel):
     """What happens when a deal waits for its rep."""
 
-    grace_days: float = Field(3.0, ge=0, le=63, description="wait tolerated without harm, days")
+    grace_days: float = Field(
+        3.0, ge=0, le=63, description="wait tolerated without harm, working days"
+    )
     loss_hazard_per_day: float = Field(
         0.03, ge=0, le=1, description="daily chance of loss for each day waited beyond grace"
     )
@@ -276,7 +299,7 @@ class Rushing(StrictModel):
     """Discounting to close sooner: an overloaded rep (a deal-work backlog, or a deal reached
     late) or quarter-end pressure."""
 
-    enabled: bool = True
+    enabled: bool = Field(True, description="whether reps discount deals to close them sooner")
     backlog_hours_threshold: float = Field(
         24.0, gt=0, le=1000, description="rep's pending deal-work hours above which they rush"
     )
@@ -309,7 +332,12 @@ class Segment(NamedItem):
 
     share: Probability = Field(description="share of opportunities in this segment")
     value_median: float = Field(gt=0, le=1e8, description="median deal value, $")
-    value_sigma: float = Field(0.5, ge=0, le=3, description="lognormal sigma of deal value")
+    value_sigma: float = Field(
+        0.5,
+        ge=0,
+        le=3,
+        description="spread of deal values: sigma of their logarithm (0: all at the median)",
+    )
 
 
 def _default_segments() -> list[Segment]:
@@ -324,7 +352,14 @@ class Hire(StrictModel):
 class Policy(StrictModel):
     """How a rep picks the next task when free (see :mod:`salessim.policies`)."""
 
-    name: Literal["closer_first", "lead_first", "time_blocked"] = "closer_first"
+    name: Literal["closer_first", "lead_first", "time_blocked"] = Field(
+        "closer_first",
+        description=(
+            "closer_first: deal work, then leads, then prospecting when the pipeline runs low; "
+            "lead_first: new leads first, then as closer_first; time_blocked: a fixed block of "
+            "prospecting hours each day, otherwise as closer_first"
+        ),
+    )
     pipeline_low_deals: int = Field(
         4, ge=0, le=500, description="open deals below which a rep starts prospecting"
     )
@@ -366,22 +401,30 @@ class AccountExecutives(StrictModel):
     ramp_start_share: Share = Field(
         0.3, description="a new AE's productivity on day one, rising linearly to 1 over the ramp"
     )
-    attrition_per_year: float = Field(0.25, ge=0, le=3, description="yearly leaving rate")
+    attrition_per_year: float = Field(
+        0.25, ge=0, le=3, description="leavers per AE per year (0.25: a quarter of the team)"
+    )
     backfill_days: int = Field(42, ge=0, le=504, description="working days to backfill a leaver")
     on_departure: Literal["reassign", "lose"] = Field(
         "reassign", description="what happens to a leaver's open deals"
     )
-    hiring_plan: list[Hire] = Field(default_factory=list)
+    hiring_plan: list[Hire] = Field(
+        default_factory=list, description="AEs hired on given days, on top of backfills"
+    )
     quota_per_year: float = Field(
         770_000.0, ge=0, le=1e9, description="bookings target per ramped AE per year, $"
     )
-    policy: Policy = Field(default_factory=Policy)
+    policy: Policy = Field(
+        default_factory=Policy, description="how an AE picks the next task when free"
+    )
 
 
 class Management(StrictModel):
     """Team-level reaction to the forecast, which synchronises the reps."""
 
-    enabled: bool = False
+    enabled: bool = Field(
+        False, description="whether managers steer the whole team from the forecast"
+    )
     push_below_coverage: float = Field(
         0.3,
         ge=0,
@@ -411,7 +454,7 @@ class SDRTeam(StrictModel):
 
     count: int = Field(0, ge=0, le=500, description="SDRs at the start")
     ramp_days: int = Field(63, ge=0, le=504, description="working days for a new SDR to ramp")
-    start_ramped: bool = True
+    start_ramped: bool = Field(True, description="whether the starting SDRs are already ramped")
     non_selling_share: Share = Field(0.15, le=0.95, description="admin share of an SDR's day")
     ramp_start_share: Share = Field(
         0.3, description="a new SDR's productivity on day one, rising linearly to 1 over the ramp"
@@ -423,7 +466,13 @@ class SDRTeam(StrictModel):
     works_inbound_leads: bool = Field(
         True, description="SDRs (not AEs) work the marketing lead queue"
     )
-    handoff: Literal["round_robin", "least_loaded"] = "least_loaded"
+    handoff: Literal["round_robin", "least_loaded"] = Field(
+        "least_loaded",
+        description=(
+            "which AE gets an SDR's new opportunity: round_robin in turn, least_loaded the AE "
+            "with the fewest open deals"
+        ),
+    )
     ae_max_open_deals: int | None = Field(
         None, ge=1, le=500, description="AEs accept hand-offs only below this many open deals"
     )
@@ -442,17 +491,30 @@ class Economics(StrictModel):
     sdr_cost_per_year: float = Field(
         85_000.0, ge=0, le=1e7, description="fully loaded SDR cost, $/year"
     )
-    commission_rate: Share = Field(0.10, description="commission on bookings")
-    gross_margin: Share = Field(0.75, description="gross margin on list price")
+    commission_rate: Share = Field(0.10, description="share of bookings paid as commission")
+    gross_margin: Share = Field(0.75, description="gross margin as a share of list price")
 
 
 class Scenario(StrictModel):
     """A whole scenario: the team, its leads, its deals and its economics."""
 
-    name: str = Field("scenario", min_length=1, max_length=80)
-    description: str = Field("", max_length=4000)
-    calendar: Calendar = Field(default_factory=Calendar)
-    lead_sources: list[LeadSource] = Field(default_factory=list, max_length=20)
+    name: str = Field(
+        "scenario",
+        min_length=1,
+        max_length=80,
+        description="the scenario's name in tables and charts (default: the file name)",
+    )
+    description: str = Field(
+        "", max_length=4000, description="what the scenario represents, in a sentence or two"
+    )
+    calendar: Calendar = Field(
+        default_factory=Calendar, description="the clock: hours in a day, horizon and warm-up"
+    )
+    lead_sources: list[LeadSource] = Field(
+        default_factory=list,
+        max_length=20,
+        description="streams of marketing leads, each with its volume, fit, cost and decay",
+    )
     lead_volume_multiplier: float = Field(
         1.0,
         ge=0,
@@ -460,18 +522,49 @@ class Scenario(StrictModel):
         description="scales every lead source's volume at once (the marketing budget lever); "
         "leads beyond each source's base volume have its marginal fit and cost",
     )
-    lead_filter: LeadFilter = Field(default_factory=LeadFilter)
-    qualification: Qualification = Field(default_factory=Qualification)
-    prospecting: Prospecting = Field(default_factory=Prospecting)
-    deals: Deals = Field(default_factory=Deals)
-    neglect: Neglect = Field(default_factory=Neglect)
-    rushing: Rushing = Field(default_factory=Rushing)
-    segments: list[Segment] = Field(default_factory=_default_segments, min_length=1)
-    aes: AccountExecutives = Field(default_factory=AccountExecutives)
-    management: Management = Field(default_factory=Management)
-    sdrs: SDRTeam = Field(default_factory=SDRTeam)
-    forecast: Forecast = Field(default_factory=Forecast)
-    economics: Economics = Field(default_factory=Economics)
+    lead_filter: LeadFilter = Field(
+        default_factory=LeadFilter, description="lead scoring that drops leads before sales"
+    )
+    qualification: Qualification = Field(
+        default_factory=Qualification,
+        description="working a lead: call attempts, retries and the qualifying conversation",
+    )
+    prospecting: Prospecting = Field(
+        default_factory=Prospecting,
+        description="outbound calling in blocks of hours against a finite territory",
+    )
+    deals: Deals = Field(
+        default_factory=Deals, description="deal stages and the touches a deal needs"
+    )
+    neglect: Neglect = Field(
+        default_factory=Neglect, description="what waiting for its rep costs a deal"
+    )
+    rushing: Rushing = Field(
+        default_factory=Rushing, description="discounting a deal to close it sooner"
+    )
+    segments: list[Segment] = Field(
+        default_factory=_default_segments,
+        min_length=1,
+        description="customer segments: share of opportunities and deal value of each",
+    )
+    aes: AccountExecutives = Field(
+        default_factory=AccountExecutives,
+        description="the account executives who close deals: team, ramp, attrition, hiring",
+    )
+    management: Management = Field(
+        default_factory=Management,
+        description="managers steering the whole team from the forecast",
+    )
+    sdrs: SDRTeam = Field(
+        default_factory=SDRTeam,
+        description="sales development reps who qualify leads and prospect for the AEs",
+    )
+    forecast: Forecast = Field(
+        default_factory=Forecast, description="when each quarter's forecast is frozen"
+    )
+    economics: Economics = Field(
+        default_factory=Economics, description="salaries, commission and margin"
+    )
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
