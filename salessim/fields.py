@@ -167,7 +167,8 @@ def render_markdown(rows: Sequence[FieldRow]) -> str:
         sections.setdefault(head if head in blocks else _TOP_LEVEL, []).append(row)
     parts = [_INTRO]
     for title, members in sections.items():
-        parts.append(f"\n## {'`' + title + '`' if title != _TOP_LEVEL else title}\n\n")
+        heading = title if title == _TOP_LEVEL else f"`{title}`"
+        parts.append(f"\n## {heading}\n\n")
         info = Scenario.model_fields.get(title)
         if info is not None and info.description:
             about = _first_line(info.description)
