@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,11 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from salessim.config import DAYS_PER_YEAR, Scenario
+from salessim.config import DAYS_PER_WEEK, DAYS_PER_YEAR, Scenario
+from salessim.entities import LEAD_FATES
 from salessim.errors import SalessimError
 from salessim.formatting import window_phrase
 from salessim.metrics import known, spec
 from salessim.model import run
+from salessim.outputs import write_atomic
 from salessim.parallel import default_workers, execute
 from salessim.scenario_files import scenario_with
 from salessim.statistics import Difference, Interval, paired_difference, t_interval
@@ -41,9 +42,12 @@ def replication_seed(master_seed: int, index: int) -> np.random.SeedSequence:
 
 
 def run_replication(
-    scenario_data: dict[str, Any], master_seed: int, index: int, series: bool = True
+    scenario_data: dict[str, Any], master_seed: int, index: int, *, series: bool = True
 ) -> dict[str, Any]:
-    """One replication as a plain dict (metrics, quarterly table, weekly series); picklable."""
+    """One replication as a plain dict (metrics, quarterly table, weekly series); picklable.
+
+    Replication `index` of `master_seed` identifies the run, so both are positional.
+    """
     scenario = Scenario.model_validate(scenario_data)
     try:
         result = run(scenario, replication_seed(master_seed, index))
@@ -60,8 +64,11 @@ def run_replication(
 def run_chunk(
     scenario_data: dict[str, Any], master_seed: int, indices: list[int], series: bool = True
 ) -> list[dict[str, Any]]:
-    """Several replications in one task: short runs amortise the cost of shipping a task."""
-    return [run_replication(scenario_data, master_seed, i, series) for i in indices]
+    """Several replications in one task: short runs amortise the cost of shipping a task.
+
+    A task function: pools and Dask call it with its arguments as one positional tuple.
+    """
+    return [run_replication(scenario_data, master_seed, i, series=series) for i in indices]
 
 
 def _chunks(n: int, size: int) -> list[list[int]]:
@@ -77,6 +84,7 @@ def _chunk_size(total: int, workers: int | None, scheduler: str | None) -> int:
 def run_scenarios(
     scenarios: list[Scenario],
     n: int,
+    *,
     seed: int,
     workers: int | None = None,
     progress: Progress | None = None,
@@ -182,7 +190,7 @@ class ReplicationSet:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN weeks stay NaN
                 out[k] = np.nanmean(arr, axis=0).tolist() if arr.size else []
-        out["report_start_week"] = [self.scenario.calendar.warmup_days / 5.0]
+        out["report_start_week"] = [self.scenario.calendar.warmup_days / DAYS_PER_WEEK]
         return out
 
     def quarterly(self) -> dict[str, list[float]]:
@@ -200,16 +208,7 @@ class ReplicationSet:
 
     def lead_fates(self) -> dict[str, float]:
         """Mean count of leads by fate over the reported window."""
-        fates = (
-            "filtered",
-            "expired",
-            "unreached",
-            "disqualified",
-            "cold",
-            "no_opportunity",
-            "converted",
-        )
-        return {f: float(np.nanmean(self.values(f"leads_{f}"))) for f in fates}
+        return {f: float(np.nanmean(self.values(f"leads_{f}"))) for f in LEAD_FATES}
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``salessim run --json``."""
@@ -226,13 +225,16 @@ class ReplicationSet:
 def replicate(
     scenario: Scenario,
     n: int,
+    *,
     seed: int = 0,
     workers: int | None = None,
     progress: Progress | None = None,
     scheduler: str | None = None,
 ) -> ReplicationSet:
     """Run `n` replications of `scenario` from master `seed`."""
-    (runs,) = run_scenarios([scenario], n, seed, workers, progress, scheduler)
+    (runs,) = run_scenarios(
+        [scenario], n, seed=seed, workers=workers, progress=progress, scheduler=scheduler
+    )
     return ReplicationSet(scenario, seed, runs)
 
 
@@ -291,6 +293,7 @@ class Comparison:
 def compare(
     scenarios: Sequence[Scenario],
     n: int,
+    *,
     seed: int = 0,
     workers: int | None = None,
     progress: Progress | None = None,
@@ -299,7 +302,9 @@ def compare(
     """Replicate each scenario with the same seeds; differences are paired (CRN)."""
     if len(scenarios) < 2:
         raise ValueError("compare needs at least two scenarios")
-    runs = run_scenarios(list(scenarios), n, seed, workers, progress, scheduler)
+    runs = run_scenarios(
+        list(scenarios), n, seed=seed, workers=workers, progress=progress, scheduler=scheduler
+    )
     sets = [ReplicationSet(sc, seed, r) for sc, r in zip(scenarios, runs, strict=True)]
     return Comparison(unique_names(scenarios), sets, seed)
 
@@ -312,6 +317,8 @@ class Sweep:
     values: list[Any]
     sets: list[ReplicationSet]
     seed: int
+    base_value: Any = None
+    """The field's value in the scenario the sweep started from (None if it has none)."""
 
     @property
     def n(self) -> int:
@@ -332,6 +339,7 @@ class Sweep:
             "seed": self.seed,
             "replications": self.n,
             "path": self.path,
+            "scenario_value": self.base_value,
             "values": self.values,
             "points": [
                 {"value": v, "window": s.window, "metrics": s.metrics_json()}
@@ -349,22 +357,12 @@ def _fingerprint(obj: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temporary file and a rename: never half-written."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def sweep(
     scenario: Scenario,
     path: str,
     values: Sequence[Any],
     n: int,
+    *,
     seed: int = 0,
     workers: int | None = None,
     progress: Progress | None = None,
@@ -432,11 +430,42 @@ def sweep(
             if progress is not None:
                 progress(offset + d, total)
 
-        run_scenarios([points[k] for k in todo], n, seed, workers, shifted, scheduler, False, save)
+        run_scenarios(
+            [points[k] for k in todo],
+            n,
+            seed=seed,
+            workers=workers,
+            progress=shifted,
+            scheduler=scheduler,
+            series=False,
+            on_done=save,
+        )
     elif progress is not None:
         progress(len(values) * n, len(values) * n)
     sets = [ReplicationSet(points[k], seed, done[k]) for k in range(len(values))]
-    return Sweep(path, values, sets, seed)
+    return Sweep(path, values, sets, seed, value_at(scenario, path))
+
+
+def value_at(scenario: Scenario, path: str) -> Any:
+    """The value of a dotted field path in ``scenario`` (list items by name or index, as in
+    ``--set``), or None where the path leads nowhere."""
+    node: Any = scenario.model_dump(mode="json")
+    for segment in path.split("."):
+        if isinstance(node, dict):
+            node = node.get(segment)
+        elif isinstance(node, list):
+            named = [
+                item for item in node if isinstance(item, dict) and item.get("name") == segment
+            ]
+            if named:
+                node = named[0]
+            elif segment.isdigit() and int(segment) < len(node):
+                node = node[int(segment)]
+            else:
+                return None
+        else:
+            return None
+    return node
 
 
 def _nan(x: Any) -> float:

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-import salessim.cli
-import salessim.plots
+import salessim.cli.commands
+import salessim.outputs
 from salessim.cli import main
 from salessim.experiments import ReplicationError
+from salessim.formatting import format_value
 
 # Short runs (200 days, not 819) prove the wiring; the model's own tests prove its numbers.
 SHORT = ["--set", "calendar.horizon_days=200", "--set", "calendar.warmup_days=21"]
@@ -71,17 +72,23 @@ def test_run_json_prints_one_object_with_every_metric_interval(
 ) -> None:
     out, data = _run_json(capsys, "--workers", "1")
     assert out.count("\n") == 1, "stdout holds exactly one JSON line"
-    assert {"scenario", "seed", "replications", "metrics", "quarterly"} <= set(data)
+    assert {"scenario", "seed", "replications", "window", "metrics", "quarterly"} <= set(data)
+    # The period every total covers is stated (RUN_SHORT: days 21-200).
+    assert data["window"]["first_day"] == 21 and data["window"]["last_day"] == 200
+    assert data["window"]["text"] == "179 reported days, days 21\N{EN DASH}200"
     assert data["scenario"] == "baseline"
     assert data["seed"] == 0
     assert data["replications"] == 2
     for name in REQUIRED_METRICS:
         interval = data["metrics"][name]
-        assert set(interval) == {"mean", "ci_low", "ci_high"}, name
+        assert {"mean", "ci_low", "ci_high"} <= set(interval) <= {*interval, "per_year"}, name
         assert all(v is None or isinstance(v, int | float) for v in interval.values()), name
     bookings = data["metrics"]["bookings"]
     assert bookings["mean"] > 0
     assert bookings["ci_low"] <= bookings["mean"] <= bookings["ci_high"]
+    # Totals carry their yearly figure beside them: 179 days are 179/252 of a year.
+    assert bookings["per_year"] == pytest.approx(bookings["mean"] * 252 / 179)
+    assert "per_year" not in data["metrics"]["win_rate"]
     assert set(data["quarterly"]) >= {"quarter", "bookings", "forecast", "reported"}
 
 
@@ -121,8 +128,9 @@ def test_run_prints_a_readable_summary_table(capsys: pytest.CaptureFixture[str])
     assert "2 replications" in header
     assert "seed 3" in header
     assert "179 reported days" in header
-    for label in ("Bookings", "Profit", "Win rate", "Lead response time", "AE hours: idle"):
+    for label in ("Bookings", "Profit", "Win rate", "Lead response time", "AE hours: deal work"):
         assert label in out
+    assert "Per year" in out
     assert "$" in out
     assert "%" in out
 
@@ -160,7 +168,7 @@ def test_failed_run_removes_the_out_dir_it_created(
     def failing(*_args: object, **_kwargs: object) -> None:
         raise ReplicationError("scenario 'baseline', seed 0, replication 1: ZeroDivisionError")
 
-    monkeypatch.setattr(salessim.cli, "replicate", failing)
+    monkeypatch.setattr(salessim.cli.commands, "replicate", failing)
     out_dir = tmp_path / "new" / "dir"
     assert main([*RUN_SHORT, "--out", str(out_dir)]) == 2
     err = capsys.readouterr().err
@@ -174,7 +182,8 @@ def test_failed_write_leaves_an_existing_out_dir_untouched(
     def disk_full(*_args: object, **_kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(salessim.plots, "save_figure", disk_full)
+    # The dashboard is the last file staged: the texts before it were already written.
+    monkeypatch.setattr(salessim.outputs, "figure_png", lambda _figure: disk_full)
     (tmp_path / "notes.txt").write_text("mine")
     assert main([*RUN_SHORT, "--workers", "1", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
@@ -254,7 +263,7 @@ def test_interrupt_exits_130_with_one_line(
     def interrupted(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(salessim.cli, "replicate", interrupted)
+    monkeypatch.setattr(salessim.cli.commands, "replicate", interrupted)
     assert main(RUN_SHORT) == 130
     assert capsys.readouterr().err == "salessim: interrupted\n"
 
@@ -298,10 +307,10 @@ def test_scenarios_lists_the_bundled_baseline(capsys: pytest.CaptureFixture[str]
         (-1e-12, "share", "0.0%"),
         (1234.4, "count", "1,234"),
         (2.25, "hours", "2.2 h"),
-        (float("nan"), "share", "–"),
+        (float("nan"), "share", "n/a"),
     ],
 )
 def test_summary_values_read_as_money_percent_counts_and_hours(
     value: float, kind: str, shown: str
 ) -> None:
-    assert salessim.cli._format(value, kind) == shown
+    assert format_value(value, kind) == shown

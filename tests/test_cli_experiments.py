@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 
-import salessim.cli
+import salessim.cli.commands
 import salessim.experiments
 import salessim.parallel
 from salessim.cli import main
+from salessim.cli.parser import sweep_values
 from salessim.experiments import ReplicationError
+from salessim.formatting import format_delta
 
 # Short runs (200 days, not 819) prove the wiring; the model's own tests prove its numbers.
 SHORT = ["--set", "calendar.horizon_days=200", "--set", "calendar.warmup_days=21"]
@@ -90,6 +92,7 @@ def test_compare_json_holds_each_scenario_and_the_paired_differences(
     assert out.count("\n") == 1, "stdout holds exactly one JSON line"
     data = _strict_json(out)
     assert set(data) == {"seed", "replications", "scenarios", "differences"}
+    assert all(s["window"]["text"].endswith("days 21\N{EN DASH}200") for s in data["scenarios"])
     assert (data["seed"], data["replications"]) == (0, 3)
     assert [s["name"] for s in data["scenarios"]] == ["baseline", "more_leads"]
     (diff,) = data["differences"]
@@ -97,8 +100,14 @@ def test_compare_json_holds_each_scenario_and_the_paired_differences(
     base, other = (s["metrics"] for s in data["scenarios"])
     assert set(diff["metrics"]) == set(base) == set(other)
     for name in ALWAYS_DEFINED:
-        assert set(base[name]) == {"mean", "ci_low", "ci_high"}, name
-        assert set(diff["metrics"][name]) == {"mean", "ci_low", "ci_high", "p_value"}, name
+        assert set(base[name]) - {"per_year"} == {"mean", "ci_low", "ci_high"}, name
+        assert set(diff["metrics"][name]) == {
+            "mean",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "significant",
+        }, name
         # Paired differences over the same seeds: their mean is the difference of the means.
         expected = other[name]["mean"] - base[name]["mean"]
         assert diff["metrics"][name]["mean"] == pytest.approx(expected, rel=1e-9, abs=1e-9)
@@ -123,7 +132,7 @@ def test_compare_table_shows_means_differences_and_significance(
     assert "more_leads vs baseline" in out
     assert "Difference" in out
     assert "95% interval" in out
-    assert "* significant: its 95% interval excludes 0" in out
+    assert "* its 95% interval excludes 0" in out
     leads_row = next(line for line in out.splitlines() if line.split("│")[0].strip() == "Leads")
     assert leads_row.rstrip().endswith("*"), leads_row
     assert "+" in leads_row.split("│")[3], "the difference carries its sign"
@@ -168,7 +177,7 @@ def test_failed_compare_removes_the_out_dir_it_created(
     def failing(*_args: object, **_kwargs: object) -> None:
         raise ReplicationError("scenario 'more_leads', seed 0, replication 2: ZeroDivisionError")
 
-    monkeypatch.setattr(salessim.cli, "compare", failing)
+    monkeypatch.setattr(salessim.cli.commands, "compare_scenarios", failing)
     out_dir = tmp_path / "new" / "cmp"
     line = _error_line(capsys, _compare(more_leads, "--out", str(out_dir)))
     assert "scenario 'more_leads', seed 0, replication 2" in line
@@ -228,14 +237,15 @@ def test_sweep_json_has_one_point_per_value(capsys: pytest.CaptureFixture[str]) 
     out = _ok(capsys, _sweep("--json"))
     assert out.count("\n") == 1
     data = _strict_json(out)
-    assert set(data) == {"seed", "replications", "path", "values", "points"}
+    assert set(data) == {"seed", "replications", "path", "scenario_value", "values", "points"}
+    assert data["scenario_value"] == 1.0, "the scenario's own value of the swept field"
     assert data["path"] == MULTIPLIER
     assert data["values"] == [0.5, 1, 1.5]
     assert [p["value"] for p in data["points"]] == [0.5, 1, 1.5]
     leads = [p["metrics"]["leads"]["mean"] for p in data["points"]]
     assert leads == sorted(leads) and leads[0] < leads[-1], "more volume, more leads"
     for point in data["points"]:
-        assert set(point["metrics"]["bookings"]) == {"mean", "ci_low", "ci_high"}
+        assert set(point["metrics"]["bookings"]) == {"mean", "ci_low", "ci_high", "per_year"}
 
 
 def test_sweep_table_shows_chosen_metrics_per_value(capsys: pytest.CaptureFixture[str]) -> None:
@@ -248,7 +258,7 @@ def test_sweep_table_shows_chosen_metrics_per_value(capsys: pytest.CaptureFixtur
         "Win rate",
     ]
     rows = [line.split("│")[0].strip() for line in out.splitlines() if "│" in line]
-    assert [r for r in rows if r] == ["0.5", "1", "1.5"]
+    assert [r for r in rows if r] == ["0.5", "1 (scenario)", "1.5"]
     assert "%" in out, "win rate reads as a percentage"
     assert "Bookings" not in out, "--metric replaces the default metrics"
 
@@ -391,7 +401,7 @@ def test_sweep_unknown_metric_suggests_a_name(capsys: pytest.CaptureFixture[str]
     ],
 )
 def test_sweep_values_are_read_as_yaml(text: str, values: list[Any]) -> None:
-    parsed = salessim.cli._sweep_values(text)
+    parsed = sweep_values(text)
     assert parsed == values
     assert [type(v) for v in parsed] == [type(v) for v in values]
 
@@ -409,7 +419,7 @@ def test_bad_sweep_values_are_usage_errors(
     text: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match="^" + message.replace("[", r"\[")):
-        salessim.cli._sweep_values(text)
+        sweep_values(text)
     with pytest.raises(SystemExit) as exit_info:
         main(["sweep", "baseline", "--param", "aes.count", "--values", text])
     assert exit_info.value.code == 2
@@ -424,8 +434,8 @@ def test_bad_sweep_values_are_usage_errors(
         (0.0123, "share", "+1.2 pp"),
         (-1e-12, "share", "0.0 pp"),
         (-12.0, "count", "-12.0"),
-        (math.nan, "count", "–"),
+        (math.nan, "count", "n/a"),
     ],
 )
 def test_differences_read_with_sign_and_unit(value: float, kind: str, shown: str) -> None:
-    assert salessim.cli._format_delta(value, kind) == shown
+    assert format_delta(value, kind) == shown

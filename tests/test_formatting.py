@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from salessim.app.views import money_short
-from salessim.cli import _money
-from salessim.formatting import MINUS, compact_money
+from salessim.formatting import MINUS, compact_money, table_money
 from salessim.plots import _dollars
 
 
@@ -28,7 +27,7 @@ from salessim.plots import _dollars
     ],
 )
 def test_compact_money_by_caller(value: float, terminal: str, headline: str, tick: str) -> None:
-    assert _money(value) == terminal
+    assert table_money(value) == terminal
     assert money_short(value) == headline
     assert _dollars(value) == tick
 

@@ -1,0 +1,34 @@
+"""The ``salessim`` command: run, compare and sweep scenarios, validate and list them, list the
+metrics and scenario fields, and serve the classroom app.
+
+A thin layer over the library: :mod:`~salessim.cli.parser` reads the arguments,
+:mod:`~salessim.cli.commands` calls the library and :mod:`salessim.outputs` for files, and
+:mod:`~salessim.cli.tables` prints. Every problem a user can fix (a bad file, a bad ``--set``, a
+bad value) ends as one line on stderr and exit code 2, never a traceback. ``--json`` keeps stdout
+to exactly one JSON object.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+from salessim.cli import parser, tables
+from salessim.cli.commands import EXIT_ERROR
+from salessim.errors import SalessimError
+
+EXIT_INTERRUPTED = 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    args = parser.build().parse_args(argv)
+    handler: Callable[..., int] = args.handler
+    try:
+        return handler(args)
+    except SalessimError as exc:
+        print(f"salessim: error: {tables.one_line(str(exc))}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("salessim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

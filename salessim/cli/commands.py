@@ -1,0 +1,237 @@
+"""The handlers of the ``salessim`` subcommands: load, run through the library, print, write.
+
+Each handler takes the parsed arguments and returns an exit code. What they write with ``--out``
+comes from :mod:`salessim.outputs` (the same files the app and notebooks write); what they print
+comes from :mod:`salessim.cli.tables`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from salessim import metrics as metric_registry
+from salessim.cli import tables
+from salessim.config import Scenario
+from salessim.errors import SalessimError, ScenarioError
+from salessim.experiments import ReplicationSet, replicate
+from salessim.experiments import compare as compare_scenarios
+from salessim.experiments import sweep as sweep_scenario
+from salessim.explain import explain
+from salessim.outputs import (
+    SWEEP_POINTS_DIR,
+    OutputError,
+    comparison_data,
+    make_dir,
+    prepared_dir,
+    run_data,
+    sweep_data,
+    write_comparison,
+    write_run,
+    write_sweep,
+)
+from salessim.scenario_files import bundled_scenarios, load_scenario, scenario_with
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+DEFAULT_SWEEP_METRICS = ("bookings", "profit", "wins", "opportunities")
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    out: Path | None = args.out
+    with _out_option(), prepared_dir(out):
+        with tables.progress_bar(scenario.name, enabled=_show_progress(args)) as progress:
+            result = replicate(
+                scenario,
+                args.replications,
+                seed=args.seed,
+                workers=args.workers,
+                progress=progress,
+                scheduler=args.scheduler,
+            )
+        written = write_run(result, out) if out is not None else []
+    if args.json:
+        _print_json(run_data(result))
+    else:
+        tables.print_summary(result)
+        tables.print_written(written, out)
+    return EXIT_OK
+
+
+def compare(args: argparse.Namespace) -> int:
+    refs = [args.baseline, *args.others]
+    scenarios = [load_scenario(ref, args.overrides) for ref in refs]
+    out: Path | None = args.out
+    with _out_option(), prepared_dir(out):
+        label = f"{len(scenarios)} scenarios"
+        with tables.progress_bar(label, enabled=_show_progress(args)) as progress:
+            result = compare_scenarios(
+                scenarios,
+                args.replications,
+                seed=args.seed,
+                workers=args.workers,
+                progress=progress,
+                scheduler=args.scheduler,
+            )
+        explanations = (
+            [explain(result, k) for k in range(1, len(result.sets))] if args.explain else []
+        )
+        written = write_comparison(result, out, explanations) if out is not None else []
+    if args.json:
+        _print_json(comparison_data(result, explanations))
+    else:
+        tables.print_comparison(result, explanations)
+        tables.print_written(written, out)
+    return EXIT_OK
+
+
+def sweep(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    path: str = args.param
+    values: list[Any] = args.values
+    chosen = list(dict.fromkeys(args.metrics or DEFAULT_SWEEP_METRICS))
+    _check_sweep_points(scenario, path, values)
+    _check_metrics(scenario, chosen)
+    out: Path | None = args.out
+    checkpoint = None
+    if out is not None:
+        with _out_option():
+            make_dir(out)
+        checkpoint = out / SWEEP_POINTS_DIR
+    label = f"{scenario.name}: {path}"
+    with tables.progress_bar(label, enabled=_show_progress(args)) as progress:
+        try:
+            result = sweep_scenario(
+                scenario,
+                path,
+                values,
+                args.replications,
+                seed=args.seed,
+                workers=args.workers,
+                progress=progress,
+                scheduler=args.scheduler,
+                checkpoint_dir=checkpoint,
+            )
+        except json.JSONDecodeError as exc:
+            raise OutputError(f"--out {out}: a checkpoint file is corrupt ({exc})") from exc
+        except OSError as exc:
+            if out is None or exc.filename is None:
+                raise
+            raise OutputError(
+                f"--out {out}: cannot save checkpoints ({exc.strerror or exc})"
+            ) from exc
+    _check_result_metrics(result.sets[0], chosen)
+    with _out_option():
+        written = write_sweep(result, out, chosen) if out is not None else []
+    if args.json:
+        _print_json(sweep_data(result))
+    else:
+        tables.print_sweep(result, chosen)
+        if out is not None:
+            written.append(f"finished points kept in {out / SWEEP_POINTS_DIR}")
+        tables.print_written(written, out)
+    return EXIT_OK
+
+
+def _check_sweep_points(scenario: Scenario, path: str, values: Sequence[Any]) -> None:
+    """Build every point before any run, so a bad path or value fails at once, naming --param."""
+    for value in values:
+        try:
+            scenario_with(scenario, {path: value})
+        except ScenarioError as exc:
+            raise ScenarioError("--param", exc.path, exc.rule, exc.value) from exc
+
+
+def _check_metrics(scenario: Scenario, chosen: Sequence[str]) -> None:
+    """Refuse an unknown ``--metric`` before any work starts (per-source metrics must name
+    one of the scenario's lead sources)."""
+    sources = {source.name for source in scenario.lead_sources}
+    for metric in chosen:
+        known = metric_registry.known(metric)
+        if known and metric.startswith("source:") and metric.split(":")[1] not in sources:
+            known = False
+        if not known:
+            names = [m.key for m in metric_registry.registry()]
+            names += [f"source:{s}:{what}" for s in sources for what in ("leads", "converted")]
+            close = difflib.get_close_matches(metric, names, n=3)
+            hint = f"did you mean {', '.join(close)}?" if close else "salessim metrics lists them"
+            raise SalessimError(f"--metric {metric}: no such metric ({hint})")
+
+
+def _check_result_metrics(result: ReplicationSet, chosen: Sequence[str]) -> None:
+    """Every chosen metric is in the results (the registry and results agree; a test checks)."""
+    missing = [m for m in chosen if m not in result.metric_names()]
+    if missing:
+        raise SalessimError(f"--metric {missing[0]}: not reported by this scenario's runs")
+
+
+def validate(args: argparse.Namespace) -> int:
+    failed = False
+    for ref in args.files:
+        try:
+            scenario = load_scenario(ref)
+        except SalessimError as exc:
+            print(tables.one_line(str(exc)), file=sys.stderr)
+            failed = True
+        else:
+            print(f"ok  {ref} ({scenario.name})")
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+def scenarios(_args: argparse.Namespace) -> int:
+    entries = bundled_scenarios()
+    width = max((len(name) for name, _ in entries), default=0)
+    for name, description in entries:
+        print(f"{name:<{width}}  {description}".rstrip())
+    return EXIT_OK
+
+
+def metrics(args: argparse.Namespace) -> int:
+    specs = metric_registry.registry()
+    if args.json:
+        _print_json({"metrics": [spec.to_dict() for spec in specs]})
+    else:
+        tables.print_metrics(specs)
+    return EXIT_OK
+
+
+def fields(args: argparse.Namespace) -> int:
+    from salessim import fields as field_reference
+
+    rows = field_reference.field_rows(args.path)
+    if args.json:
+        _print_json({"fields": field_reference.rows_to_json(rows)})
+    else:
+        sys.stdout.write(field_reference.render_text(rows))
+    return EXIT_OK
+
+
+def serve(args: argparse.Namespace) -> int:
+    # Imported here: the app's modules are needed only by this command.
+    from salessim.app.server import serve as serve_app
+
+    return serve_app(args.host, args.port, args.workers)
+
+
+@contextmanager
+def _out_option() -> Iterator[None]:
+    """Name the option in an output error: ``--out DIR: cannot write (...)``."""
+    try:
+        yield
+    except OutputError as exc:
+        raise OutputError(f"--out {exc}") from exc
+
+
+def _show_progress(args: argparse.Namespace) -> bool:
+    return not args.json and sys.stderr.isatty()
+
+
+def _print_json(data: Mapping[str, Any]) -> None:
+    sys.stdout.write(json.dumps(data, allow_nan=False) + "\n")

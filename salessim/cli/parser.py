@@ -1,0 +1,292 @@
+"""The ``salessim`` command's arguments: one parser, a subcommand per handler."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from salessim import __version__
+from salessim.cli import commands
+from salessim.outputs import (
+    COMPARE_CSV_FILE,
+    COMPARE_JSON_FILE,
+    COMPARISON_FILE,
+    DASHBOARD_FILE,
+    EXPLAIN_FILE,
+    QUARTERLY_FILE,
+    SERIES_FILE,
+    SUMMARY_FILE,
+    SWEEP_CSV_FILE,
+    SWEEP_JSON_FILE,
+    SWEEP_POINTS_DIR,
+)
+from salessim.parallel import SCHEDULER_ENV
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with errors on one line: ``salessim run: error: ... (see salessim run --help)``.
+
+    argparse prints its usage block before the message; a user who mistyped an option needs
+    only the message and where to look.
+    """
+
+    def error(self, message: str) -> Any:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build() -> argparse.ArgumentParser:
+    """The parser of the ``salessim`` command; each subcommand sets ``handler``."""
+    parser = ArgumentParser(
+        prog="salessim",
+        description="Discrete-event simulation of B2B sales capacity.",
+    )
+    parser.add_argument("--version", action="version", version=f"salessim {__version__}")
+    subcommands = parser.add_subparsers(
+        title="commands", metavar="COMMAND", required=True, parser_class=ArgumentParser
+    )
+
+    run = subcommands.add_parser(
+        "run",
+        help="replicate a scenario and summarise its metrics",
+        description="Replicate a scenario and print its key metrics with 95% intervals, over "
+        "its reporting window (the days after warm-up), with yearly figures beside totals.",
+    )
+    run.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
+    _add_experiment_options(
+        run,
+        f"also write {SUMMARY_FILE}, {SERIES_FILE}, {QUARTERLY_FILE} and {DASHBOARD_FILE}",
+    )
+    run.set_defaults(handler=commands.run)
+
+    compare = subcommands.add_parser(
+        "compare",
+        help="compare scenarios replicated with the same seeds",
+        description="Replicate each scenario with the same seeds (common random numbers) and "
+        "print each key metric with the paired difference from the first scenario and its "
+        "95% interval (n/a with one replication: an interval needs two).",
+    )
+    compare.add_argument(
+        "baseline", metavar="A", help="baseline scenario: a file or a bundled name"
+    )
+    compare.add_argument(
+        "others", nargs="+", metavar="B", help="scenarios to compare with A (files or names)"
+    )
+    compare.add_argument(
+        "--explain",
+        action="store_true",
+        help="also explain why bookings differ from A: a short paragraph and the additive steps "
+        f"(opportunities, win rate, deal size, discount); with --out, {EXPLAIN_FILE}",
+    )
+    _add_experiment_options(
+        compare,
+        f"also write {COMPARE_JSON_FILE}, {COMPARE_CSV_FILE} and {COMPARISON_FILE} "
+        f"(and {EXPLAIN_FILE} with --explain)",
+        set_help="(applies to every scenario)",
+    )
+    compare.set_defaults(handler=commands.compare)
+
+    sweep = subcommands.add_parser(
+        "sweep",
+        help="vary one scenario field over values",
+        description="Replicate a scenario at each value of one field (same seeds at every "
+        "value) and print the chosen metrics with their 95% intervals.",
+    )
+    sweep.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
+    sweep.add_argument(
+        "--param",
+        required=True,
+        metavar="PATH",
+        help="dotted path of the field to vary, e.g. lead_sources.web_inbound.volume_multiplier "
+        "(salessim fields lists them)",
+    )
+    sweep.add_argument(
+        "--values",
+        required=True,
+        type=sweep_values,
+        metavar="V1,V2,...",
+        help="comma-separated values, each read as YAML (numbers, true/false, names)",
+    )
+    sweep.add_argument(
+        "--metric",
+        dest="metrics",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="metric for the table and plots (repeatable; default: "
+        f"{', '.join(commands.DEFAULT_SWEEP_METRICS)}; salessim metrics lists them)",
+    )
+    _add_experiment_options(
+        sweep,
+        f"save each finished point in DIR/{SWEEP_POINTS_DIR} (a rerun resumes), then write "
+        f"{SWEEP_JSON_FILE}, {SWEEP_CSV_FILE} and sweep_METRIC.png per --metric",
+    )
+    sweep.set_defaults(handler=commands.sweep)
+
+    validate = subcommands.add_parser(
+        "validate",
+        help="check scenario files",
+        description="Check scenario files; exit 2 if any is invalid.",
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE", help="scenario file or bundled name")
+    validate.set_defaults(handler=commands.validate)
+
+    scenarios = subcommands.add_parser(
+        "scenarios",
+        help="list the bundled scenarios",
+        description="List the bundled scenarios and what each one is about.",
+    )
+    scenarios.set_defaults(handler=commands.scenarios)
+
+    metrics = subcommands.add_parser(
+        "metrics",
+        help="list the metrics a run reports",
+        description="List every metric a run reports: its key (for --metric and JSON), label, "
+        "unit, which direction is better, and what it means. Totals cover the reporting "
+        "window (the days after warm-up). Per-source metrics (source:NAME:leads, "
+        "source:NAME:converted) follow the scenario's lead sources.",
+    )
+    metrics.add_argument("--json", action="store_true", help="print one JSON object")
+    metrics.set_defaults(handler=commands.metrics)
+
+    fields = subcommands.add_parser(
+        "fields",
+        help="list the fields a scenario file can set",
+        description="List every scenario field with its type, unit, range, default and "
+        "meaning: what a scenario file, --set and sweep --param accept.",
+    )
+    fields.add_argument(
+        "path",
+        nargs="?",
+        default=None,
+        metavar="PATH",
+        help="a field or a section, e.g. aes or lead_sources (default: all)",
+    )
+    fields.add_argument("--json", action="store_true", help="print one JSON object")
+    fields.set_defaults(handler=commands.fields)
+
+    serve = subcommands.add_parser(
+        "serve",
+        help="start the classroom web app",
+        description="Start the web app (what-if sliders, comparisons, sweeps, classroom "
+        "predictions) for browsers on this machine or, with --host 0.0.0.0, on the network. "
+        "Needs the app extra: python -m pip install 'salessim[app]'.",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address to listen on (default: 127.0.0.1, this machine only; "
+        "0.0.0.0 for a classroom network)",
+    )
+    serve.add_argument(
+        "--port", type=_port, default=8050, metavar="PORT", help="port (default: 8050)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=_at_least_one,
+        default=None,
+        metavar="N",
+        help="simulation worker processes shared by all users (default: one per CPU)",
+    )
+    serve.set_defaults(handler=commands.serve)
+    return parser
+
+
+def _add_experiment_options(
+    command: argparse.ArgumentParser, out_help: str, set_help: str = ""
+) -> None:
+    """The options every replicating command shares: -n, --seed, --set, --workers, --scheduler,
+    --json and --out."""
+    command.add_argument(
+        "-n",
+        "--replications",
+        type=_at_least_one,
+        default=10,
+        metavar="N",
+        help="number of replications (default: 10; intervals need at least 2)",
+    )
+    command.add_argument(
+        "--seed", type=_seed, default=0, metavar="S", help="master random seed (default: 0)"
+    )
+    command.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario field by dotted path (repeatable), "
+        f"e.g. lead_sources.web_inbound.volume_multiplier=1.3 {set_help}".rstrip(),
+    )
+    command.add_argument(
+        "--workers",
+        type=_at_least_one,
+        default=None,
+        metavar="N",
+        help="worker processes (default: one per CPU)",
+    )
+    command.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster, e.g. tcp://host:8786 "
+        f"(default: ${SCHEDULER_ENV} if set, else local worker processes)",
+    )
+    command.add_argument(
+        "--json", action="store_true", help="print one JSON object to stdout and nothing else"
+    )
+    command.add_argument("--out", type=Path, default=None, metavar="DIR", help=out_help)
+
+
+def _at_least_one(text: str) -> int:
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer (got {value})")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _integer(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 65535 (got {value})")
+    return value
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer (got {text!r})") from None
+
+
+def sweep_values(text: str) -> list[Any]:
+    """Split ``0.5,1,1.5`` at commas and read each item as YAML (1 → int, true → bool)."""
+    values: list[Any] = []
+    seen: set[str] = set()
+    for item in text.split(","):
+        if not item.strip():
+            raise argparse.ArgumentTypeError(f"empty value in {text!r}")
+        try:
+            value = yaml.safe_load(item)
+        except yaml.YAMLError:
+            raise argparse.ArgumentTypeError(f"{item.strip()!r} is not valid YAML") from None
+        if not isinstance(value, str | int | float | bool | None):
+            raise argparse.ArgumentTypeError(
+                f"{item.strip()!r} is not a number, true/false, null or a name"
+            )
+        key = json.dumps(value)
+        if key in seen:
+            raise argparse.ArgumentTypeError(f"{item.strip()!r} appears more than once")
+        seen.add(key)
+        values.append(value)
+    return values

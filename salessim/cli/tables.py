@@ -1,0 +1,297 @@
+"""What the ``salessim`` command prints: terminal tables, explanations and a progress bar.
+
+Labels, units and formats come from the metric registry (:mod:`salessim.metrics`) and the one
+formatter (:mod:`salessim.formatting`); significance from
+:attr:`salessim.statistics.Difference.significant`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from salessim.experiments import Comparison, ReplicationSet, Sweep
+from salessim.experiments import Progress as ProgressCallback
+from salessim.explain import Explanation
+from salessim.formatting import (
+    NOT_AVAILABLE,
+    PERCENT_KINDS,
+    format_band,
+    format_delta,
+    format_value,
+    plural,
+)
+from salessim.metrics import MetricSpec, kind, label, spec
+from salessim.outputs import has_sdrs, value_text
+from salessim.statistics import Difference
+
+# The key metrics of the summary and comparison tables, in their order. AE hours are shown
+# always; SDR hours only when a scenario has SDRs; a row that is zero everywhere is left out.
+SUMMARY_METRICS: tuple[str, ...] = (
+    "bookings",
+    "gross_profit",
+    "profit",
+    "wins",
+    "win_rate",
+    "avg_discount",
+    "opportunities",
+    "deals_lost_neglect",
+    "leads",
+    "leads_worked",
+    "leads_expired",
+    "lead_response_hours",
+    "quarterly_bookings_cv",
+    "forecast_mape",
+    "hours_share_prospecting",
+    "hours_share_qualifying",
+    "hours_share_deal_work",
+    "hours_share_non_selling",
+    "hours_share_idle",
+)
+SDR_METRICS: tuple[str, ...] = (
+    "sdr_hours_share_prospecting",
+    "sdr_hours_share_qualifying",
+    "sdr_hours_share_deal_work",
+    "sdr_hours_share_non_selling",
+    "sdr_hours_share_idle",
+)
+INTERVAL_NOTE = (
+    "95% interval of the mean over replications (n/a with one replication: an interval needs "
+    "two); intervals of counts and shares are clipped to their possible range"
+)
+
+
+def _print(console: Console, text: str) -> None:
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def shown_metrics(sets: Sequence[ReplicationSet]) -> list[str]:
+    """The table's rows: the key metrics, SDR hours if any scenario has SDRs, leaving out
+    metrics missing from the results and those that are zero in every replication."""
+    keys = list(SUMMARY_METRICS)
+    if any(has_sdrs(s) for s in sets):
+        keys += SDR_METRICS
+    shown = []
+    for key in keys:
+        if not all(key in s.metric_names() for s in sets):
+            continue
+        values = [v for s in sets for v in s.values(key)]
+        if all(v == 0.0 for v in values):
+            continue
+        shown.append(key)
+    return shown
+
+
+def print_summary(result: ReplicationSet) -> None:
+    """The header line and the table of key metrics with their 95% intervals; totals over the
+    reporting window also per year."""
+    console = Console()
+    scenario = result.scenario
+    _print(
+        console,
+        f"Scenario {scenario.name}: {plural(result.n, 'replication')}, seed {result.seed}; "
+        f"totals over {result.window['text']}",
+    )
+    intervals = result.intervals()
+    years = result.window["reported_years"]
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("Metric")
+    table.add_column("Mean", justify="right")
+    table.add_column("95% interval", justify="right")
+    table.add_column("Per year", justify="right")
+    for key in shown_metrics([result]):
+        iv, metric = intervals[key], spec(key)
+        per_year = format_value(iv.mean / years, metric.kind) if metric.total else ""
+        table.add_row(
+            metric.label,
+            format_value(iv.mean, metric.kind),
+            format_band(iv.ci_low, iv.ci_high, metric.kind),
+            per_year,
+        )
+    console.print(table)
+    _print(console, INTERVAL_NOTE)
+
+
+def print_written(files: Sequence[str], out: Path | None) -> None:
+    """One line naming the files written to ``out``."""
+    if out is None or not files:
+        return
+    listed = files[0] if len(files) == 1 else f"{', '.join(files[:-1])} and {files[-1]}"
+    _print(Console(), f"Wrote {listed} to {out}")
+
+
+def print_comparison(result: Comparison, explanations: Sequence[Explanation] = ()) -> None:
+    """Each key metric per scenario and the paired difference from the first scenario; then, if
+    given, why bookings differ: a paragraph and a table of steps per explanation."""
+    console = Console()
+    base = result.names[0]
+    windows = "; ".join(dict.fromkeys(s.window["text"] for s in result.sets))
+    _print(
+        console,
+        f"Compared {len(result.names)} scenarios against {base}: "
+        f"{plural(result.n, 'replication')} each, seed {result.seed}, common random numbers; "
+        f"totals over {windows}",
+    )
+    intervals = [s.intervals() for s in result.sets]
+    rows = shown_metrics(result.sets)
+    for name, ivs, diffs in zip(result.names[1:], intervals[1:], result.differences(), strict=True):
+        # One table per scenario against the baseline: stays readable in 80 columns.
+        table = Table(
+            title=Text(f"{name} vs {base}"),
+            title_justify="left",
+            show_edge=False,
+            header_style="bold",
+        )
+        table.add_column("Metric")  # the only column that wraps in a narrow terminal
+        table.add_column(Text(base), justify="right", no_wrap=True)
+        table.add_column(Text(name), justify="right", no_wrap=True)
+        table.add_column("Difference", justify="right", no_wrap=True)
+        table.add_column("95% interval", justify="right", no_wrap=True)
+        table.add_column("", min_width=1, no_wrap=True)
+        for key in rows:
+            metric = spec(key)
+            table.add_row(
+                Text(metric.label),
+                Text(format_value(intervals[0][key].mean, metric.kind)),
+                Text(format_value(ivs[key].mean, metric.kind)),
+                *difference_cells(diffs[key], metric.kind),
+            )
+        console.print(table)
+    note = "Difference: paired (same seeds), scenario − baseline; * its 95% interval excludes 0"
+    if result.n < 2:
+        note += f" ({NOT_AVAILABLE} with one replication: an interval needs two)"
+    _print(console, note)
+    for explanation in explanations:
+        print_explanation(console, explanation)
+
+
+def print_explanation(console: Console, explanation: Explanation) -> None:
+    """Why bookings differ: the paragraph, then the steps that add up to the difference."""
+    console.print()
+    console.print(
+        Text(f"Why bookings differ: {explanation.name} vs {explanation.vs}", style="bold")
+    )
+    console.print(explanation.paragraph(), markup=False, highlight=False)
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("Bookings")
+    table.add_column("Amount", justify="right", no_wrap=True)
+    table.add_column("95% interval", justify="right", no_wrap=True)
+    table.add_column("", min_width=1, no_wrap=True)
+    blank = (Text(""), Text(""))
+    table.add_row(
+        Text(explanation.vs), Text(format_value(explanation.bookings_vs.mean, "money")), *blank
+    )
+    for step in explanation.steps:
+        table.add_row(Text(step.label), *difference_cells(step.difference, "money"))
+        for part in step.parts:
+            table.add_row(Text(f"  {part.label}"), *difference_cells(part.difference, "money"))
+    table.add_row(
+        Text(explanation.name), Text(format_value(explanation.bookings.mean, "money")), *blank
+    )
+    console.print(table)
+
+
+def difference_cells(diff: Difference, metric_kind: str) -> tuple[Text, Text, Text]:
+    """The mean difference, its 95% interval (n/a with one replication), and * if the interval
+    excludes zero."""
+    style = "bold" if diff.significant else ""
+    band = NOT_AVAILABLE
+    if diff.defined:
+        low, high = format_delta(diff.ci_low, metric_kind), format_delta(diff.ci_high, metric_kind)
+        if metric_kind in PERCENT_KINDS:  # the unit once: "-0.6 to +1.0 pp"
+            low = low.removesuffix(" pp")
+        band = f"{low} to {high}"
+    mark = "*" if diff.significant else ""
+    return (
+        Text(format_delta(diff.mean, metric_kind), style=style),
+        Text(band),
+        Text(mark, style=style),
+    )
+
+
+def print_sweep(result: Sweep, chosen: Sequence[str]) -> None:
+    """One row per swept value: each chosen metric's mean over its 95% interval."""
+    console = Console()
+    _print(
+        console,
+        f"Sweep of {result.path} over {len(result.values)} values: "
+        f"{plural(result.n, 'replication')} each, seed {result.seed}, common random numbers; "
+        f"totals over {result.sets[0].window['text']}",
+    )
+    table = Table(show_edge=False, header_style="bold")
+    heading = result.path.rsplit(".", 1)[-1]
+    table.add_column(Text(heading), justify="right", no_wrap=True, min_width=len(heading))
+    for metric in chosen:
+        table.add_column(Text(label(metric)), justify="right")
+    curves = [result.curve(m) for m in chosen]
+    for k, value in enumerate(result.values):
+        marker = " (scenario)" if _is_base(value, result.base_value) else ""
+        cells = [Text(value_text(value) + marker)]
+        for curve, metric in zip(curves, chosen, strict=True):
+            metric_kind = kind(metric)
+            band = format_band(curve["ci_low"][k], curve["ci_high"][k], metric_kind)
+            mean = format_value(curve["mean"][k], metric_kind)
+            cells.append(Text.assemble(mean, "\n", (band, "dim")))
+        table.add_row(*cells)
+    console.print(table)
+    _print(console, "Each cell: mean, and its 95% interval below. " + INTERVAL_NOTE)
+
+
+def _is_base(value: object, base: object) -> bool:
+    if base is None or isinstance(value, bool) != isinstance(base, bool):
+        return False
+    if isinstance(value, int | float) and isinstance(base, int | float):
+        return math.isclose(float(value), float(base))
+    return value == base
+
+
+def print_metrics(specs: Sequence[MetricSpec]) -> None:
+    """The metric registry as a table."""
+    console = Console()
+    table = Table(show_edge=False, header_style="bold")
+    for heading in ("Key", "Label", "Unit", "Better", "Meaning"):
+        table.add_column(heading, overflow="fold")
+    better = {True: "higher", False: "lower", None: ""}
+    for metric in specs:
+        unit = metric.unit + (", total" if metric.total else "")
+        table.add_row(
+            metric.key, metric.label, unit, better[metric.higher_is_better], metric.meaning
+        )
+    console.print(table)
+    _print(
+        console,
+        "Totals cover the reporting window (the days after warm-up). Per-source metrics "
+        "source:NAME:leads and source:NAME:converted follow the scenario's lead sources.",
+    )
+
+
+@contextmanager
+def progress_bar(label: str, enabled: bool) -> Iterator[ProgressCallback | None]:
+    """A progress bar on stderr fed by the replication callback, or no callback when disabled."""
+    if not enabled:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"{label}: replications", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
