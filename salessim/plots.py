@@ -15,13 +15,15 @@ import secrets
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeGuard
 
 import numpy as np
 import numpy.typing as npt
-from matplotlib import colormaps
+from matplotlib import colormaps, rcParams
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.gridspec import SubplotSpec
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
@@ -39,7 +41,24 @@ LEGEND_HEADROOM = 1.3
 PNG_DPI = 110
 # Activities get their own palette in comparisons, where C0, C1… already mean scenarios.
 ACTIVITY_PALETTE = "Set2"
-ValueKind = Literal["money", "share", "number"]
+ValueKind = Literal["money", "share", "number", "count"]
+# The range a value of each kind can take: its interval is drawn clipped to it.
+KIND_BOUNDS: dict[ValueKind, tuple[float | None, float | None]] = {
+    "money": (None, None),
+    "share": (0.0, 1.0),
+    "number": (None, None),
+    "count": (0.0, None),
+}
+# Average width of a character in ems (DejaVu Sans), to wrap titles to the figure's width.
+CHAR_WIDTH_EM = 0.6
+SUPTITLE_SIZE = "x-large"
+# Scenario names longer than this in total (longest name × count) do not fit side by side
+# under a comparison panel: the ticks then read A, B, C… and the legend names each scenario.
+SCENARIO_TICK_CHARS = 48
+# Characters that fit on one row of the comparison's scenario legend.
+LEGEND_ROW_CHARS = 120
+# Bookings are amounts won: never below $0, whatever a t interval says.
+BOOKINGS_BOUNDS: tuple[float | None, float | None] = (0.0, None)
 # Waterfall bars: totals, changes that raise the total and changes that lower it.
 WATERFALL_TOTAL = "#4a6fa5"
 WATERFALL_UP = "#2e8b57"
@@ -52,6 +71,86 @@ WATERFALL_TRUNCATE_RATIO = 4.0
 
 class PlotDataError(ValueError):
     """The data handed to a plot lacks a series or has series of different lengths."""
+
+
+def replications_phrase(n: int) -> str:
+    """How a title states what it shows: "mean of 1 replication", "mean of 20 replications"."""
+    return f"mean of {n} replication{'' if n == 1 else 's'}"
+
+
+def _wrap_title(title: str, width_inches: float, size: str | float) -> str:
+    """Wrap each line of ``title`` to fit ``width_inches`` at font ``size``, keeping its breaks."""
+    points = FontProperties(size=size).get_size_in_points()
+    chars = max(20, int(width_inches * 72 / (points * CHAR_WIDTH_EM)))
+    return "\n".join(textwrap.fill(line, chars) for line in title.splitlines())
+
+
+def _suptitle(fig: Figure, title: str) -> None:
+    """The figure's title across its whole width, wrapped so that no part is cut off."""
+    width = 0.95 * float(fig.get_figwidth())
+    fig.suptitle(_wrap_title(title, width, SUPTITLE_SIZE), fontsize=SUPTITLE_SIZE)
+
+
+def _axes_title(fig: Figure, ax: Axes, title: str, *, parse_math: bool = True) -> None:
+    """A panel's title from its left edge, wrapped to the figure's width."""
+    width = 0.88 * float(fig.get_figwidth())
+    text = _wrap_title(title, width, rcParams["axes.titlesize"])
+    ax.set_title(text, loc="left", parse_math=parse_math)
+
+
+def _no_data(ax: Axes, message: str) -> None:
+    """A panel with nothing to show says so, without an axis that would mean nothing."""
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+
+
+def _clip_interval(
+    low: npt.NDArray[np.float64],
+    high: npt.NDArray[np.float64],
+    bounds: tuple[float | None, float | None],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Clip interval ends to the range a value can take (a count is never below zero).
+
+    Undefined ends (NaN) stay undefined.
+    """
+    floor, ceiling = bounds
+    if floor is not None:
+        low, high = np.maximum(low, floor), np.maximum(high, floor)
+    if ceiling is not None:
+        low, high = np.minimum(low, ceiling), np.minimum(high, ceiling)
+    return low, high
+
+
+def _whiskers(
+    ax: Axes,
+    x: npt.NDArray[np.float64],
+    mean: npt.NDArray[np.float64],
+    low: npt.NDArray[np.float64],
+    high: npt.NDArray[np.float64],
+    *,
+    color: str = "black",
+    capsize: float = 4,
+    label: str | None = None,
+) -> bool:
+    """Draw interval whiskers where the interval is defined; say whether any was drawn.
+
+    An undefined interval (one replication) gets no whisker rather than a zero-width one that
+    would read as certainty.
+    """
+    defined = np.isfinite(mean) & np.isfinite(low) & np.isfinite(high)
+    if not defined.any():
+        return False
+    error = np.vstack([mean - low, high - mean])[:, defined].clip(min=0.0)
+    ax.errorbar(
+        x[defined],
+        mean[defined],
+        yerr=error,
+        fmt="none",
+        ecolor=color,
+        capsize=capsize,
+        label=label,
+    )
+    return True
 
 
 def _dollars(value: float, _pos: float | None = None) -> str:
@@ -109,14 +208,16 @@ def _bookings_panel(ax: Axes, quarterly: Mapping[str, Sequence[float]]) -> None:
     n = len(quarters)
     bookings = _series(quarterly, "bookings", "quarterly", n)
     forecast = _series(quarterly, "forecast", "quarterly", n)
-    x = np.arange(n)
+    x = np.arange(n, dtype=float)
     width = 0.4
-    error = None
+    ax.bar(x - width / 2, bookings, width, label="Bookings", color="C0")
     if "bookings_low" in quarterly and "bookings_high" in quarterly:
-        low = _series(quarterly, "bookings_low", "quarterly", n)
-        high = _series(quarterly, "bookings_high", "quarterly", n)
-        error = np.vstack([bookings - low, high - bookings]).clip(min=0.0)
-    ax.bar(x - width / 2, bookings, width, yerr=error, capsize=3, label="Bookings", color="C0")
+        low, high = _clip_interval(
+            _series(quarterly, "bookings_low", "quarterly", n),
+            _series(quarterly, "bookings_high", "quarterly", n),
+            BOOKINGS_BOUNDS,
+        )
+        _whiskers(ax, x - width / 2, bookings, low, high, capsize=3)
     ax.bar(x + width / 2, forecast, width, label="Forecast", color="C1", alpha=0.8)
     step = max(1, math.ceil(n / MAX_QUARTER_LABELS))
     ax.set_xticks(x[::step], [_label(q) for q in quarters[::step]])
@@ -153,37 +254,61 @@ def _pipeline_panel(ax: Axes, weekly: Mapping[str, Sequence[float]]) -> Axes:
     return twin
 
 
-def _hours_panel(ax: Axes, weekly: Mapping[str, Sequence[float]]) -> None:
-    """Stacked rep hours by activity per week; activities absent from the data are skipped."""
+def _weekly_hours(
+    weekly: Mapping[str, Sequence[float]], prefix: str, weeks: int
+) -> list[tuple[int, str, npt.NDArray[np.float64]]]:
+    """(colour index, label, hours) of each activity with hours in some week, keyed by
+    ``prefix`` ("ae_hours_", "sdr_hours_"); activities absent or zero throughout are skipped."""
+    found = []
+    for k, (key, label) in enumerate(HOURS_SERIES):
+        name = prefix + key.removeprefix("ae_hours_")
+        if name in weekly:
+            hours = _series(weekly, name, "weekly", weeks)
+            if np.nansum(np.abs(hours)) > 0:
+                found.append((k, label, hours))
+    return found
+
+
+def _hours_panel(
+    ax: Axes,
+    weekly: Mapping[str, Sequence[float]],
+    hours: Sequence[tuple[int, str, npt.NDArray[np.float64]]],
+    who: str,
+    title: str,
+    *,
+    legend_size: str = "small",
+) -> None:
+    """Stacked hours of one kind of rep (AEs or SDRs) by activity per week."""
+    ax.set_title(title, loc="left")
+    if not hours:
+        _no_data(ax, "no rep hours recorded")
+        return
     weeks = _series(weekly, "week", "weekly")
-    present = [(key, label) for key, label in HOURS_SERIES if key in weekly]
-    if present:
-        ax.stackplot(
-            weeks,
-            *[_series(weekly, key, "weekly", weeks.size) for key, _ in present],
-            labels=[label for _, label in present],
-            alpha=0.85,
-        )
-    else:
-        ax.text(0.5, 0.5, "no rep hours recorded", ha="center", va="center", transform=ax.transAxes)
+    ax.stackplot(
+        weeks,
+        *[values for _, _, values in hours],
+        labels=[label for _, label, _ in hours],
+        colors=[f"C{k}" for k, _, _ in hours],
+        alpha=0.85,
+    )
     _warm_up_line(ax, weekly)
     _start_at_zero(ax)
     ax.set_xlabel("Week")
-    ax.set_ylabel("Rep hours per week")
-    ax.set_title("(c) Rep hours by activity", loc="left")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper left", fontsize="small", ncol=2)
+    ax.set_ylabel(f"{who} hours per week")
+    ax.legend(loc="upper left", fontsize=legend_size, ncol=2)
 
 
 def _fates_panel(ax: Axes, lead_fates: Mapping[str, float]) -> None:
-    """Horizontal bars of lead counts by fate, each bar annotated with its count."""
+    """Horizontal bars of lead counts by fate, each bar annotated with its count; fates at zero
+    are left out."""
     ax.set_title("(d) Leads by fate", loc="left")
-    ax.set_xlabel("Leads")
-    if not lead_fates:
-        ax.text(0.5, 0.5, "no leads recorded", ha="center", va="center", transform=ax.transAxes)
+    fates = {name: float(count) for name, count in lead_fates.items() if float(count) > 0}
+    if not fates:
+        _no_data(ax, "no marketing leads")
         return
-    names = [name.replace("_", " ") for name in lead_fates]
-    counts = np.asarray(list(lead_fates.values()), dtype=float)
+    ax.set_xlabel("Leads")
+    names = [name.replace("_", " ") for name in fates]
+    counts = np.asarray(list(fates.values()), dtype=float)
     bars = ax.barh(np.arange(len(names)), counts, color="C4")
     ax.set_yticks(np.arange(len(names)), names)
     ax.invert_yaxis()
@@ -199,16 +324,41 @@ def dashboard(
 ) -> Figure:
     """Build the 2×2 dashboard: bookings vs forecast, pipeline, rep hours, lead fates.
 
+    Panel (c) stacks ``ae_hours_*`` by activity; when `weekly` also has ``sdr_hours_*`` with
+    hours in some week (the scenario has SDRs), it splits into AE and SDR hours side by side.
     Raises PlotDataError naming the table and series when a required series is missing.
     """
+    weeks = _series(weekly, "week", "weekly").size
     fig = Figure(figsize=(13, 8), layout="constrained")
-    (ax_bookings, ax_pipeline), (ax_hours, ax_fates) = fig.subplots(2, 2)
+    grid = fig.add_gridspec(2, 2)
+    ax_bookings = fig.add_subplot(grid[0, 0])
+    ax_pipeline = fig.add_subplot(grid[0, 1])
+    ae_hours = _weekly_hours(weekly, "ae_hours_", weeks)
+    sdr_hours = _weekly_hours(weekly, "sdr_hours_", weeks)
+    if sdr_hours:
+        ax_hours, ax_sdr = _split(fig, grid[1, 0])
+        # Half-width panels: a smaller legend leaves the stacks readable.
+        _hours_panel(
+            ax_hours, weekly, ae_hours, "AE", "(c) AE hours by activity", legend_size="x-small"
+        )
+        _hours_panel(
+            ax_sdr, weekly, sdr_hours, "SDR", "SDR hours by activity", legend_size="x-small"
+        )
+    else:
+        ax_hours = fig.add_subplot(grid[1, 0])
+        _hours_panel(ax_hours, weekly, ae_hours, "Rep", "(c) Rep hours by activity")
+    ax_fates = fig.add_subplot(grid[1, 1])
     _bookings_panel(ax_bookings, quarterly)
     _pipeline_panel(ax_pipeline, weekly)
-    _hours_panel(ax_hours, weekly)
     _fates_panel(ax_fates, lead_fates)
-    fig.suptitle(title, fontsize="x-large")
+    _suptitle(fig, title)
     return fig
+
+
+def _split(fig: Figure, cell: SubplotSpec) -> tuple[Axes, Axes]:
+    """Two panels side by side in one cell of the figure's grid (AE and SDR hours)."""
+    inner = cell.subgridspec(1, 2)
+    return fig.add_subplot(inner[0, 0]), fig.add_subplot(inner[0, 1])
 
 
 def _scenario_color(index: int) -> str:
@@ -235,20 +385,21 @@ def _check_per_scenario(names: Sequence[str], **tables: Sequence[object]) -> Non
 def _totals_panel(
     ax: Axes, names: Sequence[str], totals: Sequence[Mapping[str, Mapping[str, float | None]]]
 ) -> None:
-    """Grouped bars: one group per total (bookings, profit…), one bar per scenario, 95% whiskers."""
+    """Grouped bars: one group per total (bookings, profit…), one bar per scenario, 95% whiskers
+    where the interval is defined."""
     labels = list(totals[0])
     for i, entry in enumerate(totals):
         if list(entry) != labels:
             raise PlotDataError(f"totals[{i}] has {list(entry)}, expected {labels} like totals[0]")
-    x = np.arange(len(labels))
+    x = np.arange(len(labels), dtype=float)
     width = 0.8 / len(names)
     for i, entry in enumerate(totals):
         mean = np.array([_number(entry[label].get("mean")) for label in labels])
         low = np.array([_number(entry[label].get("ci_low")) for label in labels])
         high = np.array([_number(entry[label].get("ci_high")) for label in labels])
-        error = np.nan_to_num(np.vstack([mean - low, high - mean])).clip(min=0.0)
         offset = (i - (len(names) - 1) / 2) * width
-        ax.bar(x + offset, mean, width, yerr=error, capsize=4, color=_scenario_color(i))
+        ax.bar(x + offset, mean, width, color=_scenario_color(i))
+        _whiskers(ax, x + offset, mean, low, high)
     ax.axhline(0.0, color="0.3", linewidth=0.8)
     ax.set_xticks(x, labels)
     ax.yaxis.set_major_formatter(FuncFormatter(_dollars))
@@ -257,16 +408,20 @@ def _totals_panel(
 
 
 def _quarterly_lines_panel(ax: Axes, quarterly: Sequence[Mapping[str, Sequence[float]]]) -> None:
-    """Mean bookings per quarter, one line per scenario with a light 95% band if given."""
+    """Mean bookings per quarter, one line per scenario with a light 95% band where defined."""
     for i, table in enumerate(quarterly):
         name = f"quarterly[{i}]"
         quarters = _series(table, "quarter", name)
         bookings = _series(table, "bookings", name, quarters.size)
         color = _scenario_color(i)
         if "bookings_low" in table and "bookings_high" in table:
-            low = _series(table, "bookings_low", name, quarters.size)
-            high = _series(table, "bookings_high", name, quarters.size)
-            ax.fill_between(quarters, low, high, color=color, alpha=0.15, linewidth=0)
+            low, high = _clip_interval(
+                _series(table, "bookings_low", name, quarters.size),
+                _series(table, "bookings_high", name, quarters.size),
+                BOOKINGS_BOUNDS,
+            )
+            if (np.isfinite(low) & np.isfinite(high)).any():
+                ax.fill_between(quarters, low, high, color=color, alpha=0.15, linewidth=0)
         ax.plot(quarters, bookings, color=color, marker="o", markersize=4)
     first = quarterly[0]
     if "reported" in first and "quarter" in first:
@@ -291,18 +446,42 @@ def _activity_label(activity: str) -> str:
     return labels.get(activity, activity.replace("_", " ").capitalize())
 
 
+def _share(value: float | None) -> float:
+    """A share of hours as a float; an undefined share (no such reps) counts as none."""
+    number = _number(value)
+    return number if math.isfinite(number) else 0.0
+
+
+def _activities(shares: Sequence[Mapping[str, float | None]]) -> list[str]:
+    """Activities with a share of hours in some scenario, in the order the shares name them."""
+    named = dict.fromkeys(activity for entry in shares for activity in entry)
+    return [a for a in named if any(_share(entry.get(a)) > 0 for entry in shares)]
+
+
 def _hours_share_panel(
-    ax: Axes, names: Sequence[str], hours_shares: Sequence[Mapping[str, float | None]]
+    ax: Axes,
+    ticks: Sequence[str],
+    shares: Sequence[Mapping[str, float | None]],
+    colors: Mapping[str, tuple[float, float, float, float]],
+    who: str,
+    title: str,
 ) -> None:
-    """One stacked bar per scenario: the share of AE hours spent on each activity."""
-    activities = list(dict.fromkeys(a for shares in hours_shares for a in shares))
-    palette = colormaps[ACTIVITY_PALETTE]
-    x = np.arange(len(names))
-    bottom = np.zeros(len(names))
-    for j, activity in enumerate(activities):
-        share = np.nan_to_num([_number(s.get(activity)) for s in hours_shares])
+    """One stacked bar per scenario: the share of `who`'s hours spent on each activity.
+
+    Activities at zero in every scenario are left out; a scenario without such reps gets a note
+    instead of a bar.
+    """
+    ax.set_title(title, loc="left")
+    activities = _activities(shares)
+    if not activities:
+        _no_data(ax, "no rep hours recorded")
+        return
+    x = np.arange(len(ticks), dtype=float)
+    bottom = np.zeros(len(ticks))
+    for activity in activities:
+        share = np.array([_share(entry.get(activity)) for entry in shares])
         bars = ax.bar(
-            x, share, 0.6, bottom=bottom, color=palette(j), label=_activity_label(activity)
+            x, share, 0.6, bottom=bottom, color=colors[activity], label=_activity_label(activity)
         )
         ax.bar_label(
             bars,
@@ -311,15 +490,12 @@ def _hours_share_panel(
             fontsize="small",
         )
         bottom += share
-    if not activities:
-        ax.text(0.5, 0.5, "no rep hours recorded", ha="center", va="center", transform=ax.transAxes)
-    ax.set_xticks(x, list(names))
+    for i in np.flatnonzero(bottom <= 0):
+        ax.text(x[i], 0.5, f"no {who}s", rotation=90, ha="center", va="center", color="0.4")
+    ax.set_xticks(x, list(ticks))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_ylim(0.0, max(1.0, float(bottom.max(initial=0.0))))
-    ax.set_ylabel("Share of available AE hours")
-    ax.set_title("(c) AE hours by activity", loc="left")
-    if activities:
-        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
+    ax.set_ylim(0.0, 1.0)
+    ax.set_ylabel(f"Share of available {who} hours")
 
 
 def _fates_grouped_panel(
@@ -327,7 +503,6 @@ def _fates_grouped_panel(
 ) -> None:
     """Horizontal grouped bars: for each lead fate, one bar per scenario."""
     ax.set_title("(d) Leads by fate", loc="left")
-    ax.set_xlabel("Leads (mean per replication)")
     # Fates no scenario has (no filtering, nothing expired) would only add empty rows.
     fates = [
         f
@@ -335,8 +510,9 @@ def _fates_grouped_panel(
         if any(float(entry.get(f, 0.0)) > 0 for entry in lead_fates)
     ]
     if not fates:
-        ax.text(0.5, 0.5, "no leads recorded", ha="center", va="center", transform=ax.transAxes)
+        _no_data(ax, "no marketing leads")
         return
+    ax.set_xlabel("Leads (mean per replication)")
     y = np.arange(len(fates))
     height = 0.8 / len(names)
     for i, entry in enumerate(lead_fates):
@@ -351,6 +527,23 @@ def _fates_grouped_panel(
     ax.margins(x=0.12)
 
 
+def _letters(index: int) -> str:
+    """Spreadsheet-style letters: 0 → A, 25 → Z, 26 → AA."""
+    text = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        text = chr(ord("A") + rest) + text
+    return text
+
+
+def _scenario_ticks(names: Sequence[str]) -> list[str]:
+    """Scenario names as tick labels when they fit side by side, else A, B, C…"""
+    if max(len(name) for name in names) * len(names) <= SCENARIO_TICK_CHARS:
+        return list(names)
+    return [_letters(i) for i in range(len(names))]
+
+
 def comparison(
     names: Sequence[str],
     totals: Sequence[Mapping[str, Mapping[str, float | None]]],
@@ -358,6 +551,8 @@ def comparison(
     hours_shares: Sequence[Mapping[str, float | None]],
     lead_fates: Sequence[Mapping[str, float]],
     title: str,
+    *,
+    sdr_hours: Sequence[Mapping[str, float | None]] | None = None,
 ) -> Figure:
     """Build the side-by-side comparison of scenarios, one colour per scenario.
 
@@ -366,7 +561,10 @@ def comparison(
     `quarterly` has ``quarter``, ``bookings`` and optionally ``bookings_low``/``_high`` and
     ``reported``; `hours_shares` maps an activity ("deal_work") to its share of AE hours;
     `lead_fates` maps a fate to a lead count (fates at zero everywhere are left out).
-    Raises PlotDataError when an entry is missing.
+    `sdr_hours`, like `hours_shares` for SDR hours (None or NaN for a scenario without
+    SDRs), adds an SDR panel beside the AE hours when some scenario has SDRs. Long or many
+    names are ticked A, B, C… and named in the legend. Raises PlotDataError when an entry is
+    missing.
     """
     _check_per_scenario(
         names,
@@ -375,16 +573,54 @@ def comparison(
         hours_shares=hours_shares,
         lead_fates=lead_fates,
     )
+    if sdr_hours is not None:
+        _check_per_scenario(names, sdr_hours=sdr_hours)
+    sdr_shares = sdr_hours or []
+    has_sdrs = bool(_activities(sdr_shares))
     fig = Figure(figsize=(14, 9), layout="constrained")
-    (ax_totals, ax_quarterly), (ax_hours, ax_fates) = fig.subplots(2, 2)
+    grid = fig.add_gridspec(2, 2)
+    ax_totals = fig.add_subplot(grid[0, 0])
+    ax_quarterly = fig.add_subplot(grid[0, 1])
+    if has_sdrs:
+        ax_hours, ax_sdr = _split(fig, grid[1, 0])
+    else:
+        ax_hours = fig.add_subplot(grid[1, 0])
+    ax_fates = fig.add_subplot(grid[1, 1])
     _totals_panel(ax_totals, names, totals)
     _quarterly_lines_panel(ax_quarterly, quarterly)
-    _hours_share_panel(ax_hours, names, hours_shares)
+    ticks = _scenario_ticks(names)
+    # One colour per activity in every comparison, whichever activities a figure shows.
+    known = [key.removeprefix("ae_hours_") for key, _ in HOURS_SERIES]
+    named = dict.fromkeys([*known, *_activities(hours_shares), *_activities(sdr_shares)])
+    palette = colormaps[ACTIVITY_PALETTE]
+    colors = {activity: palette(j) for j, activity in enumerate(named)}
+    shown = {*_activities(hours_shares), *_activities(sdr_shares)}
+    activities = [activity for activity in named if activity in shown]
+    _hours_share_panel(ax_hours, ticks, hours_shares, colors, "AE", "(c) AE hours by activity")
+    legend_ax = ax_hours
+    if has_sdrs:
+        _hours_share_panel(ax_sdr, ticks, sdr_shares, colors, "SDR", "SDR hours by activity")
+        legend_ax = ax_sdr
+    if activities:
+        legend_ax.legend(
+            handles=[Patch(color=colors[a], label=_activity_label(a)) for a in activities],
+            loc="center left",
+            bbox_to_anchor=(1.0, 0.5),
+            fontsize="small",
+        )
     _fates_grouped_panel(ax_fates, names, lead_fates)
-    fig.suptitle(title, fontsize="x-large")
-    handles = [Patch(color=_scenario_color(i), label=name) for i, name in enumerate(names)]
+    _suptitle(fig, title)
+    labels = [
+        textwrap.fill(name if tick == name else f"{tick}: {name}", LEGEND_ROW_CHARS)
+        for tick, name in zip(ticks, names, strict=True)
+    ]
+    widest = max(len(line) for label in labels for line in label.splitlines())
+    handles = [Patch(color=_scenario_color(i), label=label) for i, label in enumerate(labels)]
     fig.legend(
-        handles=handles, loc="outside lower center", ncols=min(len(names), 6), title="Scenario"
+        handles=handles,
+        loc="outside lower center",
+        ncols=max(1, min(len(names), 6, LEGEND_ROW_CHARS // (widest + 4))),
+        title="Scenario",
     )
     return fig
 
@@ -398,7 +634,7 @@ def _value_label(value: object) -> str:
     return _label(value)
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -419,56 +655,57 @@ def sweep_curve(
     *,
     label: str | None = None,
     kind: ValueKind = "number",
-    baseline: object = 1.0,
+    baseline: object = None,
     title: str | None = None,
+    scenario_value: object = None,
+    bounds: tuple[float | None, float | None] | None = None,
 ) -> Figure:
     """Build a sweep curve: the mean of `metric` at each value of `path`, with its 95% band.
 
-    `curve` has ``mean``, ``ci_low`` and ``ci_high``, one number per value. Numeric values give
-    a numeric x axis and a shaded band; others (names, true/false) one tick each, with
-    whiskers. The point whose value equals `baseline` (None for none) is marked. `kind` picks
-    the y tick format.
+    `curve` has ``mean``, ``ci_low`` and ``ci_high``, one number per value (NaN bounds, as from
+    one replication, draw no band). Numeric values give a numeric x axis and a shaded band;
+    others (names, true/false) one tick each, with whiskers. `scenario_value`, the swept
+    scenario's own value of `path`, is marked "Scenario (…)" (a vertical line when it falls
+    between numeric values); `baseline`, if given, is marked "Baseline (…)"; with neither,
+    nothing is marked. `kind` picks the y tick format and, unless `bounds` (lowest, highest;
+    None for open) says otherwise, the range intervals are clipped to: shares to 0–100%,
+    counts to zero and above.
     """
     n = len(values)
     if n == 0:
         raise PlotDataError("a sweep curve needs at least one value")
     mean = _series(curve, "mean", "curve", n)
-    low = _series(curve, "ci_low", "curve", n)
-    high = _series(curve, "ci_high", "curve", n)
+    floor, ceiling = KIND_BOUNDS[kind] if bounds is None else bounds
+    low, high = _clip_interval(
+        _series(curve, "ci_low", "curve", n),
+        _series(curve, "ci_high", "curve", n),
+        (floor, ceiling),
+    )
     numeric = all(_is_number(v) for v in values)
     x = np.asarray(values, dtype=float) if numeric else np.arange(n, dtype=float)
     order = np.argsort(x, kind="stable")
     fig = Figure(figsize=(8, 5), layout="constrained")
     ax = fig.subplots()
     if numeric:
-        ax.fill_between(
-            x[order],
-            low[order],
-            high[order],
-            color="C0",
-            alpha=0.2,
-            linewidth=0,
-            label="95% interval",
-        )
+        if (np.isfinite(low) & np.isfinite(high)).any():
+            ax.fill_between(
+                x[order],
+                low[order],
+                high[order],
+                color="C0",
+                alpha=0.2,
+                linewidth=0,
+                label="95% interval",
+            )
         ax.plot(x[order], mean[order], color="C0", marker="o", label="Mean")
     else:
         # Names have no order between them: separate points with whiskers, no connecting line.
-        error = np.nan_to_num(np.vstack([mean - low, high - mean])).clip(min=0.0)
-        ax.errorbar(x, mean, yerr=error, fmt="o", color="C0", capsize=6, label="Mean, 95% interval")
+        drawn = _whiskers(ax, x, mean, low, high, color="C0", capsize=6)
+        point = "Mean, 95% interval" if drawn else "Mean"
+        ax.plot(x, mean, linestyle="none", marker="o", color="C0", label=point)
         ax.margins(x=0.2)
-    base = [k for k, v in enumerate(values) if baseline is not None and _same_value(v, baseline)]
-    if base:
-        k = base[0]
-        ax.plot(
-            x[k],
-            mean[k],
-            linestyle="none",
-            marker="D",
-            markersize=10,
-            color="C3",
-            zorder=5,
-            label=f"Baseline ({_value_label(values[k])})",
-        )
+    _mark_value(ax, values, x, mean, baseline, "Baseline", "C3", line_between=False)
+    _mark_value(ax, values, x, mean, scenario_value, "Scenario", "C1", line_between=numeric)
     if not numeric:
         ax.set_xticks(x, [_value_label(v) for v in values])
     name = label or metric
@@ -478,10 +715,53 @@ def sweep_curve(
         ax.yaxis.set_major_formatter(FuncFormatter(_dollars))
     elif kind == "share":
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    bottom, top = ax.get_ylim()
+    bottom = bottom if floor is None else max(bottom, floor)
+    top = top if ceiling is None else min(top, ceiling)
+    if bottom < top:  # values outside their range (bad data) keep the automatic limits
+        ax.set_ylim(bottom, top)
     ax.grid(alpha=0.3)
-    ax.set_title(title or f"{name} vs {path}", loc="left")
+    _axes_title(fig, ax, title or f"{name} vs {path}")
     ax.legend(loc="best", fontsize="small")
     return fig
+
+
+def _mark_value(
+    ax: Axes,
+    values: Sequence[object],
+    x: npt.NDArray[np.float64],
+    mean: npt.NDArray[np.float64],
+    value: object,
+    what: str,
+    color: str,
+    *,
+    line_between: bool,
+) -> None:
+    """Mark the point of a sweep whose value is `value` ("Scenario (3)"); on a numeric axis, a
+    value between the swept ones gets a vertical line. None marks nothing."""
+    if value is None:
+        return
+    found = [k for k, v in enumerate(values) if _same_value(v, value)]
+    if found:
+        k = found[0]
+        ax.plot(
+            x[k],
+            mean[k],
+            linestyle="none",
+            marker="D",
+            markersize=10,
+            color=color,
+            zorder=5,
+            label=f"{what} ({_value_label(values[k])})",
+        )
+    elif line_between and _is_number(value):
+        ax.axvline(
+            float(value),
+            color=color,
+            linestyle="--",
+            linewidth=1.5,
+            label=f"{what} ({_value_label(value)})",
+        )
 
 
 def _signed_dollars(value: float) -> str:
@@ -550,7 +830,7 @@ def waterfall(steps: Sequence[tuple[str, float]], title: str) -> Figure:
     note = f" (axis starts at {_dollars(ymin)}, not $0)" if truncated else ""
     # Shown as written: a pair of "$" is two amounts, not matplotlib math.
     ax.set_ylabel("Amount" + note, parse_math=False)
-    ax.set_title(title, loc="left", parse_math=False)
+    _axes_title(fig, ax, title, parse_math=False)
     handles = [
         Patch(color=WATERFALL_TOTAL, label="Total"),
         Patch(color=WATERFALL_UP, label="Raises it"),

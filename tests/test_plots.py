@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -10,10 +11,23 @@ from typing import Any
 
 import numpy as np
 import pytest
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 import salessim.plots
-from salessim.plots import PlotDataError, comparison, dashboard, save_figure, sweep_curve
+from salessim.plots import (
+    PlotDataError,
+    comparison,
+    dashboard,
+    replications_phrase,
+    save_figure,
+    sweep_curve,
+    waterfall,
+)
 
 WEEKS = 104
 
@@ -214,7 +228,9 @@ CURVE = {
 
 
 def test_sweep_curve_numeric_band_baseline_marker_and_labels(tmp_path: Path) -> None:
-    fig = sweep_curve([1.5, 0.5, 1], CURVE, "bookings", "aes.count", label="Bookings", kind="money")
+    fig = sweep_curve(
+        [1.5, 0.5, 1], CURVE, "bookings", "aes.count", label="Bookings", kind="money", baseline=1
+    )
     (ax,) = fig.axes
     assert ax.get_xlabel() == "aes.count"
     assert ax.get_ylabel() == "Bookings"
@@ -230,7 +246,8 @@ def test_sweep_curve_numeric_band_baseline_marker_and_labels(tmp_path: Path) -> 
 
 
 def test_sweep_curve_names_are_categories_and_true_is_not_one() -> None:
-    fig = sweep_curve(["closer_first", "lead_first", True], CURVE, "win_rate", "p", kind="share")
+    values = ["closer_first", "lead_first", True]
+    fig = sweep_curve(values, CURVE, "win_rate", "p", kind="share", baseline=1)
     (ax,) = fig.axes
     assert [t.get_text() for t in ax.get_xticklabels()] == ["closer_first", "lead_first", "true"]
     assert "Baseline (1)" not in ax.get_legend_handles_labels()[1]
@@ -245,3 +262,231 @@ def test_sweep_curve_without_baseline_or_with_misfit_curve() -> None:
         sweep_curve([1, 2, 3], {**CURVE, "ci_low": [1.0, 2.0]}, "m", "p")
     with pytest.raises(PlotDataError, match="at least one value"):
         sweep_curve([], CURVE, "m", "p")
+
+
+# --------------------------------------------------------------------------- readable and honest
+LONG_NAMES = [
+    "baseline_team_of_eight_account_executives",
+    "thirty_percent_more_web_leads_from_campaign",
+    "more_leads_with_two_sdrs_working_inbound",
+    "more_leads_with_lead_scoring_filter",
+    "two_more_account_executives_no_extra_leads",
+]
+LONG_TITLE = (
+    " vs ".join(LONG_NAMES) + ": mean of 20 replications (seed 2026, common random numbers)"
+)
+NAN = float("nan")
+
+
+def _five_way(**changes: Any) -> Figure:
+    args: dict[str, Any] = {
+        "names": LONG_NAMES,
+        "totals": [{"Bookings": {"mean": 5e6, "ci_low": 4.8e6, "ci_high": 5.2e6}}] * 5,
+        "quarterly": [_quarterly()] * 5,
+        "hours_shares": [{"prospecting": 0.3, "deal_work": 0.5, "idle": 0.2}] * 5,
+        "lead_fates": [{"disqualified": 1392.0, "converted": 304.0}] * 5,
+        "title": LONG_TITLE,
+    }
+    args.update(changes)
+    return comparison(**args)
+
+
+def _renderer(fig: Figure) -> RendererAgg:
+    """Lay the figure out and draw it, as saving it would."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def _inside_width(fig: Figure, artist: Artist, renderer: RendererAgg) -> bool:
+    box = artist.get_window_extent(renderer)
+    return bool(box.x0 >= 0 and box.x1 <= fig.bbox.width)
+
+
+def _suptitle_text(fig: Figure) -> Text:
+    (text,) = [t for t in fig.texts if t.get_text() == fig.get_suptitle()]
+    return text
+
+
+def test_replications_phrase_says_one_or_many() -> None:
+    assert replications_phrase(1) == "mean of 1 replication"
+    assert replications_phrase(20) == "mean of 20 replications"
+
+
+def test_long_names_get_letter_ticks_a_naming_legend_and_a_wrapped_title() -> None:
+    fig = _five_way()
+    renderer = _renderer(fig)
+    hours = fig.axes[2]
+    assert [t.get_text() for t in hours.get_xticklabels()] == ["A", "B", "C", "D", "E"]
+    (legend,) = fig.legends
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts == [f"{letter}: {name}" for letter, name in zip("ABCDE", LONG_NAMES, strict=True)]
+    assert _inside_width(fig, legend, renderer), "every scenario name is readable"
+    title = _suptitle_text(fig)
+    assert " ".join(title.get_text().split()) == LONG_TITLE, "wrapped, not shortened"
+    assert _inside_width(fig, title, renderer), "the title is not cut at the figure's edges"
+    boxes = [t.get_window_extent(renderer) for t in hours.get_xticklabels()]
+    assert all(a.x1 < b.x0 for a, b in itertools.pairwise(boxes)), "ticks overlap"
+
+
+def test_short_names_stay_tick_labels() -> None:
+    fig = _five_way(names=["a", "b", "c", "d", "e"], title="a vs b")
+    assert [t.get_text() for t in fig.axes[2].get_xticklabels()] == ["a", "b", "c", "d", "e"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["a", "b", "c", "d", "e"]
+    assert fig.get_suptitle() == "a vs b"
+
+
+def test_long_titles_of_sweeps_waterfalls_and_dashboards_fit() -> None:
+    sweep = sweep_curve([1, 2, 3], CURVE, "m", "p", title=LONG_TITLE + "\nsecond line")
+    fall = waterfall([("start", 1e6), ("more leads", 2e5), ("end", 1.2e6)], LONG_TITLE)
+    for fig in (sweep, fall):
+        renderer = _renderer(fig)
+        ax = fig.axes[0]
+        text = ax.get_title(loc="left")
+        (title,) = [t for t in ax.get_children() if isinstance(t, Text) and t.get_text() == text]
+        assert " ".join(text.split()).startswith(LONG_TITLE), "wrapped, not shortened"
+        assert _inside_width(fig, title, renderer)
+    assert sweep.axes[0].get_title(loc="left").endswith("\nsecond line"), "line breaks are kept"
+    dash = dashboard(_weekly(), _quarterly(), FATES, LONG_TITLE)
+    assert _inside_width(dash, _suptitle_text(dash), _renderer(dash))
+
+
+def test_no_marketing_leads_says_so_without_an_axis() -> None:
+    none = {"filtered": 0.0, "disqualified": 0.0, "converted": 0.0}
+    dash_fates = dashboard(_weekly(), _quarterly(), none, "no leads").axes[3]
+    compare_fates = _comparison(lead_fates=[none, none]).axes[3]
+    for ax in (dash_fates, compare_fates):
+        assert [t.get_text() for t in ax.texts] == ["no marketing leads"]
+        assert not ax.axison, "no −0.06…0.06 axis"
+        assert ax.get_title(loc="left") == "(d) Leads by fate"
+
+
+def test_share_axes_stay_between_0_and_100_percent() -> None:
+    rounding = [{"prospecting": 0.5, "deal_work": 0.53}, {"prospecting": 0.4, "deal_work": 0.6}]
+    hours = _comparison(hours_shares=rounding).axes[2]
+    assert hours.get_ylim() == (0.0, 1.0)
+    win_rate = {"mean": [0.2, 0.6, 0.97], "ci_low": [-0.05, 0.5, 0.9], "ci_high": [0.3, 0.7, 1.04]}
+    (ax,) = sweep_curve([1, 2, 3], win_rate, "win_rate", "p", kind="share").axes
+    bottom, top = ax.get_ylim()
+    assert bottom >= 0.0 and top <= 1.0
+    (band,) = ax.collections
+    ys = band.get_paths()[0].vertices[:, 1]
+    assert ys.min() >= 0.0 and ys.max() <= 1.0
+
+
+def _whisker_segments(ax: Axes) -> list[Any]:
+    return [
+        segment
+        for container in ax.containers
+        if isinstance(container, ErrorbarContainer)
+        for lines in container.lines[2]
+        for segment in lines.get_segments()
+    ]
+
+
+def test_undefined_intervals_draw_no_whiskers_or_bands() -> None:
+    totals = _comparison().axes[0]  # the second scenario's profit has no interval
+    segments = _whisker_segments(totals)
+    assert len(segments) == 3
+    assert all(seg[0][1] < seg[1][1] for seg in segments), "no zero-width whisker"
+
+    one_rep = {"mean": [1.0, 2.0, 3.0], "ci_low": [NAN] * 3, "ci_high": [NAN] * 3}
+    (names,) = sweep_curve(["a", "b", "c"], one_rep, "m", "p").axes
+    assert _whisker_segments(names) == []
+    assert names.get_legend_handles_labels()[1] == ["Mean"]
+    (numbers,) = sweep_curve([1, 2, 3], one_rep, "m", "p").axes
+    assert numbers.get_legend_handles_labels()[1] == ["Mean"]
+    assert len(numbers.collections) == 0
+
+    quarterly = {**_quarterly(), "bookings_low": [NAN] * 8, "bookings_high": [NAN] * 8}
+    bookings = dashboard(_weekly(), quarterly, FATES, "one replication").axes[0]
+    assert _whisker_segments(bookings) == []
+    lines = _comparison(quarterly=[quarterly, quarterly]).axes[1]
+    assert len(lines.collections) == 0, "no empty bands"
+
+
+def test_count_and_bookings_intervals_stop_at_zero() -> None:
+    leads = {"mean": [2.0, 5.0, 9.0], "ci_low": [-3.0, 1.0, 4.0], "ci_high": [7.0, 9.0, 14.0]}
+    (ax,) = sweep_curve([1, 2, 3], leads, "leads_expired", "p", kind="count").axes
+    assert ax.get_ylim()[0] >= 0.0
+    assert ax.collections[0].get_paths()[0].vertices[:, 1].min() >= 0.0
+    (names,) = sweep_curve(["a", "b", "c"], leads, "leads_expired", "p", kind="count").axes
+    assert min(seg[0][1] for seg in _whisker_segments(names)) == 0.0
+    quarterly = {**_quarterly(), "bookings_low": [-2e5] * 8}
+    bookings = dashboard(_weekly(), quarterly, FATES, "wide").axes[0]
+    assert min(seg[0][1] for seg in _whisker_segments(bookings)) == 0.0
+
+
+def test_comparison_shows_sdr_hours_beside_ae_hours() -> None:
+    ae = [
+        {"prospecting": 0.2, "deal_work": 0.5, "non_selling": 0.0, "idle": 0.3},
+        {"prospecting": 0.1, "deal_work": 0.7, "non_selling": 0.0, "idle": 0.2},
+    ]
+    sdr = [
+        {"prospecting": None, "qualifying": None, "deal_work": None},
+        {"prospecting": 0.6, "qualifying": 0.3, "deal_work": 0.0},
+    ]
+    fig = _comparison(hours_shares=ae, sdr_hours=sdr)
+    assert len(fig.axes) == 5
+    hours, sdr_ax = fig.axes[2], fig.axes[3]
+    assert hours.get_title(loc="left") == "(c) AE hours by activity"
+    assert sdr_ax.get_title(loc="left") == "SDR hours by activity"
+    assert hours.get_legend_handles_labels()[1] == ["Prospecting", "Deal work", "Idle"]
+    assert sdr_ax.get_legend_handles_labels()[1] == ["Prospecting", "Qualifying"]
+    notes = [t.get_text() for t in sdr_ax.texts if t.get_text().startswith("no ")]
+    assert notes == ["no SDRs"], "the first scenario has no SDR bar, only a note"
+    assert sdr_ax.get_ylim() == (0.0, 1.0)
+    legend = sdr_ax.get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "Prospecting",
+        "Qualifying",
+        "Deal work",
+        "Idle",
+    ], "one legend for both panels"
+    ae_colors, sdr_colors = (
+        {bars.get_label(): bars.patches[0].get_facecolor() for bars in ax.containers}
+        for ax in (hours, sdr_ax)
+    )
+    assert ae_colors["Prospecting"] == sdr_colors["Prospecting"], "one colour per activity"
+    without = _comparison(sdr_hours=[{"prospecting": None}, {"prospecting": NAN}])
+    assert len(without.axes) == 4
+    with pytest.raises(PlotDataError, match=r"sdr_hours has 1 entries, expected 2"):
+        _comparison(sdr_hours=[{"prospecting": 0.5}])
+
+
+def test_dashboard_shows_sdr_hours_when_the_scenario_has_sdrs() -> None:
+    sdr = {
+        "sdr_hours_prospecting": [30.0] * WEEKS,
+        "sdr_hours_qualifying": [8.0] * WEEKS,
+        "sdr_hours_deal_work": [0.0] * WEEKS,
+        "sdr_hours_idle": [2.0] * WEEKS,
+    }
+    fig = _figure(**sdr)
+    assert len(fig.axes) == 6
+    hours, sdr_ax = fig.axes[2], fig.axes[3]
+    assert hours.get_title(loc="left") == "(c) AE hours by activity"
+    assert sdr_ax.get_title(loc="left") == "SDR hours by activity"
+    assert sdr_ax.get_ylabel() == "SDR hours per week"
+    assert sdr_ax.get_legend_handles_labels()[1] == [
+        "Prospecting",
+        "Qualifying",
+        "Idle",
+        "warm-up ends",
+    ]
+    no_sdrs = _figure(**{key: [0.0] * WEEKS for key in sdr})
+    assert len(no_sdrs.axes) == 5
+    assert no_sdrs.axes[2].get_title(loc="left") == "(c) Rep hours by activity"
+
+
+def test_sweep_marks_the_scenarios_own_value_and_never_guesses() -> None:
+    (ax,) = sweep_curve([1, 2, 3], CURVE, "m", "aes.count", scenario_value=3).axes
+    assert ax.get_legend_handles_labels()[1] == ["95% interval", "Mean", "Scenario (3)"]
+    marker = ax.get_lines()[-1]
+    assert (list(marker.get_xdata()), list(marker.get_ydata())) == ([3.0], [1.1e6])
+    (plain,) = sweep_curve([1, 2, 3], CURVE, "m", "aes.count").axes
+    assert plain.get_legend_handles_labels()[1] == ["95% interval", "Mean"]
+    (between,) = sweep_curve([1, 2, 3], CURVE, "m", "aes.count", scenario_value=2.5).axes
+    line = between.get_lines()[-1]
+    assert list(line.get_xdata()) == [2.5, 2.5]
+    assert between.get_legend_handles_labels()[1][-1] == "Scenario (2.5)"
