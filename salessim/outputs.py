@@ -89,7 +89,9 @@ def publish_files(out: Path, files: Mapping[str, Content]) -> None:
 
 
 def _publish(out: Path, texts: Mapping[str, str], figures: Mapping[str, Figure]) -> list[str]:
-    """Publish texts and figures (PNG) to ``out``; an OSError becomes one line naming ``out``."""
+    """Publish texts and figures (PNG) to ``out``, creating it if needed; an OSError becomes one
+    line naming ``out``."""
+    make_dir(out)
     files: dict[str, Content] = dict(texts)
     files.update({name: figure_png(figure) for name, figure in figures.items()})
     try:
@@ -146,7 +148,8 @@ def make_dir(out: Path) -> None:
 # --------------------------------------------------------------------------- JSON data
 def run_data(result: ReplicationSet) -> dict[str, Any]:
     """The JSON object of a run (``summary.json``, ``salessim run --json``)."""
-    return json_safe(result.to_dict())
+    data: dict[str, Any] = json_safe(result.to_dict())
+    return data
 
 
 def comparison_data(result: Comparison, explanations: Sequence[Explanation] = ()) -> dict[str, Any]:
@@ -154,12 +157,14 @@ def comparison_data(result: Comparison, explanations: Sequence[Explanation] = ()
     data = result.to_dict()
     if explanations:
         data["explain"] = [e.to_dict() for e in explanations]
-    return json_safe(data)
+    safe: dict[str, Any] = json_safe(data)
+    return safe
 
 
 def sweep_data(result: Sweep) -> dict[str, Any]:
     """The JSON object of a sweep."""
-    return json_safe(result.to_dict())
+    data: dict[str, Any] = json_safe(result.to_dict())
+    return data
 
 
 def json_safe(value: Any) -> Any:

@@ -314,3 +314,35 @@ def test_summary_values_read_as_money_percent_counts_and_hours(
     value: float, kind: str, shown: str
 ) -> None:
     assert format_value(value, kind) == shown
+
+
+# --------------------------------------------------------------------------- fields, errors
+def test_fields_lists_a_field_with_its_range_and_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["fields", "aes.count"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split() == ["PATH", "TYPE", "UNIT", "RANGE", "DEFAULT", "DESCRIPTION"]
+    assert row.split()[:5] == ["aes.count", "int", "people", "1–500", "8"]
+    assert main(["fields", "calendar", "--json"]) == 0
+    paths = [f["path"] for f in json.loads(capsys.readouterr().out)["fields"]]
+    assert "calendar.horizon_days" in paths and "aes.count" not in paths
+
+
+def test_fields_unknown_path_is_one_line_with_close_matches(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["fields", "aes.cnt"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "did you mean aes.count" in err
+
+
+def test_argument_errors_are_one_line_pointing_at_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "baseline", "-n", "zero"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "salessim run: error: argument -n/--replications: must be an integer (got 'zero') "
+        "(see salessim run --help)\n"
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import shutil
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -209,7 +210,8 @@ def fields(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"fields": field_reference.rows_to_json(rows)})
     else:
-        sys.stdout.write(field_reference.render_text(rows))
+        width = shutil.get_terminal_size().columns
+        sys.stdout.write(field_reference.render_text(rows, width=width))
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ formatter (:mod:`salessim.formatting`); significance from
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -253,23 +254,22 @@ def _is_base(value: object, base: object) -> bool:
 
 
 def print_metrics(specs: Sequence[MetricSpec]) -> None:
-    """The metric registry as a table."""
-    console = Console()
-    table = Table(show_edge=False, header_style="bold")
-    for heading in ("Key", "Label", "Unit", "Better", "Meaning"):
-        table.add_column(heading, overflow="fold")
-    better = {True: "higher", False: "lower", None: ""}
+    """The metric registry, one metric per line and its meaning below: plain text that stays
+    whole in any terminal width and greps well."""
+    better = {True: "; higher is better", False: "; lower is better", None: ""}
+    width = max(len(metric.key) for metric in specs)
+    lines = []
     for metric in specs:
-        unit = metric.unit + (", total" if metric.total else "")
-        table.add_row(
-            metric.key, metric.label, unit, better[metric.higher_is_better], metric.meaning
+        unit = metric.unit + (", total over the window" if metric.total else "")
+        lines.append(
+            f"{metric.key:<{width}}  {metric.label} ({unit}{better[metric.higher_is_better]})"
         )
-    console.print(table)
-    _print(
-        console,
+        lines.append(f"{'':<{width}}  {metric.meaning}")
+    lines.append(
         "Totals cover the reporting window (the days after warm-up). Per-source metrics "
-        "source:NAME:leads and source:NAME:converted follow the scenario's lead sources.",
+        "source:NAME:leads and source:NAME:converted follow the scenario's lead sources."
     )
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 @contextmanager
