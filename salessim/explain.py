@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from salessim.config import DAYS_PER_MONTH, DAYS_PER_YEAR
 from salessim.entities import (
     ACTIVITIES,
     ORIGIN_AE_PROSPECTING,
@@ -43,13 +44,12 @@ from salessim.entities import (
 )
 from salessim.experiments import Comparison, ReplicationSet
 from salessim.formatting import MINUS
+from salessim.metrics import kind, label
 from salessim.statistics import Difference, Interval, paired_difference, t_interval
 
 FloatArray = npt.NDArray[np.float64]
 Unit = Literal["money", "count", "hours", "share"]
 
-DAYS_PER_MONTH = 21
-DAYS_PER_YEAR = 252
 # Opportunity origins grouped by who found the buyer: marketing, or a rep's own calling.
 MARKETING_ORIGINS = (ORIGIN_MARKETING, ORIGIN_SDR_INBOUND)
 PROSPECTING_ORIGINS = (ORIGIN_AE_PROSPECTING, ORIGIN_SDR_PROSPECTING)
@@ -89,35 +89,43 @@ STEP_PHRASES = {
     DISCOUNT: ("smaller discounts", "deeper discounts"),
 }
 
-# Drivers: metric, label, unit. "discount_given" is derived: list value won − bookings.
-ACTIVITY_LABELS = {
-    "prospecting": "prospecting",
-    "qualifying": "qualifying",
-    "deal_work": "deal work",
-    "non_selling": "non-selling",
-    "idle": "idle",
-}
-DRIVERS: tuple[tuple[str, str, Unit], ...] = (
-    *((f"hours_{a}", f"AE hours: {ACTIVITY_LABELS.get(a, a)}", "hours") for a in ACTIVITIES),
-    *(
-        (f"hours_share_{a}", f"Share of AE hours: {ACTIVITY_LABELS.get(a, a)}", "share")
-        for a in ACTIVITIES
-    ),
-    ("leads", "Leads", "count"),
-    ("leads_cold", "Leads gone cold before first contact", "count"),
-    ("leads_expired", "Leads expired unworked", "count"),
-    ("lead_response_hours", "Lead response time", "hours"),
-    ("deals_lost_neglect", "Deals lost to neglect", "count"),
-    ("deals_rushed", "Deals rushed with a discount", "count"),
-    ("avg_discount", "Average discount", "share"),
-    ("discount_given", "Discount given", "money"),
-    ("gross_profit", "Gross profit", "money"),
-    ("marketing_cost", "Marketing cost", "money"),
-    ("salary_cost", "Salaries", "money"),
-    ("commission", "Commission", "money"),
-    ("profit", "Profit", "money"),
-)
+# Drivers, labelled and typed by the metric registry; SDR hours count only where both
+# scenarios have SDRs. "discount_given" is derived: list value won − bookings.
 DERIVED_DISCOUNT = "discount_given"
+DRIVER_METRICS: tuple[str, ...] = (
+    *(f"hours_{a}" for a in ACTIVITIES),
+    *(f"hours_share_{a}" for a in ACTIVITIES),
+    *(f"sdr_hours_share_{a}" for a in ACTIVITIES),
+    "leads",
+    "leads_cold",
+    "leads_expired",
+    "lead_response_hours",
+    "deals_lost_neglect",
+    "deals_rushed",
+    "avg_discount",
+    DERIVED_DISCOUNT,
+    "gross_profit",
+    "marketing_cost",
+    "salary_cost",
+    "commission",
+    "profit",
+)
+_DRIVER_UNITS: dict[str, Unit] = {
+    "money": "money",
+    "count": "count",
+    "hours": "hours",
+    "share": "share",
+}
+
+
+def _driver_spec(metric: str) -> tuple[str, str, Unit]:
+    """A driver's metric, label and unit (from the registry)."""
+    if metric == DERIVED_DISCOUNT:
+        return metric, "Discount given", "money"
+    return metric, label(metric), _DRIVER_UNITS[kind(metric)]
+
+
+DRIVERS: tuple[tuple[str, str, Unit], ...] = tuple(_driver_spec(m) for m in DRIVER_METRICS)
 
 # How the paragraph words a share of rep time: "more of their time qualifying leads", and
 # where it came from: "taken mostly from prospecting".
@@ -189,6 +197,8 @@ class Explanation:
     difference: Difference
     steps: tuple[Step, ...]
     drivers: Mapping[str, Driver]
+    sdr_shares: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    """Per scenario name, its SDRs' mean share of paid hours by activity (empty: no SDRs)."""
 
     @property
     def relative_difference(self) -> Interval:
@@ -241,6 +251,8 @@ class Explanation:
         sentences = [
             self._headline(),
             self._hours_sentence(),
+            self._hours_sentence("sdr_hours_share_", "SDRs"),
+            self._sdr_sentence(),
             self._mechanism_sentence(),
             self._steps_sentence(),
             self._profit_sentence(),
@@ -263,7 +275,7 @@ class Explanation:
             band = f"{_percent(rel.mean)}, 95% CI {_percent(rel.ci_low)} to {_percent(rel.ci_high)}"
         else:
             band = f"95% CI {_signed_money(d.ci_low)} to {_signed_money(d.ci_high)}"
-        if _significant(d):
+        if d.significant:
             more = "more" if d.mean > 0 else "less"
             return (
                 f"'{self.name}' books {_money(abs(d.mean))} {more} than '{self.vs}' "
@@ -279,15 +291,19 @@ class Explanation:
             f"'{self.vs}' {self._period()} ({_signed_money(d.mean)}, {band})."
         )
 
-    def _hours_sentence(self) -> str:
+    def _hours_sentence(self, prefix: str = "hours_share_", who: str = "AEs") -> str:
+        """How the reps' split of paid hours moved: the largest significant shift and where it
+        came from. For SDRs, only when both scenarios have them (and it moved)."""
         moves = [
-            (a, self.drivers[f"hours_share_{a}"].difference)
+            (a, self.drivers[f"{prefix}{a}"].difference)
             for a in ACTIVITIES
-            if f"hours_share_{a}" in self.drivers
+            if f"{prefix}{a}" in self.drivers
         ]
-        shown = [(a, d) for a, d in moves if _significant(d) and _points(d.mean) != "0.0"]
+        shown = [(a, d) for a, d in moves if d.significant and _points(d.mean) != "0.0"]
         if not shown:
-            return "Reps split their time among activities much as before."
+            if who != "AEs":
+                return ""
+            return "AEs split their time among activities much as before."
         main, main_diff = max(shown, key=lambda item: abs(item[1].mean))
         up = main_diff.mean > 0
         others = sorted(
@@ -295,7 +311,7 @@ class Explanation:
             key=lambda item: -abs(item[1].mean),
         )[:2]
         text = (
-            f"Reps spent {_points(main_diff.mean)} percentage points "
+            f"{who} spent {_points(main_diff.mean)} percentage points "
             f"{'more' if up else 'less'} of their time {TIME_SPENT.get(main, main)}"
         )
         if others:
@@ -304,6 +320,17 @@ class Explanation:
             )
             text += f", {'taken mostly from' if up else 'moved mostly to'} {listed}"
         return text + "."
+
+    def _sdr_sentence(self) -> str:
+        """Where only one scenario has SDRs, how they spend their time (the AE split alone
+        would hide who qualifies the leads)."""
+        sides = [(name, shares) for name, shares in self.sdr_shares.items() if shares]
+        if len(sides) != 1:
+            return ""
+        name, shares = sides[0]
+        busiest = sorted(shares.items(), key=lambda item: -item[1])[:2]
+        listed = _join([f"{share * 100:.0f}% {TIME_SPENT.get(a, a)}" for a, share in busiest])
+        return f"Only '{name}' has SDRs: they spend {listed}."
 
     def _mechanism_sentence(self) -> str:
         clauses: list[str] = []
@@ -316,7 +343,7 @@ class Explanation:
             ("avg_discount", _discount_clause),
         ):
             driver = self.drivers.get(metric)
-            if driver is None or not _significant(driver.difference):
+            if driver is None or not driver.difference.significant:
                 continue
             text = clause(driver.difference.mean)
             if text:
@@ -329,11 +356,11 @@ class Explanation:
         """The significant steps (or parts of a step that is not): the largest first."""
         named: list[Step] = []
         for step in self.steps:
-            if _significant(step.difference):
+            if step.difference.significant:
                 named.append(step)
             else:
-                named += [p for p in step.parts if _significant(p.difference)]
-        if _significant(self.difference):
+                named += [p for p in step.parts if p.difference.significant]
+        if self.difference.significant:
             largest = max(self.steps, key=lambda s: abs(s.difference.mean))
             if largest.difference.mean == 0.0:
                 return ""
@@ -343,7 +370,7 @@ class Explanation:
         if not named:
             return ""
         named.sort(key=lambda s: -abs(s.difference.mean))
-        if _significant(self.difference):
+        if self.difference.significant:
             up = self.difference.mean > 0
             main, rest = named[0], named[1:]
             text = f"The largest driver of the bookings change is {_step_phrase(main)}"
@@ -373,10 +400,10 @@ class Explanation:
             ("commission", "commission"),
         ):
             driver = self.drivers.get(metric)
-            if driver is not None and _significant(driver.difference):
+            if driver is not None and driver.difference.significant:
                 d = driver.difference.mean
                 parts.append(f"{name} {'up' if d > 0 else 'down'} {_money(abs(d))}")
-        if _significant(profit.difference):
+        if profit.difference.significant:
             d = profit.difference.mean
             text = f"Profit {'rises' if d > 0 else 'falls'} by {_money(abs(d))}"
             if parts:
@@ -474,7 +501,19 @@ def explain(comparison: Comparison, index: int = 1) -> Explanation:
         difference=paired_difference(base.values("bookings"), other.values("bookings")),
         steps=steps,
         drivers=drivers,
+        sdr_shares={
+            comparison.names[0]: _sdr_shares(base),
+            comparison.names[index]: _sdr_shares(other),
+        },
     )
+
+
+def _sdr_shares(result: ReplicationSet) -> dict[str, float]:
+    """The SDRs' mean share of paid hours by activity; empty when the scenario has no SDRs."""
+    values = {a: result.values(f"sdr_hours_share_{a}") for a in ACTIVITIES}
+    if not all(np.isfinite(v).any() for v in values.values()):
+        return {}
+    return {a: float(np.nanmean(v)) for a, v in values.items()}
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -526,12 +565,6 @@ def _driver_values(result: ReplicationSet, metric: str) -> FloatArray:
     if metric == DERIVED_DISCOUNT:
         return np.asarray(result.values("list_value_won") - result.values("bookings"), dtype=float)
     return np.asarray(result.values(metric), dtype=float)
-
-
-def _significant(d: Difference) -> bool:
-    """The 95% interval excludes zero (never with one replication: it has no interval)."""
-    finite = all(math.isfinite(x) for x in (d.ci_low, d.ci_high, d.p_value))
-    return finite and (d.ci_low > 0 or d.ci_high < 0)
 
 
 def _finite_dict(values: Mapping[str, float]) -> dict[str, float | None]:
@@ -610,7 +643,7 @@ def _step_phrase(step: Step) -> str:
     up, down = STEP_PHRASES[step.key]
     d = step.difference.mean
     text = f"{up if d > 0 else down} ({_signed_money(d)}"
-    shown = [p for p in step.parts if _significant(p.difference)]
+    shown = [p for p in step.parts if p.difference.significant]
     if shown:
         details = [f"{_signed_money(p.difference.mean)} {_part_words(p)}" for p in step.parts]
         text += ": " + ", ".join(details)

@@ -28,7 +28,7 @@ from salessim.explain import (
     explain,
 )
 from salessim.plots import WATERFALL_DOWN, WATERFALL_UP, PlotDataError, save_figure, waterfall
-from salessim.scenario_files import load_scenario
+from salessim.scenario_files import load_scenario, scenario_with
 
 # Short runs (200 days) with 4 paired replications, seed 0: enough for +30% leads to move rep
 # hours and leads clearly, while the tests stay fast.
@@ -367,4 +367,20 @@ def test_compare_explain_prints_the_paragraph_and_the_steps(
         "Discount given",
     ):
         assert label in after, label
-    assert "* significant" in out.split("Why bookings differ")[0], "comparison table first"
+    table = out.split("Why bookings differ")[0]
+    assert "* its 95% interval excludes 0" in table, "comparison table first"
+
+
+def test_explanation_speaks_of_sdr_hours_when_a_scenario_has_sdrs() -> None:
+    # baseline (AEs qualify their own leads) against teleprospecting (SDRs qualify them):
+    # the AE split alone would read "qualifying fell", so the SDRs' own split is named.
+    short = {"calendar.horizon_days": 189, "calendar.warmup_days": 21}
+    scenarios = [scenario_with(load_scenario(n), short) for n in ("baseline", "teleprospecting")]
+    result = explain(compare(scenarios, 3, seed=5, workers=1))
+    assert result.sdr_shares["baseline"] == {}
+    sdr = result.sdr_shares["teleprospecting"]
+    assert sum(sdr.values()) == pytest.approx(1.0)
+    text = result.paragraph()
+    assert "Only 'teleprospecting' has SDRs: they spend" in text
+    assert "AEs spent" in text or "AEs split their time" in text
+    assert result.drivers["sdr_hours_share_qualifying"].label == "SDR hours: qualifying"
