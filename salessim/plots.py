@@ -10,8 +10,6 @@ independent of the model.
 from __future__ import annotations
 
 import math
-import os
-import secrets
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -842,13 +840,7 @@ def waterfall(steps: Sequence[tuple[str, float]], title: str) -> Figure:
 
 
 def save_figure(fig: Figure, path: Path) -> None:
-    """Write ``fig`` as a PNG atomically: render to a temp file beside ``path``, then rename."""
-    path = Path(path)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with temp.open("xb") as handle:
-            fig.savefig(handle, format="png", dpi=PNG_DPI)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    """Write ``fig`` as a PNG atomically (through the one atomic writer of the output files)."""
+    from salessim.outputs import figure_png, write_atomic
+
+    write_atomic(Path(path), figure_png(fig))
