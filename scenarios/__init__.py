@@ -1,0 +1,1 @@
+"""The bundled scenario files, installed as the package ``salessim.scenarios``."""
