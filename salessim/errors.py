@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 
 _MAX_VALUE_CHARS = 80
+
+
+class _Omitted(enum.Enum):
+    NO_VALUE = "no value"
+
+
+NO_VALUE = _Omitted.NO_VALUE
+"""The value of a ScenarioError that quotes none: it would be a file's content, not a field's."""
 
 
 class SalessimError(Exception):
@@ -14,7 +23,9 @@ class SalessimError(Exception):
 class ScenarioError(SalessimError):
     """A scenario file, override or value breaks a rule: names file, field path, rule and value."""
 
-    def __init__(self, file: str | Path | None, path: str, rule: str, value: object) -> None:
+    def __init__(
+        self, file: str | Path | None, path: str, rule: str, value: object = NO_VALUE
+    ) -> None:
         self.file: str | None = None if file is None else str(file)
         self.path = path
         self.rule = rule
@@ -24,7 +35,9 @@ class ScenarioError(SalessimError):
     def _message(self) -> str:
         where = self.path or "<top>"
         rule = " ".join(self.rule.split())
-        text = f"{where}: {rule} (got {_short_repr(self.value)})"
+        text = f"{where}: {rule}"
+        if self.value is not NO_VALUE:
+            text += f" (got {_short_repr(self.value)})"
         return text if self.file is None else f"{self.file}: {text}"
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ as one :class:`~salessim.errors.ScenarioError` naming file, field path, rule and
 
 from __future__ import annotations
 
+import importlib.resources
 import re
 import types
 import typing
@@ -21,14 +22,25 @@ from pydantic_core import ErrorDetails
 from salessim.config import Scenario
 from salessim.errors import ScenarioError
 
-BUNDLED_DIR: Path = Path(__file__).resolve().parent.parent / "scenarios"
-"""The repository's ``scenarios/`` folder: scenarios that can be named without a path."""
+# Installed packages are folders on disk (pip unpacks wheels; an editable install maps the
+# package salessim.scenarios to the repository's scenarios/ folder), so this is a real path.
+BUNDLED_DIR: Path = Path(str(importlib.resources.files("salessim.scenarios")))
+"""The bundled scenarios (package ``salessim.scenarios``): scenarios named without a path."""
+
+MAX_NESTING = 50
+"""Deepest nesting of mappings and lists in a scenario file or ``--set`` value (the schema
+needs four)."""
+MAX_EXTENDS = 20
+"""Longest chain of scenario files extending one another."""
 
 OVERRIDE_FILE = "--set"
 """The ``file`` that errors caused by overrides carry."""
 
 _YAML_MERGE_TAG = "tag:yaml.org,2002:merge"
+_YAML_TAG_PREFIX = "tag:yaml.org,2002:"
 _NO_SUCH_SCENARIO = "no such scenario file or bundled scenario name"
+_CONTEXT_CHARS = 24
+"""How much of a line a YAML error quotes: enough to find the spot, too little to leak a file."""
 
 # Pydantic messages made shorter and readable; the first matching prefix wins.
 _MESSAGE_PREFIXES: tuple[tuple[str, str], ...] = (
@@ -50,8 +62,56 @@ _RULES_BY_TYPE = {
 }
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe YAML loader that rejects a key given twice instead of silently keeping the last."""
+class _RefusedYaml(yaml.YAMLError):
+    """Valid YAML that scenario text may not use: which rule it breaks, and where."""
+
+    def __init__(self, problem: str, event: yaml.Event) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = event.start_mark
+
+
+class _ScenarioLoader(yaml.SafeLoader):
+    """Safe YAML loader for scenario text: plain YAML only, each key once, nesting bounded.
+
+    Anchors and aliases are refused (nine short lines of them expand into gigabytes), explicit
+    tags too (``!!binary`` turns text into bytes), and nesting deeper than MAX_NESTING (Python
+    recursion would fail long before the schema could say anything useful).
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.NodeEvent) and (
+            isinstance(event, yaml.AliasEvent) or event.anchor is not None
+        ):
+            raise _RefusedYaml(
+                problem="YAML anchors and aliases (& and *) are not allowed",
+                event=event,
+            )
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            standard = tag.startswith(_YAML_TAG_PREFIX)
+            shown = "!!" + tag.removeprefix(_YAML_TAG_PREFIX) if standard else tag
+            raise _RefusedYaml(
+                problem=f"explicit YAML tags ({shown}) are not allowed",
+                event=event,
+            )
+        if not isinstance(event, yaml.CollectionStartEvent):
+            return super().compose_node(parent, index)
+        if self._depth >= MAX_NESTING:
+            raise _RefusedYaml(
+                problem=f"lists and mappings may be nested at most {MAX_NESTING} deep",
+                event=event,
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         seen: set[object] = set()
@@ -114,6 +174,18 @@ def load_raw(path: str | Path) -> dict[str, Any]:
     return _load_raw(Path(path), ())
 
 
+def parse_yaml(text: str, file: str | None) -> Any:
+    """Parse scenario YAML text (a file's or an override value's) with the scenario rules.
+
+    Plain YAML only: no anchors or aliases, no explicit tags, each key once, nesting at most
+    MAX_NESTING deep. A problem is one ScenarioError naming ``file``, line, column and rule.
+    """
+    try:
+        return yaml.load(text, Loader=_ScenarioLoader)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(file, text, exc) from exc
+
+
 def parse_override(text: str) -> tuple[str, object]:
     """Split ``path=value`` and parse the value as YAML (``1.3`` → float, ``fifo`` → str)."""
     path, sep, value_text = text.partition("=")
@@ -123,14 +195,10 @@ def parse_override(text: str) -> tuple[str, object]:
             file=None, path=text, rule="override must look like path=value", value=text
         )
     try:
-        value: object = yaml.safe_load(value_text)
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or "cannot parse it"
+        value: object = parse_yaml(value_text, None)
+    except ScenarioError as exc:
         raise ScenarioError(
-            file=None,
-            path=path,
-            rule=f"override value is not valid YAML: {problem}",
-            value=value_text,
+            file=None, path=path, rule=f"override value: {exc.rule}", value=exc.value
         ) from exc
     return path, value
 
@@ -194,10 +262,16 @@ def _find_scenario(ref: str | Path, base_dir: Path | None) -> Path | None:
     return None
 
 
-def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
-    """Read one file and merge it onto the file it extends; ``chain`` holds the files below it."""
+def _load_raw(
+    path: Path, chain: tuple[Path, ...], data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Read one file and merge it onto the file it extends; ``chain`` holds the files below it.
+
+    ``data`` is the file's mapping when the caller has read it already.
+    """
     file = str(path)
-    data = _read_yaml(path)
+    if data is None:
+        data = _read_yaml(path)
     ref = data.pop("extends", None)
     if ref is None:
         merged = data
@@ -221,15 +295,44 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
                 rule=f"scenarios extend each other in a cycle: {loop}",
                 value=ref,
             )
-        parent = _load_raw(parent_path, here)
+        if len(here) >= MAX_EXTENDS:
+            raise ScenarioError(
+                file=file,
+                path="extends",
+                rule=f"more than {MAX_EXTENDS} scenario files extend one another in a chain",
+                value=ref,
+            )
+        parent = _load_raw(parent_path, here, _read_parent(parent_path, file))
         merged = _merge(parent, data, Scenario, file, "")
     if "name" not in data:
         merged["name"] = path.stem
     return merged
 
 
+def _read_parent(path: Path, child: str) -> dict[str, Any]:
+    """Read the file ``child`` extends; a file that is no scenario is the ``extends:`` error.
+
+    The error names the child file and its ``extends`` field, the file extended and what is
+    wrong with it, but none of its content: ``extends: /etc/passwd`` must not print the file.
+    """
+    try:
+        data = _read_yaml(path)
+    except ScenarioError as exc:
+        problem = exc.rule
+    else:
+        unknown = sorted(str(key) for key in data if key not in Scenario.model_fields)
+        if not unknown or unknown == ["extends"]:
+            return data
+        problem = f"fields a scenario does not have: {', '.join(unknown[:3])}"
+        if len(unknown) > 3:
+            problem += f" (+{len(unknown) - 3} more)"
+    raise ScenarioError(
+        file=child, path="extends", rule=f"{path} is not a scenario file ({problem})"
+    )
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
-    """Parse one YAML file whose top level must be a mapping; the result shares no objects."""
+    """Parse one YAML file whose top level must be a mapping."""
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -242,32 +345,42 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ScenarioError(
             file=file, path="", rule=f"cannot read file ({reason})", value=file
         ) from exc
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        raise _yaml_error(file, text, exc) from exc
+    data = parse_yaml(text, file)
     if not isinstance(data, dict):
         raise ScenarioError(
-            file=file, path="", rule="top level must be a mapping of scenario fields", value=data
+            file=file,
+            path="",
+            rule=f"top level must be a mapping of scenario fields, not {_kind(data)}",
         )
-    # YAML anchors make two places share one object; copying keeps an override to one local.
-    copied: dict[str, Any] = _plain_copy(data)
-    return copied
+    return data
 
 
-def _yaml_error(file: str, text: str, exc: yaml.YAMLError) -> ScenarioError:
-    """Describe a YAML syntax error by line, column and the text of that line."""
+def _kind(value: object) -> str:
+    """What a YAML document holds, in words (never its content)."""
+    if value is None:
+        return "an empty document"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    return f"a single value ({type(value).__name__})"
+
+
+def _yaml_error(file: str | None, text: str, exc: yaml.YAMLError) -> ScenarioError:
+    """Describe a YAML problem by line, column and a few characters around that spot."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
+    what = "" if isinstance(exc, _RefusedYaml) else "invalid YAML at "
     if mark is None:
-        return ScenarioError(file=file, path="", rule=f"invalid YAML: {problem}", value=None)
+        return ScenarioError(file=file, path="", rule=f"invalid YAML: {problem}")
     lines = text.splitlines()
-    line_text = lines[mark.line].strip() if mark.line < len(lines) else ""
+    line_text = lines[mark.line] if mark.line < len(lines) else ""
+    start = max(0, min(mark.column - _CONTEXT_CHARS // 2, len(line_text) - _CONTEXT_CHARS))
     return ScenarioError(
         file=file,
         path="",
-        rule=f"invalid YAML at line {mark.line + 1}, column {mark.column + 1}: {problem}",
-        value=line_text,
+        rule=f"{what}line {mark.line + 1}, column {mark.column + 1}: {problem}",
+        value=line_text[start : start + _CONTEXT_CHARS].strip(),
     )
 
 

@@ -242,26 +242,99 @@ def test_extends_missing_file(tmp_path: Path) -> None:
     )
 
 
-def test_yaml_anchors_do_not_make_overrides_leak(tmp_path: Path) -> None:
-    text = """
-name: t
-lead_sources:
-  - name: web
-    monthly_volume: 100
-    fit_share: 0.4
-    cost_per_lead: 50
-    response_decay: &decay
-      - {hours: 0, multiplier: 1}
-  - name: events
-    monthly_volume: 10
-    fit_share: 0.4
-    cost_per_lead: 50
-    response_decay: *decay
-"""
-    path = write(tmp_path / "anchors.yaml", text)
-    scenario = load_scenario(path, ["lead_sources.web.response_decay.0.multiplier=0.5"])
-    assert scenario.lead_sources[0].response_decay[0].multiplier == 0.5
-    assert scenario.lead_sources[1].response_decay[0].multiplier == 1.0
+def test_extends_chain_is_limited(tmp_path: Path) -> None:
+    write(tmp_path / "f0.yaml", minimal())
+    for i in range(1, 1300):
+        write(tmp_path / f"f{i}.yaml", {"extends": f"f{i - 1}.yaml"})
+    assert str(error_of(load_raw, tmp_path / "f1299.yaml")) == (
+        f"{tmp_path / 'f1280.yaml'}: extends: more than 20 scenario files extend one another "
+        "in a chain (got 'f1279.yaml')"
+    )
+    assert load_raw(tmp_path / "f19.yaml")["lead_sources"] == minimal()["lead_sources"]
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("root:x:0:0:root:/root:/bin/bash\nsecret:x:1:1::/home/secret:/bin/sh\n", "not text"),
+        ("- token-abcdefgh\n", "not a list"),
+        ("password: hunter2-abcdefgh\n", "fields a scenario does not have: password"),
+        ("token: [\n", "invalid YAML at line 2"),
+    ],
+    ids=["text", "list", "other fields", "invalid YAML"],
+)
+def test_extends_a_file_that_is_no_scenario_names_the_child(
+    tmp_path: Path, content: str, problem: str
+) -> None:
+    target = write(tmp_path / "passwd", content)
+    child = write(tmp_path / "child.yaml", {"extends": str(target)})
+    text = str(error_of(load_raw, child))
+    assert text.startswith(f"{child}: extends: {target} is not a scenario file (")
+    assert problem in text
+    assert not any(secret in text for secret in ("x:0:0", "bin/", "abcdefgh", "hunter2"))
+
+
+# --- what YAML scenario text may use -----------------------------------------------------------
+
+# "Billion laughs": nine levels of nine aliases, a few hundred bytes that expand to 9⁹ strings.
+LAUGH_LEVELS = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"] + [
+    f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)
+]
+LAUGHS = "description: x\n" + "".join(f"{level}\n" for level in LAUGH_LEVELS)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "got"),
+    [
+        (
+            "description: &a [*a]\n",
+            "line 1, column 14: YAML anchors and aliases",
+            "description: &a [*a]",
+        ),
+        (LAUGHS, "line 2, column 5: YAML anchors and aliases", "a0: &a0 [lol, lol, lol,"),
+        (
+            "name: !!binary aGVsbG8=\n",
+            "line 1, column 7: explicit YAML tags (!!binary)",
+            "name: !!binary aGVsbG8=",
+        ),
+        ("name: !x t\n", "line 1, column 7: explicit YAML tags (!x)", "name: !x t"),
+        (
+            "description: " + "[" * 10_000 + "]" * 10_000 + "\n",
+            "line 1, column 63: lists and mappings may be nested at most 50 deep",
+            "[" * 24,
+        ),
+    ],
+    ids=["recursive alias", "billion laughs", "binary tag", "local tag", "deep nesting"],
+)
+def test_scenario_files_use_plain_yaml_only(tmp_path: Path, text: str, rule: str, got: str) -> None:
+    path = write(tmp_path / "s.yaml", text)
+    assert str(error_of(load_scenario, path)).startswith(f"{path}: <top>: {rule}")
+    assert str(error_of(load_scenario, path)).endswith(f" (got {got!r})")
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ("&a [*a]", "YAML anchors and aliases (& and *) are not allowed"),
+        ("{" + ", ".join(LAUGH_LEVELS) + "}", "YAML anchors and aliases (& and *) are not allowed"),
+        ("!!binary aGVsbG8=", "explicit YAML tags (!!binary) are not allowed"),
+        ("[" * 10_000 + "]" * 10_000, "lists and mappings may be nested at most 50 deep"),
+    ],
+    ids=["recursive alias", "billion laughs", "binary tag", "deep nesting"],
+)
+def test_override_values_use_plain_yaml_only(value: str, rule: str) -> None:
+    err = error_of(load_scenario, "baseline", [f"description={value}"])
+    assert err.file == "--set"
+    assert err.path == "description"
+    assert rule in err.rule
+
+
+def test_nesting_up_to_the_limit_is_read(tmp_path: Path) -> None:
+    path = write(tmp_path / "deep.yaml", "description: " + "[" * 49 + "]" * 49 + "\n")
+    expected: list[Any] = []
+    for _ in range(48):
+        expected = [expected]
+    assert load_raw(path)["description"] == expected
 
 
 # --- file errors -------------------------------------------------------------------------------
@@ -284,15 +357,10 @@ def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
     )
 
 
-def test_yaml_merge_keys_may_override(tmp_path: Path) -> None:
-    path = write(tmp_path / "merge.yaml", "base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n")
-    assert load_raw(path)["other"] == {"x": 1, "y": 3}
-
-
 def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
     path = write(tmp_path / "list.yaml", "- 1\n- 2\n")
     assert str(error_of(load_scenario, path)) == (
-        f"{path}: <top>: top level must be a mapping of scenario fields (got [1, 2])"
+        f"{path}: <top>: top level must be a mapping of scenario fields, not a list"
     )
 
 
