@@ -3,16 +3,26 @@
 Every backend takes the same picklable tasks and yields ``(task index, result)`` as tasks
 finish, so callers can stream progress and then put results back in task order: the answer
 never depends on the backend or the number of workers.
+
+Local workers are tethered to the process that started them: they exit as soon as it dies
+(even by SIGKILL) or stops consuming results, so no worker, fork server or resource tracker
+outlives a stopped run holding its terminal's output open.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
 import os
+import re
+import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
+from types import FrameType
 from typing import Any
 
 from salessim.errors import SalessimError
@@ -20,9 +30,32 @@ from salessim.errors import SalessimError
 SCHEDULER_ENV = "SALESSIM_SCHEDULER"
 TaskFn = Callable[..., Any]
 
+_SCHEDULER_ADDRESS = re.compile(
+    r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+):(?P<port>\d{1,5})"
+)
+_SCHEDULER_FORM = "host:port or tcp://host:port, e.g. tcp://10.0.0.5:8786"
+_ORPHANED_EXIT = 70
+"""Exit status of a worker whose parent is gone (nothing reads it; it marks the cause)."""
+
 
 class TaskError(SalessimError):
     """One or more tasks failed; the message names each failed task (scenario and seed)."""
+
+
+class SchedulerError(SalessimError):
+    """A Dask scheduler address that cannot be used; names the option and the expected form."""
+
+
+def install_signal_handlers() -> None:
+    """Make SIGTERM stop this process like Ctrl-C (KeyboardInterrupt), so workers stop too.
+
+    For a command-line main process only: library code and servers keep their own handlers.
+    """
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+
+
+def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def default_workers() -> int:
@@ -58,6 +91,50 @@ def _pool_context(fn: TaskFn) -> multiprocessing.context.BaseContext:
     return context
 
 
+def _exit_with_parent(tether: Connection) -> None:
+    """Worker initializer: exit at once when the tether's only writer, the parent, closes it.
+
+    The parent holds the writing end; it closes when the parent dies, however it dies, or
+    when it stops the pool early. A blocked read costs the worker nothing while it computes.
+    """
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            tether.recv_bytes()
+        os._exit(_ORPHANED_EXIT)
+
+    threading.Thread(target=watch, name="salessim-tether", daemon=True).start()
+
+
+@contextlib.contextmanager
+def _tethered_pool(
+    workers: int, context: multiprocessing.context.BaseContext
+) -> Iterator[ProcessPoolExecutor]:
+    """A process pool whose workers exit when this process dies or leaves the block early.
+
+    Leaving normally waits for the workers; leaving by an exception (Ctrl-C, SIGTERM handled as
+    Ctrl-C, a consumer that stops reading results) ends them at once, tasks running or not.
+    """
+    reader, writer = context.Pipe(duplex=False)
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_exit_with_parent,
+        initargs=(reader,),
+    )
+    try:
+        yield pool
+    except BaseException:
+        writer.close()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        writer.close()
+        reader.close()
+
+
 def run_local_pool(
     fn: TaskFn,
     tasks: Sequence[tuple[Any, ...]],
@@ -73,7 +150,7 @@ def run_local_pool(
     context = _pool_context(fn)
     failures: list[str] = []
     broken: list[int] = []
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+    with _tethered_pool(min(workers, len(tasks)), context) as pool:
         futures: dict[Future[Any], int] = {
             pool.submit(fn, *task): i for i, task in enumerate(tasks)
         }
@@ -90,7 +167,7 @@ def run_local_pool(
                 else:
                     failures.append(_describe(label, i, exc))
     for i in sorted(broken):
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as alone:
+        with _tethered_pool(1, context) as alone:
             fut = alone.submit(fn, *tasks[i])
             exc = fut.exception()
             if exc is None:
@@ -118,6 +195,10 @@ def run_dask(
         client = distributed.Client(address, timeout="20s")
     except OSError as exc:
         raise SalessimError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+    except ValueError as exc:
+        raise SchedulerError(
+            f"Dask scheduler {address!r}: {exc} (expected {_SCHEDULER_FORM})"
+        ) from exc
     failures: list[str] = []
     try:
         futures = [client.submit(fn, *task, pure=False) for task in tasks]
@@ -142,13 +223,28 @@ def execute(
     scheduler: str | None = None,
 ) -> Iterator[tuple[int, Any]]:
     """Pick the backend: a Dask scheduler (argument or $SALESSIM_SCHEDULER), else local."""
-    address = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    address = _scheduler_address(scheduler)
     if address:
         return run_dask(fn, tasks, address, label)
     n = default_workers() if workers is None else max(1, workers)
     if n == 1 or len(tasks) <= 1:
         return run_serial(fn, tasks, label)
     return run_local_pool(fn, tasks, n, label)
+
+
+def _scheduler_address(scheduler: str | None) -> str | None:
+    """The scheduler address given (``--scheduler``, else $SALESSIM_SCHEDULER), checked."""
+    source, address = "--scheduler", (scheduler or "").strip()
+    if not address:
+        source, address = f"${SCHEDULER_ENV}", os.environ.get(SCHEDULER_ENV, "").strip()
+    if not address:
+        return None
+    match = _SCHEDULER_ADDRESS.fullmatch(address)
+    if match is None or not 1 <= int(match["port"]) <= 65535:
+        raise SchedulerError(
+            f"{source} {address!r}: not a Dask scheduler address (expected {_SCHEDULER_FORM})"
+        )
+    return address
 
 
 def _summary(failures: list[str], total: int) -> str:
