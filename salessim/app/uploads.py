@@ -14,11 +14,9 @@ import re
 import tempfile
 from pathlib import Path
 
-import yaml
-
 from salessim.config import Scenario
 from salessim.errors import SalessimError, ScenarioError
-from salessim.scenario_files import bundled_scenarios, dump_yaml, load_scenario
+from salessim.scenario_files import bundled_scenarios, dump_yaml, load_scenario, parse_yaml
 
 MAX_UPLOAD_BYTES = 64 * 1024
 """Scenario files are a few kilobytes; the bundled baseline is under 8 kB."""
@@ -78,23 +76,11 @@ def scenario_yaml(scenario: Scenario) -> str:
 
 
 def _check_yaml(name: str, text: str) -> None:
-    """Refuse anchors, aliases and an ``extends:`` that is not a bundled scenario's name."""
+    """Refuse what no scenario file may use (parse_yaml) and extends: other than a bundled name."""
     try:
-        for token in yaml.scan(text):
-            if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
-                line = token.start_mark.line + 1
-                raise UploadError(
-                    f"{name}: line {line}: YAML anchors and aliases (& and *) are not allowed "
-                    "in uploaded scenario files"
-                )
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "cannot read it"
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        raise UploadError(f"{name}: invalid YAML at {where}{problem}") from None
-    except RecursionError:
-        raise UploadError(f"{name}: the YAML is nested too deeply") from None
+        raw = parse_yaml(text, name)
+    except ScenarioError as exc:
+        raise UploadError(f"{name}: {exc.rule}") from None
     if not isinstance(raw, dict):
         raise UploadError(f"{name}: the top level must be a mapping of scenario fields")
     parent = raw.get("extends")
