@@ -410,7 +410,8 @@ def test_sweep_values_are_read_as_yaml(text: str, values: list[Any]) -> None:
     ("text", "message"),
     [
         ("1,,2", "empty value in '1,,2'"),
-        ("1,[2", "'[2' is not valid YAML"),
+        ("1,[2", "'[2': invalid YAML at line 1, column 3"),
+        ("1,&a x", "'&a x': line 1, column 1: YAML anchors and aliases (& and *) are not allowed"),
         ("1,2020-01-01", "'2020-01-01' is not a number, true/false, null or a name"),
         ("1,1.0,1", "'1' appears more than once"),
     ],

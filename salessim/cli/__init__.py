@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from salessim.cli import parser, tables
 from salessim.cli.commands import EXIT_ERROR
 from salessim.errors import SalessimError
+from salessim.parallel import install_signal_handlers
 
 EXIT_INTERRUPTED = 130
 
@@ -32,3 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("salessim: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def entry() -> None:
+    """The ``salessim`` console script: SIGTERM stops a run like Ctrl-C (no orphan workers,
+    nothing half-written), then :func:`main`'s exit code."""
+    install_signal_handlers()
+    raise SystemExit(main())

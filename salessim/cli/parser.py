@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from salessim import __version__
 from salessim.cli import commands
+from salessim.errors import ScenarioError
 from salessim.outputs import (
     COMPARE_CSV_FILE,
     COMPARE_JSON_FILE,
@@ -25,6 +24,7 @@ from salessim.outputs import (
     SWEEP_POINTS_DIR,
 )
 from salessim.parallel import SCHEDULER_ENV
+from salessim.scenario_files import parse_yaml
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -277,9 +277,9 @@ def sweep_values(text: str) -> list[Any]:
         if not item.strip():
             raise argparse.ArgumentTypeError(f"empty value in {text!r}")
         try:
-            value = yaml.safe_load(item)
-        except yaml.YAMLError:
-            raise argparse.ArgumentTypeError(f"{item.strip()!r} is not valid YAML") from None
+            value = parse_yaml(item, None)
+        except ScenarioError as exc:
+            raise argparse.ArgumentTypeError(f"{item.strip()!r}: {exc.rule}") from None
         if not isinstance(value, str | int | float | bool | None):
             raise argparse.ArgumentTypeError(
                 f"{item.strip()!r} is not a number, true/false, null or a name"
