@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -419,7 +420,7 @@ def test_sweep_values_are_read_as_yaml(text: str, values: list[Any]) -> None:
 def test_bad_sweep_values_are_usage_errors(
     text: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(argparse.ArgumentTypeError, match="^" + message.replace("[", r"\[")):
+    with pytest.raises(argparse.ArgumentTypeError, match="^" + re.escape(message)):
         sweep_values(text)
     with pytest.raises(SystemExit) as exit_info:
         main(["sweep", "baseline", "--param", "aes.count", "--values", text])
