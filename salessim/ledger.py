@@ -60,7 +60,6 @@ class Ledger:
 
     def __init__(self, days: int) -> None:
         self.days = days
-        self.weeks = (days + 4) // 5
         self.daily: dict[str, list[float]] = {name: [0.0] * days for name in DAILY_COUNTERS}
         self.weekly: dict[str, list[float]] = {name: [] for name in WEEKLY_SNAPSHOTS}
         self.seat_pipeline: list[list[int]] = []

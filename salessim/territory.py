@@ -12,10 +12,9 @@ class Territory:
     rep hours can be genuinely spare rather than an endless sink.
     """
 
-    __slots__ = ("accounts", "fresh", "rest_days", "resting")
+    __slots__ = ("fresh", "rest_days", "resting")
 
     def __init__(self, accounts: float, rest_days: float) -> None:
-        self.accounts = accounts
         self.fresh = accounts
         self.rest_days = rest_days
         self.resting: deque[tuple[float, float]] = deque()
@@ -34,8 +33,3 @@ class Territory:
             self.fresh -= called
             self.resting.append((now + self.rest_days, called))
         return called
-
-    def grow(self, accounts: float) -> None:
-        """Add new accounts (a new SDR brings a list of their own)."""
-        self.accounts += accounts
-        self.fresh += accounts
