@@ -31,9 +31,10 @@ class RepPolicy(ABC):
 class CloserFirst(RepPolicy):
     """Deal work first, then leads, then prospecting only when the pipeline runs low.
 
-    Reps paid to close prospect only when they have nothing to close (seed 004): prospecting
-    switches on below a low mark of open deals and off above a high mark. A response SLA, if
-    set, puts a lead that has waited too long ahead of deal work.
+    Reps paid to close prospect only when they have nothing to close ("Sales Prospecting: Who's
+    Helping Your Sales Team?", Chris Lang): prospecting switches on below a low mark of open
+    deals and off above a high mark. A response SLA, if set, puts a lead that has waited too
+    long ahead of deal work.
     """
 
     name = "closer_first"
