@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import deque
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from salessim.entities import (
     Deal,
 )
 from salessim.ledger import Ledger
-from salessim.random_streams import Stream, Streams
+from salessim.random_streams import Stream, Streams, lognormal
 
 if TYPE_CHECKING:
     from salessim.reps import Rep
@@ -41,6 +40,7 @@ class DealDesk:
         streams: Streams,
         ledger: Ledger,
         ae_roster: Callable[[], list[Rep]],
+        records: bool = False,
     ) -> None:
         self.env = env
         self.sc = scenario
@@ -77,8 +77,8 @@ class DealDesk:
         self.handoff_cap = scenario.sdrs.ae_max_open_deals
         self.handoff_rule = scenario.sdrs.handoff
         self._rr = 0
-        self._next_id = 0
-        self.records: list[Deal] | None = None
+        self.deals_created = 0
+        self.records: list[Deal] | None = [] if records else None
 
     # ----------------------------------------------------------------- creation and ownership
     def create(self, origin: str, owner: Rep | None) -> Deal:
@@ -88,8 +88,8 @@ class DealDesk:
         seg = v.choice_index(self.segment_cum)
         s = self.sc.segments[seg]
         value = s.value_median * math.exp(s.value_sigma * v.normal())
-        self._next_id += 1
-        deal = Deal(self._next_id, origin, seg, value, now)
+        self.deals_created += 1
+        deal = Deal(self.deals_created, origin, seg, value, now)
         n = self.n_stages
         deal.dice = v.uniforms(4 * n)
         deal.z = v.normals(n)
@@ -105,15 +105,13 @@ class DealDesk:
 
     def _give(self, deal: Deal, rep: Rep) -> None:
         deal.owner = rep
-        deal.seat = rep.seat
-        rep.open_deals += 1
+        rep.take_deal()
         if deal.phase == PHASE_WAITING_OWNER or (deal.stage == 0 and deal.phase == PHASE_REP):
             self._start_rep_phase(deal, keep_due=deal.phase == PHASE_WAITING_OWNER)
         elif deal.phase == PHASE_REP:
-            rep.ready.append(deal)
-            rep.notify()
+            rep.queue_stage_work(deal)
         elif deal.phase == PHASE_BUYER:
-            heapq.heappush(rep.touches, (deal.touch_due, deal.id, deal.token, deal))
+            rep.schedule_touch(deal)
 
     def _pick_ae(self) -> Rep | None:
         roster = [r for r in self.ae_roster() if r.active]
@@ -161,15 +159,13 @@ class DealDesk:
     def reassign_from(self, leaver: Rep) -> None:
         """A rep left: their open deals go to colleagues, or are lost, per the scenario."""
         deals = [d for d in self.open.values() if d.owner is leaver]
-        leaver.ready.clear()
-        leaver.touches.clear()
-        leaver.open_deals = 0
         lose = self.sc.aes.on_departure == "lose"
         now = self.env.now
         for deal in deals:
             if lose:
-                self._lose(deal, LOSS_NEGLECT, now)
+                self._lose(deal, LOSS_NEGLECT, now)  # closing it releases it from the leaver
             else:
+                leaver.release_deal(deal)
                 deal.owner = None
                 self._hand_off(deal)
 
@@ -200,8 +196,7 @@ class DealDesk:
         if deal.work_left <= 0.0:
             self._start_buyer_phase(deal)
             return
-        rep.ready.append(deal)
-        rep.notify()
+        rep.queue_stage_work(deal)
 
     def begin_stage_work(self, deal: Deal, rep: Rep) -> bool:
         """The rep turns to this deal's stage work: False if the wait already lost it."""
@@ -242,9 +237,7 @@ class DealDesk:
         now = self.env.now
         stage = self.stages[deal.stage]
         days = (
-            _lognormal(
-                stage.buyer_days * deal.buyer_factor, stage.buyer_days_cv, deal.z[deal.stage]
-            )
+            lognormal(stage.buyer_days * deal.buyer_factor, stage.buyer_days_cv, deal.z[deal.stage])
             + deal.slip
         )
         deal.slip = 0.0
@@ -256,7 +249,7 @@ class DealDesk:
         rep = deal.owner
         if rep is not None and self.touch_hours > 0.0 and days > self.touch_every:
             deal.touch_due = now + self.touch_every
-            heapq.heappush(rep.touches, (deal.touch_due, deal.id, deal.token, deal))
+            rep.schedule_touch(deal)
         else:
             deal.touch_due = INF
         token = deal.token
@@ -271,7 +264,7 @@ class DealDesk:
         now = self.env.now
         deal.last_touch = now
         deal.touch_due = now + self.touch_every
-        heapq.heappush(rep.touches, (deal.touch_due, deal.id, deal.token, deal))
+        rep.schedule_touch(deal)
 
     def _buyer_done(self, deal: Deal, token: int) -> None:
         if deal.phase != PHASE_BUYER or deal.token != token:
@@ -312,9 +305,7 @@ class DealDesk:
         del self.open[deal.id]
         rep = deal.owner
         if rep is not None:
-            rep.open_deals -= 1
-            if deal in rep.ready:
-                rep.ready.remove(deal)
+            rep.release_deal(deal)
         self.ledger.add("open_deal_days", when, when - deal.created)
         if deal.stage >= self.forecast_stage:
             self.ledger.add("deals_closed_forecast_stage", when)
@@ -353,11 +344,9 @@ class DealDesk:
             )
             self.ledger.add(key, when)
 
-    def purge_neglected(self, rep: Rep) -> None:
-        """Book the losses of deals that waited too long for this rep."""
-        now = self.env.now
-        for deal in [d for d in rep.ready if d.loss_at <= now]:
-            self._lose(deal, LOSS_NEGLECT, deal.loss_at)
+    def lose_neglected(self, deal: Deal) -> None:
+        """Book the loss of a deal that waited too long for its rep, at the time it was lost."""
+        self._lose(deal, LOSS_NEGLECT, deal.loss_at)
 
     def sweep(self) -> None:
         """Book every neglect loss that has happened by now (weekly, for honest snapshots)."""
@@ -369,13 +358,3 @@ class DealDesk:
             if deal.phase == PHASE_WAITING_OWNER:
                 self.handoff_queue.remove(deal)
             self._lose(deal, LOSS_NEGLECT, deal.loss_at)
-
-
-def _lognormal(mean: float, cv: float, z: float) -> float:
-    """A lognormal value with given mean and CV from a standard normal draw `z`."""
-    if mean <= 0.0:
-        return 0.0
-    if cv <= 0.0:
-        return mean
-    s2 = math.log1p(cv * cv)
-    return mean * math.exp(math.sqrt(s2) * z - 0.5 * s2)

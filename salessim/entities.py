@@ -120,7 +120,6 @@ class Deal:
         "reason",
         "rep_factor",
         "rushed",
-        "seat",
         "segment",
         "slip",
         "stage",
@@ -139,7 +138,6 @@ class Deal:
         self.list_value = list_value
         self.created = created
         self.owner: Rep | None = None
-        self.seat = -1
         self.stage = 0
         self.phase = PHASE_REP
         self.work_left = 0.0

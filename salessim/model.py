@@ -56,9 +56,8 @@ class SalesModel:
             self.streams,
             self.ledger,
             lambda: self.aes,
+            records,
         )
-        if records:
-            self.desk.records = []
         # The team's lead queue: SDRs (or AEs when leads are shared) call from it; with leads
         # assigned to AEs it only holds leads while no AE is there to take them.
         self.lead_queue = LeadQueue(scenario.qualification, self.ledger)
@@ -188,23 +187,18 @@ class SalesModel:
             return
         tenure = self.people_stream.exponential(DAYS_PER_YEAR / per_year)
         if self.env.now + tenure < self.horizon:
-            self._later(tenure, partial(self._give_notice, rep))
-
-    def _give_notice(self, rep: Rep) -> None:
-        rep.leaving = True
-        rep.notify()
+            self._later(tenure, rep.give_notice)
 
     def rep_left(self, rep: Rep) -> None:
         """A rep's last day is over: their work moves on and a backfill is scheduled."""
         if self.env.now >= self.horizon:
             return
         sc = self.scenario
-        task = rep.carry
         now = self.env.now
-        if task is not None and task.lead is not None and rep.lead_queue is not None:
+        lead = rep.drop_carried_task()
+        if lead is not None and rep.lead_queue is not None:
             # A conversation cut short by the leaver: the lead goes back to be called again.
-            rep.lead_queue.push_retry(task.lead, now)
-        rep.carry = None
+            rep.lead_queue.push_retry(lead, now)
         if rep.is_ae:
             self.aes.remove(rep)
             own = rep.lead_queue

@@ -23,13 +23,20 @@ def seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
     return np.random.SeedSequence(int(seed))
 
 
-def replication_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
-    """Independent child seeds for replications 0..n-1 of one master seed."""
-    return seed_sequence(seed).spawn(n)
+def lognormal(mean: float, cv: float, z: float) -> float:
+    """A lognormal value with given mean and coefficient of variation from a standard normal
+    draw `z` (deals pre-draw their normals, so the value is fixed before it is needed)."""
+    if mean <= 0.0:
+        return 0.0
+    if cv <= 0.0:
+        return mean
+    s2 = math.log1p(cv * cv)
+    return mean * math.exp(math.sqrt(s2) * z - 0.5 * s2)
 
 
 class Stream:
-    """A buffered generator of uniforms, standard normals and exponentials for one process."""
+    """A buffered generator of one process's draws (uniform, normal, exponential, gamma,
+    Poisson), handed out as Python floats."""
 
     __slots__ = ("_exp", "_gam", "_nor", "_uni", "generator")
 
@@ -76,10 +83,6 @@ class Stream:
             self._exp = self.generator.standard_exponential(_BLOCK).tolist()
         return self._exp.pop() * mean
 
-    def bernoulli(self, p: float) -> bool:
-        """True with probability p."""
-        return self.uniform() < p
-
     def gamma_mean_cv(self, mean: float, cv: float) -> float:
         """A positive draw with given mean and coefficient of variation (gamma, cv 1 = exp.)."""
         if mean <= 0.0:
@@ -94,15 +97,6 @@ class Stream:
             buf = self._gam[shape] = self.generator.standard_gamma(shape, _BLOCK).tolist()
         return buf.pop() * mean / shape
 
-    def lognormal_mean_cv(self, mean: float, cv: float) -> float:
-        """A lognormal draw with given mean and coefficient of variation."""
-        if mean <= 0.0:
-            return 0.0
-        if cv <= 0.0:
-            return mean
-        s2 = math.log1p(cv * cv)
-        return mean * math.exp(math.sqrt(s2) * self.normal() - 0.5 * s2)
-
     def poisson(self, lam: float) -> int:
         """Poisson count with mean lam."""
         if lam <= 0.0:
@@ -115,12 +109,6 @@ class Stream:
                 total += self.exponential(1.0)
             return n
         return int(self.generator.poisson(lam))
-
-    def binomial(self, n: int, p: float) -> int:
-        """Binomial count."""
-        if n <= 0 or p <= 0.0:
-            return 0
-        return int(self.generator.binomial(n, min(p, 1.0)))
 
     def choice_index(self, weights: list[float]) -> int:
         """Index drawn with probability proportional to cumulative `weights` (already summed)."""

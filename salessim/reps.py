@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from salessim.config import DAYS_PER_YEAR
 from salessim.entities import (
     ACT_DEAL_WORK,
     ACT_IDLE,
@@ -77,13 +78,15 @@ class Rep:
         self.ramp_days = ramp_days
         self.ramp_start_share = ramp_start_share
         self.non_selling_share = non_selling_share
-        self.daily_cost = cost_per_year / 252.0
+        self.daily_cost = cost_per_year / DAYS_PER_YEAR
         self.lead_queue = lead_queue
         self.hours_per_day = model.hours_per_day
         self.prefix = role + "_hours_"
-        self.ready: list[Deal] = []
-        self.touches: list[tuple[float, int, int, Deal]] = []
-        self.open_deals = 0
+        # The rep's deals, changed only through the methods the deal desk calls: stage work
+        # waiting, a heap of touches by due time, and the count of open deals owned.
+        self._ready: list[Deal] = []
+        self._touches: list[tuple[float, int, int, Deal]] = []
+        self._open_deals = 0
         self.active = True
         self.leaving = False
         self.prospecting_on = False  # set by the pipeline marks on the first decision
@@ -127,6 +130,41 @@ class Rep:
     def _day_over(self, _event: simpy.Event) -> None:
         self.notify()
 
+    def give_notice(self) -> None:
+        """The rep will leave at the start of their next working day."""
+        self.leaving = True
+        self.notify()
+
+    def drop_carried_task(self) -> Lead | None:
+        """A leaver drops the task under way; returns the lead of a conversation cut short."""
+        task, self.carry = self.carry, None
+        return task.lead if task is not None else None
+
+    # ----------------------------------------------------------------- the deals owned
+    @property
+    def open_deals(self) -> int:
+        """Open deals this rep owns."""
+        return self._open_deals
+
+    def take_deal(self) -> None:
+        """The desk made this rep the owner of one more open deal."""
+        self._open_deals += 1
+
+    def queue_stage_work(self, deal: Deal) -> None:
+        """A deal of this rep's waits for its stage work: wake the rep if idle."""
+        self._ready.append(deal)
+        self.notify()
+
+    def schedule_touch(self, deal: Deal) -> None:
+        """The deal's buyer is due a touch at `deal.touch_due` (stale once its token moves on)."""
+        heapq.heappush(self._touches, (deal.touch_due, deal.id, deal.token, deal))
+
+    def release_deal(self, deal: Deal) -> None:
+        """The deal closed or went to someone else: it is no longer this rep's work."""
+        self._open_deals -= 1
+        if deal in self._ready:
+            self._ready.remove(deal)
+
     # ----------------------------------------------------------------- the day
     def ramp_productivity(self, now: float) -> float:
         """Share of a full rep's selling hours this rep has (new hires ramp up linearly)."""
@@ -165,8 +203,8 @@ class Rep:
             salary[day] += self.daily_cost
             headcount[day] += 1.0
             policy.start_day(self)
-            if self.ready:
-                model.desk.purge_neglected(self)
+            if self._ready:
+                self._lose_neglected(start)
             self._day_timer = None
             while True:
                 now = env.now
@@ -218,10 +256,16 @@ class Rep:
                 end - self.since
             ) * self.hours_per_day
 
+    def _lose_neglected(self, now: float) -> None:
+        """Deals that waited too long for this rep's stage work are lost (booked when lost)."""
+        desk = self.model.desk
+        for deal in [d for d in self._ready if d.loss_at <= now]:
+            desk.lose_neglected(deal)
+
     # ----------------------------------------------------------------- what there is to do
     def backlog_hours(self) -> float:
         """Deal-work hours this rep owes (stage work waiting, including what is under way)."""
-        total = sum(d.work_left for d in self.ready)
+        total = sum(d.work_left for d in self._ready)
         carry = self.carry
         if carry is not None and carry.kind == TASK_STAGE_WORK:
             total += carry.hours
@@ -229,7 +273,7 @@ class Rep:
 
     def deal_task(self, now: float) -> Task | None:
         """The most advanced deal waiting for stage work, else a touch that has fallen due."""
-        ready = self.ready
+        ready = self._ready
         desk = self.model.desk
         while ready:
             best = ready[0]
@@ -240,7 +284,7 @@ class Rep:
             if desk.begin_stage_work(best, self):
                 return Task(TASK_STAGE_WORK, ACT_DEAL_WORK, best.work_left, deal=best)
         # Touches that have fallen due are done at one sitting (calls and emails in a row).
-        touches = self.touches
+        touches = self._touches
         batch: list[Deal] = []
         while touches and touches[0][0] <= now:
             _, _, token, deal = heapq.heappop(touches)
@@ -337,9 +381,9 @@ class Rep:
             return True
         if mode:
             return False
-        if self.open_deals < self.low_mark:
+        if self._open_deals < self.low_mark:
             self.prospecting_on = True
-        elif self.open_deals > self.high_mark:
+        elif self._open_deals > self.high_mark:
             self.prospecting_on = False
         return self.prospecting_on
 

@@ -99,7 +99,7 @@ class RunResult:
             leads_queued_end=model.leads_queued(),
             leads_in_progress_end=in_progress,
             deals_open_end=len(desk.open),
-            deals_created_total=desk._next_id,
+            deals_created_total=desk.deals_created,
             deal_records=[d.record() for d in desk.records] if desk.records is not None else None,
             lead_records=[lead.record(model.hours_per_day) for lead in model.lead_records]
             if model.lead_records is not None
