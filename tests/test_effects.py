@@ -31,7 +31,9 @@ def _diff(c: Comparison, metric: str, k: int = 0) -> Any:
 @pytest.fixture(scope="module")
 def plan_vs_baseline() -> Comparison:
     # 30 paired replications of three reported years each.
-    return compare([load_scenario("baseline"), load_scenario("more_leads_30")], 30, SEED, workers=2)
+    return compare(
+        [load_scenario("baseline"), load_scenario("more_leads_30")], 30, seed=SEED, workers=2
+    )
 
 
 def test_the_plan_is_the_baseline_with_more_leads() -> None:
@@ -71,7 +73,7 @@ def test_same_plan_raises_bookings_with_twice_the_aes() -> None:
         load_scenario("baseline"),
         {"aes.count": 16, "prospecting.territory_accounts_per_ae": 225},
     )
-    c = compare([base, scenario_with(base, PLAN)], 20, SEED, workers=2)
+    c = compare([base, scenario_with(base, PLAN)], 20, seed=SEED, workers=2)
     bookings = _diff(c, "bookings")
     assert bookings.ci_low > 0, bookings
     assert c.sets[0].intervals()["hours_share_idle"].mean > 0.05  # the capacity was spare
@@ -83,7 +85,7 @@ def test_loss_vanishes_when_qualifying_costs_no_time() -> None:
         load_scenario("baseline"),
         {"qualification.attempt_minutes": 0, "qualification.conversation_hours": 0},
     )
-    c = compare([base, scenario_with(base, PLAN)], 12, SEED, workers=2)
+    c = compare([base, scenario_with(base, PLAN)], 12, seed=SEED, workers=2)
     bookings = _diff(c, "bookings")
     assert bookings.ci_high > 0, bookings  # no longer significantly negative
 
@@ -93,7 +95,7 @@ def test_lead_volume_sweep_is_an_inverted_u_peaking_near_today() -> None:
     # volume); 10 paired replications each.
     base = load_scenario("baseline")
     points = [scenario_with(base, {"lead_volume_multiplier": v}) for v in (1.0, 0.5, 2.0)]
-    c = compare(points, 10, SEED, workers=2)
+    c = compare(points, 10, seed=SEED, workers=2)
     half, double = _diff(c, "bookings", 0), _diff(c, "bookings", 1)
     assert half.ci_high < 0, half
     assert double.ci_high < 0, double
@@ -105,7 +107,7 @@ def calling() -> Comparison:
     # A new team doing its own calling against the same budget as AEs + SDRs, and against
     # own calling with a fixed daily block; 30 paired replications of 13 quarters from day 0.
     names = ("reps_own_calling", "teleprospecting", "time_blocked_prospecting")
-    return compare([load_scenario(n) for n in names], 30, SEED, workers=2)
+    return compare([load_scenario(n) for n in names], 30, seed=SEED, workers=2)
 
 
 def test_own_calling_bookings_swing_more(calling: Comparison) -> None:

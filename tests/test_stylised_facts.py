@@ -97,7 +97,7 @@ FACTS_SEED = 31
 @pytest.fixture(scope="module")
 def baseline_runs(baseline: Scenario) -> ReplicationSet:
     # The baseline as shipped (warm-up quarter + 3 years), 6 replications from seed 31.
-    return replicate(baseline, 6, FACTS_SEED, workers=2)
+    return replicate(baseline, 6, seed=FACTS_SEED, workers=2)
 
 
 @pytest.mark.slow
@@ -126,7 +126,7 @@ def test_fact4_closes_bunch_at_quarter_end_with_lower_prices(
     assert t_interval(share).ci_low > 0.18
     assert paired_difference(rest, late).ci_low > 0  # discount deeper at quarter end
     no_rush = scenario_with(baseline, {"rushing.quarter_end_window_days": 0})
-    flat = replicate(no_rush, 6, FACTS_SEED, workers=2).values("wins_share_last_two_weeks")
+    flat = replicate(no_rush, 6, seed=FACTS_SEED, workers=2).values("wins_share_last_two_weeks")
     assert paired_difference(share, flat).ci_high < 0
     assert abs(float(np.mean(flat)) - 10 / 63) < 0.03
 
@@ -150,7 +150,7 @@ def test_fact5_under_load_many_leads_are_never_followed_up(
             "aes.policy.name": "closer_first",
         },
     )
-    share = replicate(loaded, 4, FACTS_SEED, workers=2).values("leads_not_followed_up_share")
+    share = replicate(loaded, 4, seed=FACTS_SEED, workers=2).values("leads_not_followed_up_share")
     assert t_interval(share).ci_low > 0.4
     assert float(np.mean(baseline_runs.values("leads_not_followed_up_share"))) < 0.05
 
@@ -162,7 +162,7 @@ def test_fact6_sdr_sourced_pipeline_is_steadier() -> None:
     # against reps_own_calling (rep-sourced), 8 paired replications from seed 31.
     own = load_scenario("reps_own_calling")
     tele = load_scenario("teleprospecting")
-    c = compare([own, tele], 8, FACTS_SEED, workers=2)
+    c = compare([own, tele], 8, seed=FACTS_SEED, workers=2)
     d = c.differences()[0]["quarterly_opportunities_cv"]
     assert d.ci_high < 0, d
     sdr_share = c.sets[1].values("opportunities_sdr_prospecting") / c.sets[1].values(
