@@ -200,13 +200,13 @@ def test_pool_gives_the_library_results_and_reuses_them(
     edited = build_scenario(base, {"aes": 10})
     with pool.submit([base, edited], 3, SEED) as job:
         runs = job.result()
-    assert runs == run_scenarios([base, edited], 3, SEED, workers=1)
+    assert runs == run_scenarios([base, edited], 3, seed=SEED, workers=1)
     with pool.submit([edited, base], 3, SEED) as again:
         assert again.reused == 6 and again.done()
         assert again.result() == [runs[1], runs[0]]
     with pool.submit([base], 3, SEED, series=False) as lean:
         (lean_runs,) = lean.result()
-    assert lean_runs == run_scenarios([base], 3, SEED, workers=1, series=False)[0]
+    assert lean_runs == run_scenarios([base], 3, seed=SEED, workers=1, series=False)[0]
 
 
 def test_pool_shares_work_in_flight_and_cancels_what_nobody_needs(
@@ -218,7 +218,7 @@ def test_pool_shares_work_in_flight_and_cancels_what_nobody_needs(
     second = pool.submit([scenario], 12, SEED + 1)
     assert pool.tasks_in_flight() == in_flight  # the second job waits for the same tasks
     first.cancel()  # the second still needs them: nothing is cancelled
-    assert second.result() == run_scenarios([scenario], 12, SEED + 1, workers=1)
+    assert second.result() == run_scenarios([scenario], 12, seed=SEED + 1, workers=1)
     second.cancel()
 
     lone = build_scenario(base, {"aes": 14})
