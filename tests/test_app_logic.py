@@ -7,10 +7,15 @@ wiring and that the app's numbers are the library's, not the model's behaviour.
 
 from __future__ import annotations
 
+import io
+import json
+import math
 import socket
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +23,10 @@ import pytest
 
 pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
 
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
-from salessim.app import server
+from salessim.app import charts, server
 from salessim.app.budget import (
     MAX_WORK_UNITS,
     WorkLimitError,
@@ -44,21 +50,32 @@ from salessim.app.uploads import UploadError, load_uploaded_scenario, safe_stem
 from salessim.app.views import (
     check_prediction,
     comparison_from_runs,
+    comparison_zip,
     format_change,
-    money,
+    hours_rows,
     money_short,
     signed_percent,
     summarise_comparison,
+    summarise_sweep,
     summary_rows,
     sweep_from_runs,
 )
 from salessim.cli import main
 from salessim.config import Scenario
 from salessim.errors import SalessimError
-from salessim.experiments import ReplicationSet, compare, run_scenarios, sweep
+from salessim.experiments import (
+    Comparison,
+    ReplicationSet,
+    Sweep,
+    compare,
+    run_scenarios,
+    sweep,
+)
 from salessim.explain import explain
+from salessim.formatting import format_value
+from salessim.outputs import COMPARE_JSON_FILE, write_comparison
 from salessim.scenario_files import load_scenario, scenario_with
-from salessim.statistics import Difference
+from salessim.statistics import Difference, Interval
 
 QUARTERS = 2  # one warm-up quarter and one reported quarter
 SEED = 3
@@ -258,8 +275,8 @@ def test_views_are_the_library_comparison(pool: SimulationPool, base: Scenario) 
     assert view.explanations[0].paragraph() == explain(library).paragraph()
     bookings = next(row for row in summary_rows(view) if row["Metric"] == "Bookings")
     means = [s.intervals()["bookings"].mean for s in library.sets]
-    assert bookings["baseline"] == money(means[0])
-    assert bookings["baseline (edited)"] == money(means[1])
+    assert bookings["baseline"] == format_value(means[0], "money")
+    assert bookings["baseline (edited)"] == format_value(means[1], "money")
 
 
 def test_sweep_view_is_the_library_sweep(pool: SimulationPool, base: Scenario) -> None:
@@ -267,14 +284,62 @@ def test_sweep_view_is_the_library_sweep(pool: SimulationPool, base: Scenario) -
     values = [6, 8]
     points = sweep_scenarios(base, lever, values)
     with pool.submit(points, 2, SEED, series=False) as job:
-        result = sweep_from_runs(lever.path, values, points, job.result(), SEED)
+        result = sweep_from_runs(base, lever.path, values, points, job.result(), SEED)
     library = sweep(base, "aes.count", values, n=2, seed=SEED, workers=1)
     assert result.to_dict() == library.to_dict()
+    view = summarise_sweep(result, base.name, lever.label, values, ["6", "8"], 8, "8")
+    assert view.window == library.sets[0].window["text"]
+    chart = charts.sweep_curve(view, "bookings").to_dict()
+    (rows,) = _datasets(chart, "start")
+    assert [row["start"] for row in rows] == [False, True]  # the scenario's own 8 AEs
+    assert "the scenario's own value, 8" in chart["title"]
+
+
+def _datasets(spec: dict[str, Any], field: str) -> list[list[dict[str, Any]]]:
+    """The inline data sets of a chart spec whose rows have `field`."""
+    return [rows for rows in spec["datasets"].values() if rows and field in rows[0]]
+
+
+def _marks(chart: charts.ChartSpec) -> list[str]:
+    """The mark of each layer of a chart (its spec checked as strict JSON: no NaN)."""
+    spec = chart.to_dict()
+    json.dumps(spec, allow_nan=False)
+    return [
+        layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
+        for layer in spec.get("layer", [spec])
+    ]
+
+
+def test_sweep_marks_the_scenario_value_between_the_swept_values(base: Scenario) -> None:
+    lever = next(lever for lever in sweep_levers(base) if lever.key == "lead_volume")
+    values = [50, 125, 200]  # the scenario's own 100% lies between two of them
+    result = sweep(base, lever.path, [lever.write(v) for v in values], n=1, seed=SEED, workers=1)
+    start = lever.read(base)
+    assert (start, result.base_value) == (100, 1.0)
+    labels = [lever.describe(v) for v in values]
+    view = summarise_sweep(result, base.name, lever.label, values, labels, start, "100%")
+    assert view.start_in_range and not any(view.is_start(v) for v in values)
+    chart = charts.sweep_curve(view, "bookings")
+    assert _marks(chart) == ["line", "rule", "point"]  # one replication: no band
+    spec = chart.to_dict()
+    assert [{"x": 100}] in _datasets(spec, "x")  # the rule at the scenario's own value
+    assert "no band" in spec["title"] and "own value, 100%" in spec["title"]
 
 
 def _fake_set(scenario: Scenario, bookings: list[float]) -> ReplicationSet:
     runs = [{"replication": i, "metrics": {"bookings": b}} for i, b in enumerate(bookings)]
     return ReplicationSet(scenario, 0, runs)
+
+
+def test_a_tipping_point_is_a_peak_significantly_above_both_ends(base: Scenario) -> None:
+    def view(middle: list[float]) -> Any:
+        sets = [_fake_set(base, b) for b in ([10.0, 11.0, 12.0], middle, [10.0, 12.0, 11.0])]
+        result = Sweep("aes.count", [4, 8, 12], sets, 0, 8)
+        return summarise_sweep(result, "baseline", "AEs", [4, 8, 12], ["4", "8", "12"], 8, "8")
+
+    assert view([20.0, 21.0, 23.0]).peaks == {"bookings": 1}
+    noisy = view([9.0, 16.0, 11.0])  # the highest mean, but within the noise
+    assert noisy.best("bookings") == 1 and noisy.peaks == {}
 
 
 def test_prediction_is_checked_against_the_paired_change(base: Scenario) -> None:
@@ -295,14 +360,96 @@ def test_prediction_is_checked_against_the_paired_change(base: Scenario) -> None
 
 
 def test_numbers_read_as_people_write_them() -> None:
-    assert money(15_747_161.4) == "$15,747,161"
-    assert money(-1200) == "−$1,200"
     assert money_short(15_436_887) == "$15.4M" and money_short(451_000) == "$451k"
     assert signed_percent(12.34) == "+12.3%" and signed_percent(-4) == "−4.0%"
     assert format_change(Difference(0.001, -0.002, 0.004, 1.0), "money") == ("$0 (95% CI $0 to $0)")
     assert format_change(Difference(0.02, 0.01, 0.03, 0.01), "share") == (
-        "+2.0 pts (95% CI +1.0 pts to +3.0 pts)"
+        "+2.0 pp (95% CI +1.0 pp to +3.0 pp) *"
     )
+    assert format_change(Difference(5.0, math.nan, math.nan, math.nan), "count") == (
+        "+5.0 (95% CI n/a)"
+    )
+
+
+@pytest.fixture(scope="module")
+def with_sdrs(base: Scenario) -> dict[int, Comparison]:
+    """Baseline (no SDRs) against teleprospecting (SDRs), with one and with two replications."""
+    teleprospecting = with_horizon(load_scenario("teleprospecting"), QUARTERS)
+    return {n: compare([base, teleprospecting], n=n, seed=SEED, workers=1) for n in (1, 2)}
+
+
+def test_one_replication_claims_no_certainty(with_sdrs: dict[int, Comparison]) -> None:
+    one, two = (summarise_comparison(with_sdrs[n]) for n in (1, 2))
+    changes = [row["Change"] for row in summary_rows(one)]
+    assert "-$532.6k (95% CI n/a)" in changes  # bookings
+    assert all(change == "n/a" or change.endswith("(95% CI n/a)") for change in changes)
+    assert not any(d.significant for d in one.differences[0].values())
+    assert not any(row["Change"].endswith("(95% CI n/a)") for row in summary_rows(two))
+    # No band or error bar without an interval; with two replications they are drawn.
+    assert _marks(charts.totals(one, "bookings")) == ["bar"]
+    assert _marks(charts.totals(two, "bookings")) == ["bar", "rule"]
+    assert _marks(charts.quarterly_bookings(one)) == ["line"]
+    assert _marks(charts.quarterly_bookings(two)) == ["area", "line"]
+    for view in (one, two):
+        for chart in (charts.rep_hours, charts.lead_fates, charts.pipeline):
+            _marks(chart(view))
+    guess = check_prediction(with_sdrs[1], "bookings", 10.0)
+    assert not guess.decided and not guess.inside
+    assert "needs two replications" in guess.verdict()
+    assert guess.interval_text().startswith("95% CI n/a")
+    assert _marks(charts.prediction(guess)) == ["bar", "rule"]  # the zero line only
+    assert _marks(charts.prediction(check_prediction(with_sdrs[2], "bookings", 10.0))) == [
+        "bar",
+        "rule",
+        "rule",
+    ]
+
+
+def test_sdr_hours_are_shown_beside_ae_hours_when_a_scenario_has_sdrs(
+    with_sdrs: dict[int, Comparison],
+) -> None:
+    view = summarise_comparison(with_sdrs[2])
+    rows = hours_rows(view)
+    assert {(row["bar"], row["team"]) for row in rows} == {
+        ("baseline: AEs", "AEs"),
+        ("teleprospecting: AEs", "AEs"),
+        ("teleprospecting: SDRs", "SDRs"),
+    }
+    sdr = {row["activity"]: row["share"] for row in rows if row["team"] == "SDRs"}
+    expected = view.scenarios[1].value("sdr_hours_share_prospecting").mean
+    assert sdr["Prospecting"] == pytest.approx(expected) and expected > 0
+    assert charts.rep_hours(view).to_dict()["title"] == "Where AE and SDR hours went"
+    # Baseline alone has no SDRs; an activity at zero in every bar is left out.
+    alone = view.scenarios[0]
+    idle = {**alone.intervals, "hours_share_idle": Interval(0.0, 0.0, 0.0)}
+    no_sdrs = replace(view, scenarios=(replace(alone, intervals=idle),))
+    rows = hours_rows(no_sdrs)
+    assert {row["bar"] for row in rows} == {"baseline"}
+    assert "Idle" not in {row["activity"] for row in rows}
+    assert "Deal work" in {row["activity"] for row in rows}
+    assert charts.rep_hours(no_sdrs).to_dict()["title"] == "Where AE hours went"
+
+
+def test_results_state_their_reporting_window(with_sdrs: dict[int, Comparison]) -> None:
+    comparison = with_sdrs[2]
+    view = summarise_comparison(comparison)
+    windows = [s.window["text"] for s in comparison.sets]
+    assert [s.window for s in view.scenarios] == windows
+    assert view.totals_caption().startswith(f"Totals over {'; '.join(dict.fromkeys(windows))};")
+    axis = charts.totals(view, "bookings").to_dict()["layer"][0]["encoding"]["x"]["axis"]
+    assert axis["title"] == f"Bookings over {view.window}"
+
+
+def test_results_zip_holds_the_files_compare_writes(
+    with_sdrs: dict[int, Comparison], tmp_path: Path
+) -> None:
+    comparison = with_sdrs[2]
+    archive = zipfile.ZipFile(io.BytesIO(comparison_zip(comparison)))
+    written = write_comparison(comparison, tmp_path, [explain(comparison)])
+    assert "explain.png" in written
+    assert sorted(archive.namelist()) == sorted(written)
+    for name in (COMPARE_JSON_FILE, "compare.csv"):
+        assert archive.read(name) == (tmp_path / name).read_bytes()
 
 
 # --------------------------------------------------------------------------------- uploads
@@ -397,8 +544,8 @@ def test_what_if_page_shows_the_library_result(app: AppTest) -> None:
     table = app.table[0].value
     bookings = table[table["Metric"] == "Bookings"].iloc[0]
     assert (bookings["baseline"], bookings["baseline (edited)"]) == (
-        money(means[0]),
-        money(means[1]),
+        format_value(means[0], "money"),
+        format_value(means[1], "money"),
     )
     assert app.metric[0].value == money_short(means[1])
     assert explain(library).paragraph() in [i.value for i in app.info]
@@ -434,3 +581,24 @@ def test_classroom_compares_the_prediction_with_the_result(
     reveal = next(m.value for m in at.markdown if "You predicted" in m.value)
     assert "**You predicted +25.0%.**" in reveal
     assert f"**{signed_percent(expected)}**" in reveal
+
+
+def test_what_if_page_with_one_replication_claims_no_certainty(app: AppTest) -> None:
+    app.run()
+    _slider(app, "Simulated time (quarters)").set_value(QUARTERS)
+    _slider(app, "Replications").set_value(1)
+    _slider(app, "Account executives (AEs)").set_value(10)
+    app.run()
+    app.button(key="whatif.run").click().run()
+    assert not app.exception and not app.error
+    table = app.table[0].value
+    changes = dict(zip(table["Metric"], table["Change"], strict=True))
+    assert changes["Bookings"].endswith("(95% CI n/a)")
+    assert all(c == "n/a" or c.endswith("(95% CI n/a)") for c in changes.values())
+    captions = " ".join(c.value for c in app.caption)
+    assert "Totals over 63 reported days, days 63–126; mean of 1 replication" in captions
+    assert "no change can be called significant" in captions
+    gray = MetricProto.MetricColor.GRAY
+    assert [m.color for m in app.metric] == [gray] * 4  # no change is flagged as real
+    downloads = [button.label for button in app.get("download_button")]
+    assert "Download results (zip)" in downloads

@@ -15,16 +15,19 @@ from typing import Any
 
 import altair as alt
 
+from salessim import metrics
 from salessim.app.views import (
-    ACTIVITY_LABELS,
-    FATE_LABELS,
-    METRICS_BY_KEY,
+    FATE_ORDER,
     ComparisonView,
     PredictionCheck,
     SweepView,
+    activity_label,
+    fate_label,
+    hours_rows,
     quarter_label,
     reported_quarters,
 )
+from salessim.entities import ACTIVITIES
 from salessim.explain import Explanation
 
 # Altair looks pandas up in sys.modules while it builds a chart. If another session's thread
@@ -35,6 +38,7 @@ importlib.import_module("pandas")
 SCENARIO_COLORS = ("#4a6fa5", "#e07b39", "#2e8b57")
 ACTIVITY_COLORS = ("#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#c7c7c7")
 UP, DOWN, TOTAL = "#2e8b57", "#c0392b", "#4a6fa5"
+START_COLOR = "#c0392b"  # the scenario's own value on a sweep
 HEIGHT = 280
 WRAP = 18  # characters per line of a waterfall label
 Row = dict[str, Any]
@@ -58,6 +62,17 @@ def _money_axis(title: str) -> alt.Axis:
 def _data(rows: list[Row]) -> dict[str, list[Row]]:
     """Inline data: rows of plain values (no data frame needed)."""
     return {"values": rows}
+
+
+def _has_bounds(rows: Sequence[Row]) -> bool:
+    """Whether any row has both interval bounds: one replication has none, and then no band
+    or error bar is drawn (an interval needs two replications)."""
+    return any(row.get("low") is not None and row.get("high") is not None for row in rows)
+
+
+def _layers(*charts: alt.Chart | None) -> ChartSpec:
+    """The layers that are drawn (a band or whiskers are None without an interval)."""
+    return alt.layer(*(chart for chart in charts if chart is not None))
 
 
 def _quarter_rows(view: ComparisonView, fields: Mapping[str, str]) -> list[Row]:
@@ -89,31 +104,31 @@ def quarterly_profit(view: ComparisonView) -> ChartSpec:
 def quarterly_metric(view: ComparisonView, key: str, label: str) -> ChartSpec:
     """A quarterly series (`key` of ReplicationSet.quarterly()) per scenario, with its band."""
     rows = _quarter_rows(view, {"value": key, "low": f"{key}_low", "high": f"{key}_high"})
+    banded = _has_bounds(rows)
     color = alt.Color("scenario:N", scale=_scenario_scale(view.names), title="Scenario")
     x = alt.X("quarter:O", sort=alt.SortField("order"), title="Quarter (after warm-up)")
+    y = alt.Y("value:Q", axis=_money_axis(f"{label} per quarter"), scale=alt.Scale(zero=False))
     base = alt.Chart(_data(rows)).encode(x=x, color=color)
-    band = base.mark_area(opacity=0.18).encode(
-        y=alt.Y("low:Q", axis=_money_axis(f"{label} per quarter"), scale=alt.Scale(zero=False)),
-        y2="high:Q",
-    )
-    line = base.mark_line(point=True).encode(
-        y="value:Q",
-        tooltip=[
-            "scenario:N",
-            "quarter:O",
-            alt.Tooltip("value:Q", format="$,.0f", title=f"{label} (mean)"),
+    tooltip = [
+        "scenario:N",
+        "quarter:O",
+        alt.Tooltip("value:Q", format="$,.0f", title=f"{label} (mean)"),
+    ]
+    band = None
+    if banded:
+        tooltip += [
             alt.Tooltip("low:Q", format="$,.0f", title="95% CI low"),
             alt.Tooltip("high:Q", format="$,.0f", title="95% CI high"),
-        ],
-    )
-    return alt.layer(band, line).properties(
-        height=HEIGHT, title=f"{label} by quarter (mean and 95% band)"
-    )
+        ]
+        band = base.mark_area(opacity=0.18).encode(y=alt.Y("low:Q"), y2="high:Q")
+    line = base.mark_line(point=True).encode(y=y, tooltip=tooltip)
+    what = "mean and 95% band" if banded else "one replication: no band"
+    return _layers(band, line).properties(height=HEIGHT, title=f"{label} by quarter ({what})")
 
 
 def totals(view: ComparisonView, metric: str) -> ChartSpec:
-    """One metric over the reported period for each scenario, with its 95% interval."""
-    info = METRICS_BY_KEY[metric]
+    """One metric's total over the reporting window for each scenario, with its 95% interval."""
+    name = metrics.label(metric)
     rows = [
         {
             "scenario": s.name,
@@ -123,25 +138,23 @@ def totals(view: ComparisonView, metric: str) -> ChartSpec:
         }
         for s in view.scenarios
     ]
+    banded = _has_bounds(rows)
     color = alt.Color("scenario:N", scale=_scenario_scale(view.names), legend=None)
     y = alt.Y("scenario:N", sort=view.names, title=None, axis=alt.Axis(labelLimit=200))
-    axis = _money_axis(f"{info.label} over the reported period")
+    axis = _money_axis(f"{name} over {view.window}")
     base = alt.Chart(_data(rows)).encode(y=y)
-    bars = base.mark_bar().encode(
-        x=alt.X("mean:Q", axis=axis),
-        color=color,
-        tooltip=[
-            "scenario:N",
-            alt.Tooltip("mean:Q", format="$,.0f", title=info.label),
+    tooltip = ["scenario:N", alt.Tooltip("mean:Q", format="$,.0f", title=name)]
+    whiskers = None
+    if banded:
+        tooltip += [
             alt.Tooltip("low:Q", format="$,.0f", title="95% CI low"),
             alt.Tooltip("high:Q", format="$,.0f", title="95% CI high"),
-        ],
-    )
-    whiskers = base.mark_rule(color="black", strokeWidth=2).encode(
-        x=alt.X("low:Q", axis=axis), x2="high:Q"
-    )
+        ]
+        whiskers = base.mark_rule(color="black", strokeWidth=2).encode(x="low:Q", x2="high:Q")
+    bars = base.mark_bar().encode(x=alt.X("mean:Q", axis=axis), color=color, tooltip=tooltip)
+    what = "mean, 95% interval" if banded else "one replication: no interval"
     # No fixed height: a discrete y axis sizes itself by its step.
-    return alt.layer(bars, whiskers).properties(title=f"{info.label} (mean, 95% interval)")
+    return _layers(bars, whiskers).properties(title=f"{name} ({what})")
 
 
 def forecast_vs_actual(view: ComparisonView) -> ChartSpec:
@@ -213,49 +226,61 @@ def pipeline(view: ComparisonView) -> ChartSpec:
 
 
 def rep_hours(view: ComparisonView) -> ChartSpec:
-    """Where AE hours went: share of available hours by activity, one bar per scenario."""
-    rows = [
-        {
-            "scenario": s.name,
-            "activity": label,
-            "order": k,
-            "share": _number(s.value(f"hours_share_{activity}").mean),
-        }
-        for s in view.scenarios
-        for k, (activity, label) in enumerate(ACTIVITY_LABELS.items())
-    ]
+    """Where paid hours went: share by activity, one bar per scenario for its AEs and, when a
+    scenario has SDRs, one for its SDRs; activities at zero everywhere are left out."""
+    rows = hours_rows(view)
+    labels = [activity_label(a) for a in ACTIVITIES]
+    colors = dict(zip(labels, ACTIVITY_COLORS, strict=True))
+    shown = list(dict.fromkeys(row["activity"] for row in rows))
+    who = "AE and SDR" if any(s.has_sdrs for s in view.scenarios) else "AE"
     chart: ChartSpec = (
         alt.Chart(_data(rows))
         .mark_bar()
         .encode(
-            y=alt.Y("scenario:N", sort=view.names, title=None),
-            x=alt.X("share:Q", stack="zero", axis=alt.Axis(format="%", title="Share of AE hours")),
+            y=alt.Y(
+                "bar:N",
+                sort=list(dict.fromkeys(row["bar"] for row in rows)),
+                title=None,
+                axis=alt.Axis(labelLimit=240),
+            ),
+            x=alt.X(
+                "share:Q", stack="zero", axis=alt.Axis(format="%", title="Share of paid hours")
+            ),
             color=alt.Color(
                 "activity:N",
-                sort=list(ACTIVITY_LABELS.values()),
-                scale=alt.Scale(domain=list(ACTIVITY_LABELS.values()), range=list(ACTIVITY_COLORS)),
+                sort=shown,
+                scale=alt.Scale(domain=shown, range=[colors[a] for a in shown]),
                 title="Activity",
                 legend=alt.Legend(orient="bottom", columns=2),
             ),
             order=alt.Order("order:Q"),
-            tooltip=["scenario:N", "activity:N", alt.Tooltip("share:Q", format=".1%")],
+            tooltip=[
+                "scenario:N",
+                "team:N",
+                "activity:N",
+                alt.Tooltip("share:Q", format=".1%"),
+            ],
         )
-        .properties(title="Where AE hours went")
+        .properties(title=f"Where {who} hours went")
     )
     return chart
 
 
 def lead_fates(view: ComparisonView) -> ChartSpec:
     """Marketing leads by what became of them, per scenario."""
+    fates = [
+        fate
+        for fate in FATE_ORDER
+        if any(other.lead_fates.get(fate, 0.0) > 0 for other in view.scenarios)
+    ]
     rows = [
         {
             "scenario": s.name,
-            "fate": FATE_LABELS.get(fate, fate),
+            "fate": fate_label(fate),
             "leads": _number(s.lead_fates.get(fate, math.nan)),
         }
         for s in view.scenarios
-        for fate in FATE_LABELS
-        if any(other.lead_fates.get(fate, 0.0) > 0 for other in view.scenarios)
+        for fate in fates
     ]
     chart: ChartSpec = (
         alt.Chart(_data(rows))
@@ -263,12 +288,12 @@ def lead_fates(view: ComparisonView) -> ChartSpec:
         .encode(
             y=alt.Y(
                 "fate:N",
-                sort=list(FATE_LABELS.values()),
+                sort=[fate_label(fate) for fate in fates],
                 title=None,
                 axis=alt.Axis(labelLimit=220),
             ),
             yOffset=alt.YOffset("scenario:N", sort=view.names),
-            x=alt.X("leads:Q", title="Leads over the reported period (mean)"),
+            x=alt.X("leads:Q", title=f"Leads over {view.window} (mean)"),
             color=alt.Color("scenario:N", scale=_scenario_scale(view.names), title="Scenario"),
             tooltip=["scenario:N", "fate:N", alt.Tooltip("leads:Q", format=",.0f")],
         )
@@ -340,10 +365,8 @@ def waterfall(explanation: Explanation) -> ChartSpec:
 
 
 def sweep_curve(view: SweepView, metric: str) -> ChartSpec:
-    """A metric's mean and 95% band at each swept value; the starting value marked."""
-    info = METRICS_BY_KEY.get(metric)
-    label = info.label if info else metric
-    kind = info.kind if info else "count"
+    """A metric's mean and 95% band at each swept value; the scenario's own value marked."""
+    name, metric_kind = metrics.label(metric), metrics.kind(metric)
     curve = view.curves[metric]
     rows = [
         {
@@ -353,55 +376,71 @@ def sweep_curve(view: SweepView, metric: str) -> ChartSpec:
             "mean": _number(curve["mean"][k]),
             "low": _number(curve["ci_low"][k]),
             "high": _number(curve["ci_high"][k]),
-            "start": value == view.start_value,
+            "start": view.is_start(value),
         }
         for k, (value, text) in enumerate(zip(view.values, view.value_labels, strict=True))
     ]
-    fmt = "$,.0f" if kind == "money" else (".1%" if kind == "share" else ",.1f")
-    axis = _money_axis(label) if kind == "money" else alt.Axis(title=label, format=fmt[:-1] + "s")
-    if kind == "share":
-        axis = alt.Axis(title=label, format="%")
+    banded = _has_bounds(rows)
+    fmt = "$,.0f" if metric_kind == "money" else (".1%" if metric_kind == "share" else ",.1f")
+    if metric_kind == "money":
+        axis = _money_axis(name)
+    elif metric_kind == "share":
+        axis = alt.Axis(title=name, format="%")
+    else:
+        axis = alt.Axis(title=name, format=fmt[:-1] + "s")
     x = (
         alt.X("x:Q", title=view.lever_label, scale=alt.Scale(zero=False))
         if view.numeric
         else alt.X("x:N", sort=list(view.value_labels), title=view.lever_label)
     )
+    y = alt.Y("mean:Q", axis=axis, scale=alt.Scale(zero=False))
     base = alt.Chart(_data(rows)).encode(x=x)
     tooltip = [
         alt.Tooltip("label:N", title=view.lever_label),
-        alt.Tooltip("mean:Q", format=fmt, title=f"{label} (mean)"),
-        alt.Tooltip("low:Q", format=fmt, title="95% CI low"),
-        alt.Tooltip("high:Q", format=fmt, title="95% CI high"),
+        alt.Tooltip("mean:Q", format=fmt, title=f"{name} (mean)"),
     ]
+    band = None
+    if banded:
+        tooltip += [
+            alt.Tooltip("low:Q", format=fmt, title="95% CI low"),
+            alt.Tooltip("high:Q", format=fmt, title="95% CI high"),
+        ]
+        mark = (
+            base.mark_area(opacity=0.2, color=SCENARIO_COLORS[0])
+            if view.numeric
+            else base.mark_errorbar(ticks=True, color=SCENARIO_COLORS[0])
+        )
+        band = mark.encode(y=alt.Y("low:Q"), y2="high:Q")
     if view.numeric:
-        band = base.mark_area(opacity=0.2, color=SCENARIO_COLORS[0]).encode(
-            y=alt.Y("low:Q", axis=axis, scale=alt.Scale(zero=False)), y2="high:Q"
-        )
-        line = base.mark_line(point=True, color=SCENARIO_COLORS[0]).encode(
-            y="mean:Q", tooltip=tooltip
-        )
+        line = base.mark_line(point=True, color=SCENARIO_COLORS[0]).encode(y=y, tooltip=tooltip)
     else:
-        band = base.mark_errorbar(ticks=True, color=SCENARIO_COLORS[0]).encode(
-            y=alt.Y("low:Q", axis=axis, scale=alt.Scale(zero=False)), y2="high:Q"
-        )
         line = base.mark_point(filled=True, size=90, color=SCENARIO_COLORS[0]).encode(
-            y="mean:Q", tooltip=tooltip
+            y=y, tooltip=tooltip
         )
     start = (
         base.transform_filter(alt.datum.start)
-        .mark_point(shape="diamond", size=220, filled=True, color="#c0392b")
+        .mark_point(shape="diamond", size=220, filled=True, color=START_COLOR)
         .encode(y="mean:Q", tooltip=tooltip)
     )
-    return alt.layer(band, line, start).properties(
+    rule = None
+    if view.start_in_range:
+        # The scenario's own value may fall between the swept values: a line marks it.
+        rule = (
+            alt.Chart(_data([{"x": view.start_value}]))
+            .mark_rule(color=START_COLOR, strokeDash=[4, 4])
+            .encode(x="x:Q")
+        )
+    what = "band: 95% interval; " if banded else "one replication: no band; "
+    return _layers(band, line, rule, start).properties(
         height=HEIGHT + 40,
-        title=f"{label} vs {view.lever_label.lower()} (band: 95% interval; red: starting value)",
+        title=f"{name} vs {view.lever_label.lower()} ({what}red: the scenario's own value, "
+        f"{view.start_label})",
     )
 
 
 def prediction(check: PredictionCheck) -> ChartSpec:
-    """The student's guess next to the simulated change and its 95% interval."""
-    info = METRICS_BY_KEY.get(check.metric)
-    label = info.label if info else check.metric
+    """The student's guess next to the simulated change and its 95% interval (if it has one)."""
+    name = metrics.label(check.metric)
     a = check.actual_percent
     rows: list[Row] = [
         {"what": "Your guess", "change": check.guess_percent, "low": None, "high": None},
@@ -416,7 +455,7 @@ def prediction(check: PredictionCheck) -> ChartSpec:
         y=alt.Y("what:N", sort=["Your guess", "Simulation"], title=None)
     )
     bars = base.mark_bar().encode(
-        x=alt.X("change:Q", title=f"Change in {label.lower()} (%)"),
+        x=alt.X("change:Q", title=f"Change in {name.lower()} (%)"),
         color=alt.Color(
             "what:N",
             scale=alt.Scale(domain=["Your guess", "Simulation"], range=["#999999", TOTAL]),
@@ -424,8 +463,10 @@ def prediction(check: PredictionCheck) -> ChartSpec:
         ),
         tooltip=["what:N", alt.Tooltip("change:Q", format="+.1f", title="Change (%)")],
     )
-    whiskers = base.mark_rule(color="black", strokeWidth=2).encode(x="low:Q", x2="high:Q")
+    whiskers = None
+    if _has_bounds(rows):
+        whiskers = base.mark_rule(color="black", strokeWidth=2).encode(x="low:Q", x2="high:Q")
     zero = alt.Chart(_data([{"zero": 0}])).mark_rule(color="#333").encode(x="zero:Q")
-    return alt.layer(bars, whiskers, zero).properties(
-        title=f"Your guess vs the simulated change in {label.lower()}"
+    return _layers(bars, whiskers, zero).properties(
+        title=f"Your guess vs the simulated change in {name.lower()}"
     )

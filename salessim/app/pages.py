@@ -34,7 +34,6 @@ from salessim.app.uploads import (
     scenario_yaml,
 )
 from salessim.app.views import (
-    METRICS_BY_KEY,
     PREDICTION_METRICS,
     SWEEP_METRICS,
     ComparisonView,
@@ -42,7 +41,6 @@ from salessim.app.views import (
     SweepView,
     check_prediction,
     comparison_from_runs,
-    format_value,
     signed_percent,
     summarise_comparison,
     summarise_sweep,
@@ -50,6 +48,8 @@ from salessim.app.views import (
 )
 from salessim.config import Scenario
 from salessim.errors import SalessimError
+from salessim.formatting import format_band, format_value, plural
+from salessim.metrics import label, spec
 
 APP_TITLE = "salessim"
 NO_THIRD = "(none)"
@@ -77,6 +77,8 @@ class Result:
     view: ComparisonView | SweepView
     changes: tuple[str, ...] = ()
     check: PredictionCheck | None = None
+    scenarios: tuple[Scenario, ...] = ()
+    """The scenarios run (a few kilobytes), to write the result's files when asked."""
 
 
 def _fingerprint(scenario: Scenario) -> str:
@@ -158,18 +160,21 @@ def what_if_page() -> None:
         if outcome is not None:
             runs, reused = outcome
             view = summarise_comparison(comparison_from_runs([base, edited], runs, seed), reused)
-            st.session_state["whatif.result"] = Result(inputs, view, tuple(changes))
+            st.session_state["whatif.result"] = Result(
+                inputs, view, tuple(changes), scenarios=(base, edited)
+            )
     result = st.session_state.get("whatif.result")
     if not isinstance(result, Result) or not isinstance(result.view, ComparisonView):
         st.info("Press **Run** to simulate.", icon=":material/play_arrow:")
         return
     _stale_note(result, inputs)
     view = result.view
-    st.subheader(f"{view.names[1]} vs {view.names[0]}")
+    ui.result_heading(view)
     ui.headline(view)
     ui.explanations(view)
     ui.comparison_charts(view)
     ui.key_numbers(view)
+    ui.results_download(result.scenarios, view.replications, view.seed)
 
 
 # ----------------------------------------------------------------------------------- Compare
@@ -211,14 +216,16 @@ def compare_page() -> None:
         if outcome is not None:
             runs, reused = outcome
             view = summarise_comparison(comparison_from_runs(scenarios, runs, seed), reused)
-            st.session_state["compare.result"] = Result(inputs, view)
+            st.session_state["compare.result"] = Result(inputs, view, scenarios=tuple(scenarios))
     result = st.session_state.get("compare.result")
     if not isinstance(result, Result) or not isinstance(result.view, ComparisonView):
         st.info("Press **Run** to simulate.", icon=":material/play_arrow:")
         return
     _stale_note(result, inputs)
     view = result.view
+    ui.result_heading(view)
     ui.key_numbers(view)
+    ui.results_download(result.scenarios, view.replications, view.seed)
     ui.comparison_charts(view)
     ui.explanations(view)
 
@@ -318,7 +325,7 @@ def sweep_page() -> None:
             if outcome is not None:
                 runs, _ = outcome
                 result_sweep = sweep_from_runs(
-                    lever.path, [lever.write(v) for v in values], points, runs, seed
+                    base, lever.path, [lever.write(v) for v in values], points, runs, seed
                 )
                 view = summarise_sweep(
                     result_sweep,
@@ -327,6 +334,7 @@ def sweep_page() -> None:
                     values,
                     [lever.describe(v) for v in values],
                     lever.read(base),
+                    lever.describe(lever.read(base)),
                 )
                 st.session_state["sweep.result"] = Result(inputs, view)
         result = st.session_state.get("sweep.result")
@@ -342,41 +350,49 @@ def _sweep_result(view: SweepView) -> None:
         "Result to show",
         [m for m in SWEEP_METRICS if m in view.curves],
         key=f"{ui.PERSISTENT_PREFIX}sweep.metric",
-        format_func=lambda m: METRICS_BY_KEY[m].label,
+        format_func=label,
     )
     metric = str(metric)
-    info = METRICS_BY_KEY[metric]
+    info = spec(metric)
     st.altair_chart(charts.sweep_curve(view, metric), width="stretch")
     best = view.best(metric)
     curve = view.curves[metric]
     if best is not None and view.numeric and len(view.values) > 2:
         peak = view.value_labels[best]
-        if 0 < best < len(view.values) - 1:
+        if metric in view.peaks:
             st.success(
                 f"**Tipping point:** {info.label.lower()} peak at {peak} "
-                f"({format_value(curve['mean'][best], info.kind)} on average); beyond it, more "
-                f"of '{view.lever_label.lower()}' gives less.",
+                f"({format_value(curve['mean'][best], info.kind)} on average, significantly "
+                f"above both ends of the range); beyond it, more of "
+                f"'{view.lever_label.lower()}' gives less.",
                 icon=":material/trending_down:",
+            )
+        elif 0 < best < len(view.values) - 1:
+            st.caption(
+                f"{info.label}: highest at {peak} on average, but not significantly above "
+                "both ends of this range: more replications would tell whether it is a tipping "
+                "point."
             )
         else:
             where = "top" if best == len(view.values) - 1 else "bottom"
             st.caption(
-                f"{info.label} are highest at the {where} of this range ({peak}); widen the "
+                f"{info.label}: highest at the {where} of this range ({peak}); widen the "
                 "range to look for a tipping point."
             )
     rows = [
         {
-            view.lever_label: label,
+            view.lever_label: text + (" (the scenario's own)" if view.is_start(value) else ""),
             f"{info.label} (mean)": format_value(curve["mean"][k], info.kind),
-            "95% CI": f"{format_value(curve['ci_low'][k], info.kind)} to "
-            f"{format_value(curve['ci_high'][k], info.kind)}",
+            "95% CI": format_band(curve["ci_low"][k], curve["ci_high"][k], info.kind),
         }
-        for k, label in enumerate(view.value_labels)
+        for k, (value, text) in enumerate(zip(view.values, view.value_labels, strict=True))
     ]
     st.table(rows, hide_index=True)
+    one = " One replication gives no 95% interval (it needs two)." if view.replications < 2 else ""
     st.caption(
-        f"Scenario '{view.scenario}', {view.replications} replications per value, seed "
-        f"{view.seed}; every value shares the same random luck."
+        f"Totals over {view.window}. Scenario '{view.scenario}', "
+        f"{plural(view.replications, 'replication')} per value, seed {view.seed}; every value "
+        f"shares the same random luck.{one}"
     )
 
 
@@ -426,7 +442,7 @@ def classroom_page() -> None:
                 "Result to predict",
                 PREDICTION_METRICS,
                 key=metric_key,
-                format_func=lambda m: METRICS_BY_KEY[m].label,
+                format_func=label,
             )
         )
     with st.expander("Exercise setup: levers and run settings (for the trainer)"):
@@ -439,11 +455,11 @@ def classroom_page() -> None:
     if edited is None:
         return
     changes = describe_changes(start, values)
-    label = METRICS_BY_KEY[metric].label.lower()
+    name = label(metric).lower()
     what = "; ".join(c[0].lower() + c[1:] for c in changes) if changes else "no change at all"
-    st.subheader(f"Question: starting from '{base.name}', with {what}, how do {label} change?")
+    st.subheader(f"Question: starting from '{base.name}', with {what}, how do {name} change?")
     guess = st.number_input(
-        f"Your prediction: change in {label} (%)",
+        f"Your prediction: change in {name} (%)",
         min_value=-100.0,
         max_value=1000.0,
         value=None,
@@ -482,23 +498,24 @@ def classroom_page() -> None:
 def _reveal(result: Result) -> None:
     check = result.check
     assert check is not None and isinstance(result.view, ComparisonView)
-    label = METRICS_BY_KEY[check.metric].label.lower()
-    a = check.actual_percent
+    view = result.view
     st.markdown(
         f"**You predicted {signed_percent(check.guess_percent)}.** The simulation says "
-        f"**{signed_percent(a.mean)}** (95% CI {signed_percent(a.ci_low)} to "
-        f"{signed_percent(a.ci_high)}) for {label}."
+        f"**{signed_percent(check.actual_percent.mean)}** ({check.interval_text()}) for "
+        f"{label(check.metric).lower()}, totals over {view.window}."
     )
-    if check.inside:
+    if not check.decided:
+        st.info(check.verdict(), icon=":material/info:")
+    elif check.inside:
         st.success(check.verdict(), icon=":material/check_circle:")
     else:
         st.warning(check.verdict(), icon=":material/psychology:")
     st.altair_chart(charts.prediction(check), width="stretch")
-    ui.explanations(result.view)
+    ui.explanations(view)
     with st.expander("All the results"):
-        ui.headline(result.view)
-        ui.comparison_charts(result.view)
-        ui.key_numbers(result.view)
+        ui.headline(view)
+        ui.comparison_charts(view)
+        ui.key_numbers(view)
 
 
 def _trainer_files(edited: Scenario) -> None:

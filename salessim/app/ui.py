@@ -20,16 +20,20 @@ from salessim.app.levers import HORIZON, Lever, LeverValue, horizon_bounds, leve
 from salessim.app.pool import JobFailed, SimulationPool, app_workers
 from salessim.app.results_cache import scenario_fingerprint
 from salessim.app.views import (
-    KEY_METRICS,
+    SIGNIFICANT_MARK,
     ComparisonView,
+    comparison_from_runs,
+    comparison_zip,
     format_change,
-    format_value,
     money_short,
     relative_change,
+    results_file_name,
     summary_rows,
 )
 from salessim.config import Scenario
 from salessim.errors import SalessimError
+from salessim.formatting import NOT_AVAILABLE, format_value, plural
+from salessim.metrics import spec
 from salessim.scenario_files import bundled_scenarios, load_scenario
 
 PERSISTENT_PREFIX = "lv."
@@ -195,12 +199,13 @@ def run_settings(
     )
     n = st.slider(
         "Replications",
-        min_value=2,
+        min_value=1,
         max_value=MAX_REPLICATIONS,
         step=1,
         key=reps_key,
         help="How many times each scenario is simulated with different random luck. More "
-        "replications give narrower 95% intervals and take longer.",
+        "replications give narrower 95% intervals and take longer; one replication gives no "
+        "interval (it needs two).",
     )
     seed = st.number_input(
         "Random seed",
@@ -260,13 +265,22 @@ def run_job(
         job.cancel()
 
 
+def _delta_color(higher_is_better: bool | None, significant: bool) -> Any:
+    """Green for a change for the better, red for the worse, grey when the change is not
+    significant (or neither direction is better)."""
+    if not significant or higher_is_better is None:
+        return "off"
+    return "normal" if higher_is_better else "inverse"
+
+
 def headline(view: ComparisonView, index: int = 1) -> None:
-    """Metric cards: the scenario's value and its change against the first scenario."""
+    """Metric cards: the scenario's value and its change against the first scenario, coloured
+    only when the change is significant."""
     summary, first = view.scenarios[index], view.scenarios[0]
     diff = view.differences[index - 1]
     columns = st.columns(len(HEADLINE_METRICS))
     for column, key in zip(columns, HEADLINE_METRICS, strict=True):
-        metric = next(m for m in KEY_METRICS if m.key == key)
+        metric = spec(key)
         value = summary.value(key)
         before = first.value(key).mean
         if metric.kind == "money":
@@ -275,7 +289,7 @@ def headline(view: ComparisonView, index: int = 1) -> None:
             shown = format_value(value.mean, metric.kind)
         if metric.kind == "share":
             change = (value.mean - before) * 100
-            delta = f"{change:+.1f} pts"
+            delta = f"{change:+.1f} pp"
         else:
             change = relative_change(before, value.mean) * 100
             delta = f"{change:+.1f}%"
@@ -284,10 +298,17 @@ def headline(view: ComparisonView, index: int = 1) -> None:
             shown,
             # An ASCII sign: Streamlit colours the delta by its first character.
             delta=delta if math.isfinite(change) else None,
-            help=f"{metric.help} Change against '{first.name}': "
+            delta_color=_delta_color(metric.higher_is_better, diff[key].significant),
+            help=f"{metric.meaning} Change against '{first.name}': "
             f"{format_change(diff[key], metric.kind)}.",
             border=True,
         )
+
+
+def result_heading(view: ComparisonView) -> None:
+    """The scenarios compared and the period their totals cover."""
+    st.subheader(f"{' and '.join(view.names[1:])} vs {view.names[0]}")
+    st.caption(view.totals_caption())
 
 
 def comparison_charts(view: ComparisonView) -> None:
@@ -316,10 +337,46 @@ def explanations(view: ComparisonView) -> None:
 
 def key_numbers(view: ComparisonView) -> None:
     """The table of key metrics: means per scenario and changes with 95% intervals."""
-    st.markdown("**Key numbers** (reported period, mean over replications)")
+    st.markdown(
+        f"**Key numbers**: totals over {view.window}, mean of "
+        f"{plural(view.replications, 'replication')}"
+    )
     st.table(summary_rows(view), hide_index=True)
+    if view.replications < 2:
+        certainty = (
+            f"With one replication every 95% interval is {NOT_AVAILABLE} (an interval needs "
+            "two), so no change can be called significant."
+        )
+    else:
+        certainty = f"{SIGNIFICANT_MARK.strip()} the change's 95% interval excludes zero."
     st.caption(
-        f"{view.replications} replications per scenario, seed {view.seed}. Changes are paired "
-        "(the same random luck in every scenario) with their 95% confidence interval."
+        f"Seed {view.seed}. Changes are paired (the same random luck in every scenario) with "
+        f"their 95% confidence interval; {certainty}"
         + (f" {view.reused} replications were reused from earlier runs." if view.reused else "")
+    )
+
+
+def results_download(scenarios: Sequence[Scenario], n: int, seed: int) -> None:
+    """A button that downloads the files ``salessim compare --explain --out`` writes, zipped.
+
+    The zip is built only when the button is pressed, in a thread of its own: the runs come
+    back from the shared pool (its cache, or its workers if they were dropped), and the files
+    are written by the library's own writer.
+    """
+    pool = shared_pool()
+    chosen, names = list(scenarios), [sc.name for sc in scenarios]
+
+    def build() -> bytes:
+        with pool.submit(chosen, n, seed) as job:
+            runs = job.result()
+        return comparison_zip(comparison_from_runs(chosen, runs, seed))
+
+    st.download_button(
+        "Download results (zip)",
+        build,
+        file_name=results_file_name(names),
+        mime="application/zip",
+        on_click="ignore",
+        help="The files `salessim compare --explain --out DIR` writes for these runs: "
+        "compare.json, compare.csv, comparison.png and a waterfall per scenario compared.",
     )

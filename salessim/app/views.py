@@ -3,103 +3,70 @@
 Runs from the pool become the library's own objects (:class:`~salessim.experiments.Comparison`,
 :class:`~salessim.experiments.Sweep`, :class:`~salessim.explain.Explanation`) exactly as
 ``compare`` and ``sweep`` build them, then small plain summaries that a session keeps (a few
-kilobytes, not the replications) and the pages draw. Numbers are formatted here, once, for the
-pages and the tests alike.
+kilobytes, not the replications) and the pages draw. Labels, kinds and meanings come from the
+metric registry (:mod:`salessim.metrics`), table numbers from :mod:`salessim.formatting` and
+significance from :attr:`salessim.statistics.Difference.significant`, as on the command line.
 """
 
 from __future__ import annotations
 
+import io
 import math
+import tempfile
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from salessim import metrics
 from salessim.config import Scenario
-from salessim.experiments import Comparison, ReplicationSet, Sweep, unique_names
+from salessim.entities import ACTIVITIES
+from salessim.experiments import Comparison, ReplicationSet, Sweep, unique_names, value_at
 from salessim.explain import Explanation, explain
-from salessim.formatting import MINUS, compact_money
+from salessim.formatting import (
+    MINUS,
+    NOT_AVAILABLE,
+    compact_money,
+    format_delta,
+    format_value,
+    plural,
+)
+from salessim.outputs import HOURS_SHARE_PREFIX, SDR_HOURS_SHARE_PREFIX, has_sdrs, write_comparison
 from salessim.statistics import Difference, Interval, paired_difference
 
-Kind = Literal["money", "count", "share", "hours"]
-
-
-@dataclass(frozen=True)
-class Metric:
-    """A metric as the pages show it: label, unit and a plain-language explanation."""
-
-    key: str
-    label: str
-    kind: Kind
-    help: str
-
-
-KEY_METRICS: tuple[Metric, ...] = (
-    Metric("bookings", "Bookings", "money", "Value of the deals won, after discounts."),
-    Metric(
-        "profit",
-        "Profit",
-        "money",
-        "Gross profit on bookings minus marketing, salaries and commission.",
-    ),
-    Metric("wins", "Deals won", "count", "Deals closed and won."),
-    Metric("win_rate", "Win rate", "share", "Share of closed deals that were won."),
-    Metric("opportunities", "Opportunities created", "count", "Qualified deals opened."),
-    Metric("leads", "Marketing leads", "count", "Leads from marketing that reached sales."),
-    Metric(
-        "leads_expired",
-        "Leads never worked",
-        "count",
-        "Leads that waited so long for a first call that they were dropped.",
-    ),
-    Metric(
-        "lead_response_hours",
-        "Time to first call",
-        "hours",
-        "Average working hours from a lead's arrival to the first call.",
-    ),
-    Metric(
-        "deals_lost_neglect",
-        "Deals lost to neglect",
-        "count",
-        "Deals lost because they waited too long for their rep.",
-    ),
-    Metric(
-        "avg_discount",
-        "Average discount",
-        "share",
-        "Discount given to close deals sooner (rushed at quarter end or by a busy rep).",
-    ),
-    Metric(
-        "forecast_mape",
-        "Forecast error",
-        "share",
-        "How far each quarter's forecast (taken in its second week) was from actual bookings, "
-        "on average.",
-    ),
-    Metric("marketing_cost", "Marketing cost", "money", "What the leads cost."),
+# Which metrics the pages show, in their order; labels, kinds and meanings are the registry's.
+KEY_METRICS: tuple[str, ...] = (
+    "bookings",
+    "profit",
+    "wins",
+    "win_rate",
+    "opportunities",
+    "leads",
+    "leads_expired",
+    "lead_response_hours",
+    "deals_lost_neglect",
+    "avg_discount",
+    "forecast_mape",
+    "marketing_cost",
 )
-METRICS_BY_KEY: dict[str, Metric] = {m.key: m for m in KEY_METRICS}
 PREDICTION_METRICS = ("bookings", "profit", "wins", "opportunities")
 SWEEP_METRICS = ("bookings", "profit", "wins", "opportunities", "win_rate", "leads_expired")
-
-ACTIVITY_LABELS: dict[str, str] = {
-    "prospecting": "Prospecting",
-    "qualifying": "Qualifying leads",
-    "deal_work": "Deal work",
-    "non_selling": "Non-selling",
-    "idle": "Idle",
-}
-FATE_LABELS: dict[str, str] = {
-    "converted": "Became an opportunity",
-    "no_opportunity": "Fit, but no opportunity",
-    "disqualified": "Did not fit (suspect)",
-    "cold": "Gone cold before the call",
-    "unreached": "Never answered",
-    "expired": "Never worked (expired)",
-    "filtered": "Filtered out by scoring",
-}
+# Lead fates in the order the chart lists them: the good outcome first, then how leads are lost.
+FATE_ORDER = (
+    "converted",
+    "no_opportunity",
+    "disqualified",
+    "cold",
+    "unreached",
+    "expired",
+    "filtered",
+)
+TEAMS = (("AEs", HOURS_SHARE_PREFIX), ("SDRs", SDR_HOURS_SHARE_PREFIX))
+"""Whose hours are shown by activity, and the prefix of their hours_share metrics."""
+SIGNIFICANT_MARK = " *"
 WEEKLY_SERIES = (
     "week",
     "pipeline_value",
@@ -109,20 +76,46 @@ WEEKLY_SERIES = (
 )
 
 
+def activity_label(activity: str) -> str:
+    """An activity as the charts name it: "Deal work" (the registry's words for it)."""
+    words = metrics.label(f"{HOURS_SHARE_PREFIX}{activity}").partition(": ")[2]
+    return (words or activity.replace("_", " ")).capitalize()
+
+
+def fate_label(fate: str) -> str:
+    """What became of a lead: "Leads gone cold" (the registry's label)."""
+    return metrics.label(f"leads_{fate}")
+
+
 @dataclass(frozen=True)
 class ScenarioSummary:
     """One scenario's results, small enough to keep in a session."""
 
     name: str
     replications: int
+    window: str
+    """The reporting window every total covers: "3 reported years, days 63–819"."""
     intervals: dict[str, Interval]
     quarterly: dict[str, list[float]]
     weekly: dict[str, list[float]]
     lead_fates: dict[str, float]
+    has_sdrs: bool = False
 
     def value(self, metric: str) -> Interval:
         """A metric's mean and 95% interval (NaN if the metric is unknown)."""
         return self.intervals.get(metric, Interval(math.nan, math.nan, math.nan))
+
+    def hours_shares(self) -> dict[str, dict[str, float]]:
+        """Share of paid hours by activity for AEs and, if the scenario has any, SDRs."""
+        teams = TEAMS if self.has_sdrs else TEAMS[:1]
+        return {
+            team: {a: self.value(f"{prefix}{a}").mean for a in ACTIVITIES} for team, prefix in teams
+        }
+
+
+def _windows(texts: Sequence[str]) -> str:
+    """One reporting window, or each distinct one."""
+    return "; ".join(dict.fromkeys(texts))
 
 
 @dataclass(frozen=True)
@@ -140,6 +133,18 @@ class ComparisonView:
     def names(self) -> list[str]:
         return [s.name for s in self.scenarios]
 
+    @property
+    def window(self) -> str:
+        """The period the totals cover: "3 reported years, days 63–819"."""
+        return _windows([s.window for s in self.scenarios])
+
+    def totals_caption(self) -> str:
+        """What the totals cover and how they were computed, for a result's heading."""
+        return (
+            f"Totals over {self.window}; mean of {plural(self.replications, 'replication')} "
+            f"(seed {self.seed}), every scenario with the same random luck."
+        )
+
 
 @dataclass(frozen=True)
 class SweepView:
@@ -153,13 +158,38 @@ class SweepView:
     value_labels: tuple[str, ...]
     numeric: bool
     start_value: float | str | bool | None
+    start_label: str
+    """The scenario's own value as the lever shows it: "100%"."""
+    window: str
+    """The reporting window every total covers: "3 reported years, days 63–819"."""
     curves: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    peaks: dict[str, int] = field(default_factory=dict)
+    """Per metric, the index of an inner value whose mean is significantly above both ends of
+    the range (paired differences): a tipping point."""
 
     def best(self, metric: str) -> int | None:
         """Index of the value with the highest mean (the peak of an inverted U), if any."""
         means = self.curves.get(metric, {}).get("mean", [])
         finite = [(m, k) for k, m in enumerate(means) if math.isfinite(m)]
         return max(finite)[1] if finite else None
+
+    def is_start(self, value: float | str | bool) -> bool:
+        """Whether `value` is the starting scenario's own value of the lever."""
+        start = self.start_value
+        if start is None or isinstance(value, bool) != isinstance(start, bool):
+            return False
+        if isinstance(value, str) or isinstance(start, str):
+            return value == start
+        return math.isclose(float(value), float(start), rel_tol=1e-9, abs_tol=1e-9)
+
+    @property
+    def start_in_range(self) -> bool:
+        """Whether the scenario's own value lies within the swept range (numeric levers)."""
+        start = self.start_value
+        if not self.numeric or isinstance(start, bool) or not isinstance(start, int | float):
+            return False
+        numbers = [float(v) for v in self.values]
+        return min(numbers) <= float(start) <= max(numbers)
 
 
 def comparison_from_runs(
@@ -168,6 +198,11 @@ def comparison_from_runs(
     """The library's Comparison for runs of `scenarios` (as ``experiments.compare`` builds it)."""
     sets = [ReplicationSet(sc, seed, r) for sc, r in zip(scenarios, runs, strict=True)]
     return Comparison(unique_names(scenarios), sets, seed)
+
+
+def explanations_of(comparison: Comparison) -> tuple[Explanation, ...]:
+    """Why each scenario after the first differs from the first (``compare --explain``)."""
+    return tuple(explain(comparison, k) for k in range(1, len(comparison.sets)))
 
 
 def summarise(result: ReplicationSet, name: str) -> ScenarioSummary:
@@ -183,10 +218,12 @@ def summarise(result: ReplicationSet, name: str) -> ScenarioSummary:
     return ScenarioSummary(
         name=name,
         replications=result.n,
+        window=result.window["text"],
         intervals=result.intervals(),
         quarterly=result.quarterly(),
         weekly=weekly,
         lead_fates=result.lead_fates(),
+        has_sdrs=has_sdrs(result),
     )
 
 
@@ -195,27 +232,50 @@ def summarise_comparison(comparison: Comparison, reused: int = 0) -> ComparisonV
     scenarios = tuple(
         summarise(s, name) for s, name in zip(comparison.sets, comparison.names, strict=True)
     )
-    explanations = tuple(explain(comparison, k) for k in range(1, len(comparison.sets)))
     return ComparisonView(
         seed=comparison.seed,
         replications=comparison.n,
         scenarios=scenarios,
         differences=tuple(comparison.differences()),
-        explanations=explanations,
+        explanations=explanations_of(comparison),
         reused=reused,
     )
 
 
+def comparison_zip(comparison: Comparison) -> bytes:
+    """The files ``salessim compare --explain --out DIR`` writes for `comparison`, as a zip.
+
+    Written by :func:`salessim.outputs.write_comparison` into a temporary folder, so the app's
+    download holds the command line's files byte for byte (the PNGs take a second or two).
+    """
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="salessim-results-") as folder:
+        names = write_comparison(comparison, Path(folder), explanations_of(comparison))
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in names:
+                archive.write(Path(folder) / name, name)
+    return buffer.getvalue()
+
+
+def results_file_name(names: Sequence[str]) -> str:
+    """The zip's file name: "salessim_baseline_vs_more_leads_30.zip" (safe everywhere)."""
+    stem = "_vs_".join(names)
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem).strip("._")
+    return f"salessim_{safe[:100] or 'results'}.zip"
+
+
 def sweep_from_runs(
+    base: Scenario,
     path: str,
     values: Sequence[object],
     points: Sequence[Scenario],
     runs: Sequence[list[dict[str, Any]]],
     seed: int,
 ) -> Sweep:
-    """The library's Sweep for runs of the points (as ``experiments.sweep`` builds it)."""
+    """The library's Sweep of `base` for runs of the points (as ``experiments.sweep`` builds
+    it, with the field's value in `base`)."""
     sets = [ReplicationSet(sc, seed, r) for sc, r in zip(points, runs, strict=True)]
-    return Sweep(path, list(values), sets, seed)
+    return Sweep(path, list(values), sets, seed, value_at(base, path))
 
 
 def summarise_sweep(
@@ -225,10 +285,12 @@ def summarise_sweep(
     values: Sequence[float | str | bool],
     value_labels: Sequence[str],
     start_value: float | str | bool | None,
+    start_label: str,
 ) -> SweepView:
     """Curves of the key metrics over the swept values (widget values, for the x axis)."""
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
     curves = {m: sweep.curve(m) for m in SWEEP_METRICS if m in sweep.sets[0].metric_names()}
+    peaks = {m: k for m in curves if (k := _tipping_point(sweep, m, curves[m]["mean"])) is not None}
     return SweepView(
         seed=sweep.seed,
         replications=sweep.n,
@@ -238,8 +300,28 @@ def summarise_sweep(
         value_labels=tuple(value_labels),
         numeric=numeric,
         start_value=start_value,
+        start_label=start_label,
+        window=_windows([s.window["text"] for s in sweep.sets]),
         curves=curves,
+        peaks=peaks,
     )
+
+
+def _tipping_point(sweep: Sweep, metric: str, means: Sequence[float]) -> int | None:
+    """The inner value with the highest mean, if it is significantly above both ends (paired:
+    every value shares the same random luck); None otherwise."""
+    finite = [(m, k) for k, m in enumerate(means) if math.isfinite(m)]
+    if not finite:
+        return None
+    best = max(finite)[1]
+    if not 0 < best < len(means) - 1:
+        return None
+    peak = sweep.sets[best].values(metric)
+    for end in (sweep.sets[0], sweep.sets[-1]):
+        drop = paired_difference(peak, end.values(metric))
+        if not (drop.significant and drop.mean < 0):
+            return None
+    return best
 
 
 @dataclass(frozen=True)
@@ -248,22 +330,35 @@ class PredictionCheck:
 
     metric: str
     guess_percent: float
-    actual_percent: Interval
+    actual_percent: Difference
+    """The paired change in % of the first scenario's mean, with its interval and p-value."""
+
+    @property
+    def decided(self) -> bool:
+        """Whether the result has a 95% interval to judge the guess by (two replications or
+        more)."""
+        return math.isfinite(self.actual_percent.mean) and self.actual_percent.defined
 
     @property
     def inside(self) -> bool:
         """Whether the guess lies inside the simulated change's 95% interval."""
         a = self.actual_percent
-        return a.ci_low <= self.guess_percent <= a.ci_high
+        return self.decided and a.ci_low <= self.guess_percent <= a.ci_high
 
     def verdict(self) -> str:
         """One plain sentence comparing the guess with the result."""
         a = self.actual_percent
         if not math.isfinite(a.mean):
             return "The starting scenario has no value to compare with, so there is no % change."
+        if not a.defined:
+            return (
+                "One replication gives no 95% interval, so it cannot tell whether your guess is "
+                "close enough: the interval needs two replications (set at least 2 in the run "
+                "settings)."
+            )
         if self.inside:
             return "Your guess is inside the simulation's 95% interval: well predicted."
-        if (self.guess_percent > 0) != (a.mean > 0) and a.ci_low * a.ci_high > 0:
+        if a.significant and (self.guess_percent > 0) != (a.mean > 0):
             return (
                 "The simulation went the other way: "
                 f"you expected {signed_percent(self.guess_percent)}, it gave "
@@ -275,6 +370,13 @@ class PredictionCheck:
             f"The simulated change is {abs(gap):.1f} percentage points {direction} than your guess."
         )
 
+    def interval_text(self) -> str:
+        """The simulated change's 95% interval: "95% CI +3.1% to +9.8%" ("95% CI n/a")."""
+        a = self.actual_percent
+        if not a.defined:
+            return f"95% CI {NOT_AVAILABLE}: an interval needs two replications"
+        return f"95% CI {signed_percent(a.ci_low)} to {signed_percent(a.ci_high)}"
+
 
 def check_prediction(comparison: Comparison, metric: str, guess_percent: float) -> PredictionCheck:
     """Compare a guessed % change of `metric` (second scenario vs first) with the paired result."""
@@ -282,10 +384,13 @@ def check_prediction(comparison: Comparison, metric: str, guess_percent: float) 
     diff = paired_difference(first, second)
     base = float(np.mean(first))
     if not math.isfinite(base) or base == 0.0:
-        actual = Interval(math.nan, math.nan, math.nan)
+        actual = Difference(math.nan, math.nan, math.nan, math.nan)
     else:
         scale = 100.0 / abs(base)
-        actual = Interval(diff.mean * scale, diff.ci_low * scale, diff.ci_high * scale)
+        # Scaling keeps the p-value: the change is significant in % as in its own unit.
+        actual = Difference(
+            diff.mean * scale, diff.ci_low * scale, diff.ci_high * scale, diff.p_value
+        )
     return PredictionCheck(metric, float(guess_percent), actual)
 
 
@@ -297,61 +402,33 @@ def relative_change(before: float, after: float) -> float:
 
 
 # ---------------------------------------------------------------------------- formatting
-def money(value: float) -> str:
-    """Whole dollars with thousands separators: $12,345,678 (−$1,200 below zero)."""
-    if not math.isfinite(value):
-        return "n/a"
-    sign = MINUS if value < 0 else ""
-    return f"{sign}${abs(value):,.0f}"
-
-
+# Tables use salessim.formatting (as the command line does); these are the app's own digits
+# for headline cards and percentage changes.
 def money_short(value: float) -> str:
-    """Compact dollars for headline numbers: $950, $12.3k, $4.56M."""
+    """Compact dollars for headline numbers, three significant digits: $950, $12.3k, $4.56M."""
     if not math.isfinite(value):
-        return "n/a"
+        return NOT_AVAILABLE
     return compact_money(value, "{:.3g}".format, MINUS)
-
-
-def percent(fraction: float, digits: int = 1) -> str:
-    """A fraction as a percentage: 0.123 → 12.3%."""
-    return "n/a" if not math.isfinite(fraction) else f"{fraction * 100:.{digits}f}%"
 
 
 def signed_percent(points: float, digits: int = 1) -> str:
     """A change already in percent, with its sign: +12.3%, −4.0%."""
     if not math.isfinite(points):
-        return "n/a"
+        return NOT_AVAILABLE
     text = f"{abs(points):.{digits}f}%"
     return f"+{text}" if points > 0 else (f"{MINUS}{text}" if points < 0 else text)
 
 
-def format_value(value: float, kind: Kind) -> str:
-    """A metric value in its unit."""
-    if not math.isfinite(value):
-        return "n/a"
-    if kind == "money":
-        return money(value)
-    if kind == "share":
-        return percent(value)
-    if kind == "hours":
-        return f"{value:,.2f} h" if abs(value) < 10 else f"{value:,.1f} h"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
-
-
-def format_change(diff: Difference, kind: Kind) -> str:
-    """A paired difference with its 95% interval: "+$1,234 (95% CI −$100 to +$2,500)"."""
+def format_change(diff: Difference, kind: str) -> str:
+    """A paired difference with its 95% interval, marked when significant:
+    "+$1.2M (95% CI +$0.3M to +$2.1M) *"; "+$1.2M (95% CI n/a)" with one replication."""
     if not math.isfinite(diff.mean):
-        return "n/a"
-
-    def signed(v: float) -> str:
-        text = f"{abs(v) * 100:.1f} pts" if kind == "share" else format_value(abs(v), kind)
-        if not any(c.isdigit() and c != "0" for c in text):
-            return text  # rounds to zero: no sign
-        return ("+" if v > 0 else MINUS if v < 0 else "") + text
-
-    if not math.isfinite(diff.ci_low):
-        return signed(diff.mean)
-    return f"{signed(diff.mean)} (95% CI {signed(diff.ci_low)} to {signed(diff.ci_high)})"
+        return NOT_AVAILABLE
+    if not diff.defined:
+        return f"{format_delta(diff.mean, kind)} (95% CI {NOT_AVAILABLE})"
+    band = f"{format_delta(diff.ci_low, kind)} to {format_delta(diff.ci_high, kind)}"
+    mark = SIGNIFICANT_MARK if diff.significant else ""
+    return f"{format_delta(diff.mean, kind)} (95% CI {band}){mark}"
 
 
 def quarter_label(index: int) -> str:
@@ -362,23 +439,47 @@ def quarter_label(index: int) -> str:
 def summary_rows(view: ComparisonView) -> list[dict[str, str]]:
     """The key-metrics table: one row per metric, a column per scenario and per change."""
     rows = []
-    for metric in KEY_METRICS:
-        if metric.key not in view.scenarios[0].intervals:
+    for key in KEY_METRICS:
+        if key not in view.scenarios[0].intervals:
             continue
-        row = {"Metric": metric.label}
+        spec = metrics.spec(key)
+        row = {"Metric": spec.label}
         for summary in view.scenarios:
-            row[summary.name] = format_value(summary.value(metric.key).mean, metric.kind)
+            row[summary.name] = format_value(summary.value(key).mean, spec.kind)
         for summary, diff in zip(view.scenarios[1:], view.differences, strict=True):
-            label = "Change" if len(view.scenarios) == 2 else f"Change: {summary.name}"
-            d = diff.get(metric.key)
-            row[label] = "n/a" if d is None else format_change(d, metric.kind)
+            column = "Change" if len(view.scenarios) == 2 else f"Change: {summary.name}"
+            d = diff.get(key)
+            row[column] = NOT_AVAILABLE if d is None else format_change(d, spec.kind)
         rows.append(row)
     return rows
 
 
-def hours_shares(summary: ScenarioSummary) -> dict[str, float]:
-    """Share of AE hours by activity (the library's hours_share_* metrics)."""
-    return {a: summary.value(f"hours_share_{a}").mean for a in ACTIVITY_LABELS}
+def hours_rows(view: ComparisonView) -> list[dict[str, Any]]:
+    """Share of paid hours by activity: one row per scenario, team (AEs, and SDRs where a
+    scenario has them) and activity; activities at zero in every bar are left out."""
+    bars = [
+        (summary.name, team, shares)
+        for summary in view.scenarios
+        for team, shares in summary.hours_shares().items()
+    ]
+    shown = [
+        a
+        for a in ACTIVITIES
+        if any(math.isfinite(shares[a]) and shares[a] > 0 for _, _, shares in bars)
+    ]
+    with_sdrs = any(s.has_sdrs for s in view.scenarios)
+    return [
+        {
+            "scenario": name,
+            "team": team,
+            "bar": f"{name}: {team}" if with_sdrs else name,
+            "activity": activity_label(a),
+            "order": k,
+            "share": shares[a] if math.isfinite(shares[a]) else None,
+        }
+        for name, team, shares in bars
+        for k, a in enumerate(shown)
+    ]
 
 
 def reported_quarters(quarterly: Mapping[str, Sequence[float]]) -> list[int]:
