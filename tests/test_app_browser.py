@@ -24,8 +24,9 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from salessim.app.browser import CHROMIUM, AppServer, launch_chromium
 from salessim.app.levers import build_scenario, with_horizon
-from salessim.app.views import check_prediction, money, signed_percent
+from salessim.app.views import check_prediction, signed_percent
 from salessim.experiments import Comparison, compare
+from salessim.formatting import format_value
 from salessim.scenario_files import load_scenario
 
 if not CHROMIUM.exists():
@@ -125,6 +126,12 @@ def library_comparison(values: dict[str, object]) -> Comparison:
     return compare([start, build_scenario(start, values)], n=REPLICATIONS, seed=0, workers=1)
 
 
+def bookings_cells(values: dict[str, object]) -> list[str]:
+    """The key-numbers table's bookings of both scenarios, as the library computes them."""
+    sets = library_comparison(values).sets
+    return [format_value(s.intervals()["bookings"].mean, "money") for s in sets]
+
+
 def table_row(page: Page, metric: str) -> list[str]:
     row = page.get_by_role("row").filter(has=page.get_by_role("cell", name=metric, exact=True))
     return [cell.strip() for cell in row.first.inner_text().split("\t")]
@@ -142,9 +149,9 @@ def test_what_if_slider_run_matches_the_library(page: Page, server: str) -> None
     move_slider(page, "Account executives (AEs)", 10)
     expect(page.get_by_text("Account executives: 8 → 10")).to_be_visible()
     run_what_if(page)
-    means = [s.intervals()["bookings"].mean for s in library_comparison({"aes": 10}).sets]
-    expect(page.get_by_role("row").filter(has_text=money(means[1]))).to_have_count(1)
-    assert table_row(page, "Bookings")[1:3] == [money(means[0]), money(means[1])]
+    cells = bookings_cells({"aes": 10})
+    expect(page.get_by_role("row").filter(has_text=cells[1])).to_have_count(1)
+    assert table_row(page, "Bookings")[1:3] == cells
     chart = page.get_by_test_id("stVegaLiteChart").filter(has_text="Quarter (after warm-up)")
     expect(chart.first.locator("svg")).to_be_visible()
     before = chart.first.inner_html()
@@ -152,9 +159,9 @@ def test_what_if_slider_run_matches_the_library(page: Page, server: str) -> None
     move_slider(page, "Account executives (AEs)", 12)
     expect(page.get_by_text("You changed the inputs")).to_be_visible()
     run_what_if(page)
-    means = [s.intervals()["bookings"].mean for s in library_comparison({"aes": 12}).sets]
-    expect(page.get_by_role("row").filter(has_text=money(means[1]))).to_have_count(1)
-    assert table_row(page, "Bookings")[1:3] == [money(means[0]), money(means[1])]
+    cells = bookings_cells({"aes": 12})
+    expect(page.get_by_role("row").filter(has_text=cells[1])).to_have_count(1)
+    assert table_row(page, "Bookings")[1:3] == cells
     expect(page.get_by_text("You changed the inputs")).to_have_count(0)
     after = wait_until_changed(chart.first.inner_html, before)
     assert after != before, "the bookings chart did not change"
@@ -220,10 +227,9 @@ def test_five_sessions_each_see_their_own_result(browser: Browser, server: str) 
             session.get_by_role("button", name="Run", exact=True).click()
         for k, session in enumerate(pages):
             expect(session.get_by_text("Key numbers")).to_be_visible()
-            sets = library_comparison({"aes": 9 + k}).sets
-            means = [s.intervals()["bookings"].mean for s in sets]
-            expect(session.get_by_role("row").filter(has_text=money(means[1]))).to_have_count(1)
-            assert table_row(session, "Bookings")[1:3] == [money(means[0]), money(means[1])]
+            cells = bookings_cells({"aes": 9 + k})
+            expect(session.get_by_role("row").filter(has_text=cells[1])).to_have_count(1)
+            assert table_row(session, "Bookings")[1:3] == cells
     finally:
         for context in contexts:
             context.close()
