@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import simpy
@@ -252,9 +253,8 @@ class DealDesk:
             rep.schedule_touch(deal)
         else:
             deal.touch_due = INF
-        token = deal.token
-        ev = self.env.timeout(days)
-        ev.callbacks.append(lambda _e: self._buyer_done(deal, token))
+        # A partial, not a lambda: one Python frame fewer for every stage of every deal.
+        self.env.timeout(days).callbacks.append(partial(self._buyer_done, deal, deal.token))
 
     def touch_valid(self, deal: Deal, token: int) -> bool:
         return deal.phase == PHASE_BUYER and deal.token == token
@@ -266,7 +266,7 @@ class DealDesk:
         deal.touch_due = now + self.touch_every
         rep.schedule_touch(deal)
 
-    def _buyer_done(self, deal: Deal, token: int) -> None:
+    def _buyer_done(self, deal: Deal, token: int, _event: simpy.Event) -> None:
         if deal.phase != PHASE_BUYER or deal.token != token:
             return
         now = self.env.now

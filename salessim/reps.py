@@ -153,7 +153,9 @@ class Rep:
     def queue_stage_work(self, deal: Deal) -> None:
         """A deal of this rep's waits for its stage work: wake the rep if idle."""
         self._ready.append(deal)
-        self.notify()
+        wake = self.wake  # notify() inlined: this runs for every stage of every deal
+        if wake is not None and not wake.triggered:
+            wake.succeed()
 
     def schedule_touch(self, deal: Deal) -> None:
         """The deal's buyer is due a touch at `deal.touch_due` (stale once its token moves on)."""
