@@ -40,14 +40,15 @@ def table_money(value: float) -> str:
     return compact_money(value, "{:.1f}".format)
 
 
-def format_value(value: float, kind: str) -> str:
+def format_value(value: float, kind: str, minus: str = "-") -> str:
     """A metric value for tables, by the registry's kind: $12.3M, 23.4%, 1,234, 3.2 h; "n/a"
-    where undefined. A tiny negative (an interval around zero) does not read as "-0.0%"."""
+    where undefined. A tiny negative (an interval around zero) does not read as "-0.0%".
+    ``minus`` is the sign's character (the web app uses the typographic one)."""
     if not math.isfinite(value):
         return NOT_AVAILABLE
     text = _finite_value(value, kind)
-    if text.startswith("-") and not any(digit in text for digit in "123456789"):
-        return text[1:]
+    if text.startswith("-"):
+        return minus + text[1:] if any(digit in text for digit in "123456789") else text[1:]
     return text
 
 
@@ -65,14 +66,14 @@ def _finite_value(value: float, kind: str) -> str:
     return f"{value:.2f}"
 
 
-def format_delta(value: float, kind: str) -> str:
+def format_delta(value: float, kind: str, minus: str = "-") -> str:
     """A signed difference: +$1.2M, -3.4 pp (percentage points), +12.0; no sign on zero."""
     if not math.isfinite(value):
         return NOT_AVAILABLE
     text = f"{abs(value) * 100:.1f} pp" if kind in PERCENT_KINDS else format_value(abs(value), kind)
     if not any(digit in text for digit in "123456789"):
         return text
-    return ("+" if value > 0 else "-") + text
+    return ("+" if value > 0 else minus) + text
 
 
 def format_band(low: float, high: float, kind: str) -> str:

@@ -500,6 +500,12 @@ def kind(key: str) -> Kind:
     return spec(key).kind if known(key) else "ratio"
 
 
+def activity_label(activity: str) -> str:
+    """An activity of paid hours as charts and sentences name it: "Deal work"."""
+    words = _ACTIVITY_WORDS.get(activity, (activity.replace("_", " "), ""))[0]
+    return words[:1].upper() + words[1:]
+
+
 def registry() -> list[MetricSpec]:
     """Every registered metric, in the registry's order (per-source metrics are not listed:
     their keys depend on the scenario's lead sources)."""

@@ -25,15 +25,11 @@ from matplotlib.gridspec import SubplotSpec
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from salessim.entities import ACTIVITIES
 from salessim.formatting import compact_money
+from salessim.metrics import activity_label
 
-HOURS_SERIES = (
-    ("ae_hours_prospecting", "Prospecting"),
-    ("ae_hours_qualifying", "Qualifying"),
-    ("ae_hours_deal_work", "Deal work"),
-    ("ae_hours_non_selling", "Non-selling"),
-    ("ae_hours_idle", "Idle"),
-)
+HOURS_SERIES = tuple((f"ae_hours_{a}", activity_label(a)) for a in ACTIVITIES)
 MAX_QUARTER_LABELS = 16
 LEGEND_HEADROOM = 1.3
 PNG_DPI = 110
@@ -439,11 +435,6 @@ def _quarterly_lines_panel(ax: Axes, quarterly: Sequence[Mapping[str, Sequence[f
     ax.set_title("(b) Bookings by quarter (mean, 95% band)", loc="left")
 
 
-def _activity_label(activity: str) -> str:
-    labels = {key.removeprefix("ae_hours_"): label for key, label in HOURS_SERIES}
-    return labels.get(activity, activity.replace("_", " ").capitalize())
-
-
 def _share(value: float | None) -> float:
     """A share of hours as a float; an undefined share (no such reps) counts as none."""
     number = _number(value)
@@ -479,7 +470,7 @@ def _hours_share_panel(
     for activity in activities:
         share = np.array([_share(entry.get(activity)) for entry in shares])
         bars = ax.bar(
-            x, share, 0.6, bottom=bottom, color=colors[activity], label=_activity_label(activity)
+            x, share, 0.6, bottom=bottom, color=colors[activity], label=activity_label(activity)
         )
         ax.bar_label(
             bars,
@@ -601,7 +592,7 @@ def comparison(
         legend_ax = ax_sdr
     if activities:
         legend_ax.legend(
-            handles=[Patch(color=colors[a], label=_activity_label(a)) for a in activities],
+            handles=[Patch(color=colors[a], label=activity_label(a)) for a in activities],
             loc="center left",
             bbox_to_anchor=(1.0, 0.5),
             fontsize="small",

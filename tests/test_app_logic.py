@@ -26,6 +26,7 @@ pytest.importorskip("streamlit", reason="the app extra is not installed: pip ins
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
+from salessim import metrics
 from salessim.app import charts, server
 from salessim.app.budget import (
     MAX_WORK_UNITS,
@@ -48,6 +49,7 @@ from salessim.app.pool import WORKERS_ENV, JobFailed, SimulationPool, _context
 from salessim.app.results_cache import ResultCache, RunKey, scenario_fingerprint
 from salessim.app.uploads import UploadError, load_uploaded_scenario, safe_stem
 from salessim.app.views import (
+    KEY_METRICS,
     check_prediction,
     comparison_from_runs,
     comparison_zip,
@@ -72,7 +74,7 @@ from salessim.experiments import (
     sweep,
 )
 from salessim.explain import explain
-from salessim.formatting import format_value
+from salessim.formatting import MINUS, format_value
 from salessim.outputs import COMPARE_JSON_FILE, write_comparison
 from salessim.scenario_files import load_scenario, scenario_with
 from salessim.statistics import Difference, Interval
@@ -381,7 +383,7 @@ def with_sdrs(base: Scenario) -> dict[int, Comparison]:
 def test_one_replication_claims_no_certainty(with_sdrs: dict[int, Comparison]) -> None:
     one, two = (summarise_comparison(with_sdrs[n]) for n in (1, 2))
     changes = [row["Change"] for row in summary_rows(one)]
-    assert "-$532.6k (95% CI n/a)" in changes  # bookings
+    assert f"{MINUS}$532.6k (95% CI n/a)" in changes  # bookings
     assert all(change == "n/a" or change.endswith("(95% CI n/a)") for change in changes)
     assert not any(d.significant for d in one.differences[0].values())
     assert not any(row["Change"].endswith("(95% CI n/a)") for row in summary_rows(two))
@@ -602,3 +604,17 @@ def test_what_if_page_with_one_replication_claims_no_certainty(app: AppTest) -> 
     assert [m.color for m in app.metric] == [gray] * 4  # no change is flagged as real
     downloads = [button.label for button in app.get("download_button")]
     assert "Download results (zip)" in downloads
+
+
+def test_key_numbers_leave_out_rows_zero_everywhere(with_sdrs: dict[int, Comparison]) -> None:
+    # Neither team lets a lead expire over these quarters: that row says nothing and is left
+    # out, as the command line's tables do; a row zero in one scenario only stays.
+    view = summarise_comparison(with_sdrs[2])
+    labels = [row["Metric"] for row in summary_rows(view)]
+    hidden = []
+    for key in KEY_METRICS:
+        means = [summary.value(key).mean for summary in view.scenarios]
+        shown = metrics.label(key) in labels
+        assert shown == (not all(m == 0.0 for m in means)), key
+        hidden += [] if shown else [key]
+    assert hidden == ["leads_expired"]

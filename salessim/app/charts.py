@@ -21,7 +21,6 @@ from salessim.app.views import (
     ComparisonView,
     PredictionCheck,
     SweepView,
-    activity_label,
     fate_label,
     hours_rows,
     quarter_label,
@@ -29,6 +28,7 @@ from salessim.app.views import (
 )
 from salessim.entities import ACTIVITIES
 from salessim.explain import Explanation
+from salessim.metrics import activity_label
 
 # Altair looks pandas up in sys.modules while it builds a chart. If another session's thread
 # is importing pandas at that moment, it finds the module half made and fails (seen with five

@@ -48,7 +48,7 @@ from salessim.app.views import (
 )
 from salessim.config import Scenario
 from salessim.errors import SalessimError
-from salessim.formatting import format_band, format_value, plural
+from salessim.formatting import MINUS, format_band, format_value, plural
 from salessim.metrics import label, spec
 
 APP_TITLE = "salessim"
@@ -362,7 +362,7 @@ def _sweep_result(view: SweepView) -> None:
         if metric in view.peaks:
             st.success(
                 f"**Tipping point:** {info.label.lower()} peak at {peak} "
-                f"({format_value(curve['mean'][best], info.kind)} on average, significantly "
+                f"({format_value(curve['mean'][best], info.kind, MINUS)} on average, significantly "
                 f"above both ends of the range); beyond it, more of "
                 f"'{view.lever_label.lower()}' gives less.",
                 icon=":material/trending_down:",
@@ -382,7 +382,7 @@ def _sweep_result(view: SweepView) -> None:
     rows = [
         {
             view.lever_label: text + (" (the scenario's own)" if view.is_start(value) else ""),
-            f"{info.label} (mean)": format_value(curve["mean"][k], info.kind),
+            f"{info.label} (mean)": format_value(curve["mean"][k], info.kind, MINUS),
             "95% CI": format_band(curve["ci_low"][k], curve["ci_high"][k], info.kind),
         }
         for k, (value, text) in enumerate(zip(view.values, view.value_labels, strict=True))

@@ -32,7 +32,7 @@ from salessim.app.views import (
 )
 from salessim.config import Scenario
 from salessim.errors import SalessimError
-from salessim.formatting import NOT_AVAILABLE, format_value, plural
+from salessim.formatting import MINUS, NOT_AVAILABLE, format_value, plural
 from salessim.metrics import spec
 from salessim.scenario_files import bundled_scenarios, load_scenario
 
@@ -286,7 +286,7 @@ def headline(view: ComparisonView, index: int = 1) -> None:
         if metric.kind == "money":
             shown = money_short(value.mean)
         else:
-            shown = format_value(value.mean, metric.kind)
+            shown = format_value(value.mean, metric.kind, MINUS)
         if metric.kind == "share":
             change = (value.mean - before) * 100
             delta = f"{change:+.1f} pp"

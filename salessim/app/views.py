@@ -34,6 +34,7 @@ from salessim.formatting import (
     format_value,
     plural,
 )
+from salessim.metrics import activity_label
 from salessim.outputs import HOURS_SHARE_PREFIX, SDR_HOURS_SHARE_PREFIX, has_sdrs, write_comparison
 from salessim.statistics import Difference, Interval, paired_difference
 
@@ -74,12 +75,6 @@ WEEKLY_SERIES = (
     "pipeline_count",
     "report_start_week",
 )
-
-
-def activity_label(activity: str) -> str:
-    """An activity as the charts name it: "Deal work" (the registry's words for it)."""
-    words = metrics.label(f"{HOURS_SHARE_PREFIX}{activity}").partition(": ")[2]
-    return (words or activity.replace("_", " ")).capitalize()
 
 
 def fate_label(fate: str) -> str:
@@ -425,10 +420,10 @@ def format_change(diff: Difference, kind: str) -> str:
     if not math.isfinite(diff.mean):
         return NOT_AVAILABLE
     if not diff.defined:
-        return f"{format_delta(diff.mean, kind)} (95% CI {NOT_AVAILABLE})"
-    band = f"{format_delta(diff.ci_low, kind)} to {format_delta(diff.ci_high, kind)}"
+        return f"{format_delta(diff.mean, kind, MINUS)} (95% CI {NOT_AVAILABLE})"
+    band = f"{format_delta(diff.ci_low, kind, MINUS)} to {format_delta(diff.ci_high, kind, MINUS)}"
     mark = SIGNIFICANT_MARK if diff.significant else ""
-    return f"{format_delta(diff.mean, kind)} (95% CI {band}){mark}"
+    return f"{format_delta(diff.mean, kind, MINUS)} (95% CI {band}){mark}"
 
 
 def quarter_label(index: int) -> str:
@@ -442,10 +437,12 @@ def summary_rows(view: ComparisonView) -> list[dict[str, str]]:
     for key in KEY_METRICS:
         if key not in view.scenarios[0].intervals:
             continue
+        if all(summary.value(key).mean == 0.0 for summary in view.scenarios):
+            continue  # zero everywhere (no SDRs, no expired leads): nothing to read
         spec = metrics.spec(key)
         row = {"Metric": spec.label}
         for summary in view.scenarios:
-            row[summary.name] = format_value(summary.value(key).mean, spec.kind)
+            row[summary.name] = format_value(summary.value(key).mean, spec.kind, MINUS)
         for summary, diff in zip(view.scenarios[1:], view.differences, strict=True):
             column = "Change" if len(view.scenarios) == 2 else f"Change: {summary.name}"
             d = diff.get(key)
