@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING
 
 import simpy
@@ -253,20 +252,21 @@ class DealDesk:
             rep.schedule_touch(deal)
         else:
             deal.touch_due = INF
-        # A partial, not a lambda: one Python frame fewer for every stage of every deal.
-        self.env.timeout(days).callbacks.append(partial(self._buyer_done, deal, deal.token))
+        token = deal.token
+        ev = self.env.timeout(days)
+        ev.callbacks.append(lambda _e: self._buyer_done(deal, token))
 
     def touch_valid(self, deal: Deal, token: int) -> bool:
         return deal.phase == PHASE_BUYER and deal.token == token
 
-    def finish_touch(self, deal: Deal, rep: Rep) -> None:
-        """A touch keeps the buyer warm; the next one falls due a cadence later."""
+    def finish_touch(self, deal: Deal) -> None:
+        """A touch keeps the buyer warm; the next one falls due a cadence later (the rep who
+        touched it schedules that one)."""
         now = self.env.now
         deal.last_touch = now
         deal.touch_due = now + self.touch_every
-        rep.schedule_touch(deal)
 
-    def _buyer_done(self, deal: Deal, token: int, _event: simpy.Event) -> None:
+    def _buyer_done(self, deal: Deal, token: int) -> None:
         if deal.phase != PHASE_BUYER or deal.token != token:
             return
         now = self.env.now

@@ -399,9 +399,11 @@ class Rep:
             deal.work_left = 0.0
             desk.finish_stage_work(deal)
         elif kind == TASK_TOUCH:
+            touches = self._touches
             for deal in task.batch or ():
                 if deal.phase == PHASE_BUYER and deal.owner is self:
-                    desk.finish_touch(deal, self)
+                    desk.finish_touch(deal)
+                    heapq.heappush(touches, (deal.touch_due, deal.id, deal.token, deal))
         elif kind == TASK_LEAD:
             self._finish_lead(task)
         else:

@@ -169,6 +169,12 @@ def start_buyer_phase(model: SalesModel, rep: Rep, deal: Deal, at: float) -> Non
     assert deal.phase == PHASE_BUYER
 
 
+def touch(model: SalesModel, rep: Rep, deal: Deal) -> None:
+    """The rep has touched the deal's buyer: the desk notes it, the rep schedules the next."""
+    model.desk.finish_touch(deal)
+    rep.schedule_touch(deal)
+
+
 def test_touches_fall_due_a_cadence_after_the_buyer_starts_and_after_each_touch() -> None:
     model, rep = desk_with_rep()
     deal = new_deal(model, rep)
@@ -181,7 +187,7 @@ def test_touches_fall_due_a_cadence_after_the_buyer_starts_and_after_each_touch(
         task = rep.deal_task(model.env.now)
         assert task is not None and task.kind == TASK_TOUCH
         assert task.batch == [deal] and task.hours == TOUCH_HOURS
-        model.desk.finish_touch(deal, rep)
+        touch(model, rep, deal)
         due = model.env.now + TOUCH_EVERY
         assert deal.touch_due == due
 
@@ -206,7 +212,7 @@ def test_a_buyer_kept_warm_buys_and_a_buyer_left_silent_goes_elsewhere(touched: 
         run_until(model, deal.touch_due)
         task = rep.deal_task(model.env.now)
         assert task is not None and task.batch == [deal]
-        model.desk.finish_touch(deal, rep)
+        touch(model, rep, deal)
     run_until(model, BUYER_DAYS + 1.0)
     assert deal.outcome == ("won" if touched else "lost")
     assert deal.closed_at == BUYER_DAYS
