@@ -446,6 +446,129 @@ def sweep(
     return Sweep(path, values, sets, seed, value_at(scenario, path))
 
 
+@dataclass
+class SweepGrid:
+    """Two parameters varied together: one :class:`Sweep` of `path` per value of `path2`, every
+    point replicated with the same seeds, so each cell pairs with the first `path2` value's."""
+
+    path: str
+    values: list[Any]
+    path2: str
+    values2: list[Any]
+    sweeps: list[Sweep]
+    """One sweep of `path` per value of `path2`, in the order of `values2`."""
+    seed: int
+    base_value2: Any = None
+    """The `path2` field's value in the scenario the grid started from (None if it has none)."""
+
+    @property
+    def n(self) -> int:
+        return self.sweeps[0].n
+
+    @property
+    def base_value(self) -> Any:
+        """The `path` field's value in the scenario the grid started from."""
+        return self.sweeps[0].base_value
+
+    def differences(self, metric: str) -> list[list[Difference]]:
+        """Rows by value of `path`; per value of `path2` after the first, the paired
+        difference of `metric` (it − first), replication by replication."""
+        first = self.sweeps[0]
+        return [
+            [
+                paired_difference(first.sets[i].values(metric), other.sets[i].values(metric))
+                for other in self.sweeps[1:]
+            ]
+            for i in range(len(self.values))
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``salessim sweep --param2 --json``."""
+        metrics = self.sweeps[0].sets[0].metric_names()
+        table = {m: self.differences(m) for m in metrics}
+        return {
+            "seed": self.seed,
+            "replications": self.n,
+            "path": self.path,
+            "values": self.values,
+            "scenario_value": self.base_value,
+            "path2": self.path2,
+            "values2": self.values2,
+            "scenario_value2": self.base_value2,
+            "points": [
+                {"value": v, "value2": v2, "window": s.window, "metrics": s.metrics_json()}
+                for v2, column in zip(self.values2, self.sweeps, strict=True)
+                for v, s in zip(self.values, column.sets, strict=True)
+            ],
+            "differences": [
+                {
+                    "value": v,
+                    "value2": v2,
+                    "vs": self.values2[0],
+                    "metrics": {m: _difference_json(table[m][i][k]) for m in metrics},
+                }
+                for k, v2 in enumerate(self.values2[1:])
+                for i, v in enumerate(self.values)
+            ],
+        }
+
+
+def sweep_grid(
+    scenario: Scenario,
+    path: str,
+    values: Sequence[Any],
+    path2: str,
+    values2: Sequence[Any],
+    n: int,
+    *,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    scheduler: str | None = None,
+    checkpoint_dir: Path | None = None,
+) -> SweepGrid:
+    """Vary `path` over `values` at each value of `path2`, every point with the same seeds.
+
+    Each value of `path2` is one :func:`sweep` of `path` (its own checkpoint folder inside
+    `checkpoint_dir`, so a rerun resumes point by point); the differences pair every cell with
+    the cell of the first `path2` value in the same row, replication by replication.
+    """
+    values, values2 = list(values), list(values2)
+    if path == path2:
+        raise SalessimError(f"{path}: the two swept parameters must differ")
+    if len(values2) < 2:
+        raise SalessimError(f"{path2}: a grid needs at least two values to compare (got {values2})")
+    columns = [scenario_with(scenario, {path2: v}) for v in values2]
+    for column in columns:  # every cell checked before the first runs
+        for v in values:
+            scenario_with(column, {path: v})
+    per_column = len(values) * n
+    sweeps = []
+    for k, (v2, column) in enumerate(zip(values2, columns, strict=True)):
+
+        def shifted(done: int, _total: int, offset: int = k * per_column) -> None:
+            if progress is not None:
+                progress(offset + done, per_column * len(values2))
+
+        folder = None
+        if checkpoint_dir is not None:
+            folder = checkpoint_dir / f"column-{_fingerprint(v2)}"
+        sweeps.append(
+            sweep(
+                column,
+                path,
+                values,
+                n,
+                seed=seed,
+                workers=workers,
+                progress=shifted,
+                scheduler=scheduler,
+                checkpoint_dir=folder,
+            )
+        )
+    return SweepGrid(path, values, path2, values2, sweeps, seed, value_at(scenario, path2))
+
+
 def value_at(scenario: Scenario, path: str) -> Any:
     """The value of a dotted field path in ``scenario`` (list items by name or index, as in
     ``--set``), or None where the path leads nowhere."""

@@ -22,12 +22,13 @@ from typing import IO, TYPE_CHECKING, Any
 
 from salessim.errors import SalessimError
 from salessim.formatting import plural
+from salessim.metrics import known as known_metric
 from salessim.metrics import label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from salessim.experiments import Comparison, ReplicationSet, Sweep
+    from salessim.experiments import Comparison, ReplicationSet, Sweep, SweepGrid
     from salessim.explain import Explanation
     from salessim.plots import ValueKind
 
@@ -42,6 +43,10 @@ EXPLAIN_FILE = "explain.png"
 SWEEP_JSON_FILE = "sweep.json"
 SWEEP_CSV_FILE = "sweep.csv"
 SWEEP_POINTS_DIR = "points"
+SWEEP_GRID_JSON_FILE = "sweep_grid.json"
+SWEEP_GRID_CSV_FILE = "sweep_grid.csv"
+# The map of a grid with two values of its second parameter: one column per metric.
+SWEEP_GRID_FILE = "sweep_grid.png"
 RUN_FILES = (SUMMARY_FILE, SERIES_FILE, QUARTERLY_FILE, DASHBOARD_FILE)
 # Totals shown side by side in comparison.png.
 COMPARISON_TOTALS = ("bookings", "profit")
@@ -163,6 +168,12 @@ def comparison_data(result: Comparison, explanations: Sequence[Explanation] = ()
 
 def sweep_data(result: Sweep) -> dict[str, Any]:
     """The JSON object of a sweep."""
+    data: dict[str, Any] = json_safe(result.to_dict())
+    return data
+
+
+def sweep_grid_data(result: SweepGrid) -> dict[str, Any]:
+    """The JSON object of a two-parameter sweep."""
     data: dict[str, Any] = json_safe(result.to_dict())
     return data
 
@@ -354,6 +365,106 @@ def sweep_csv(result: Sweep) -> str:
         for metric, iv in point.intervals().items()
     ]
     return csv_rows(["value", "metric", "mean", "ci_low", "ci_high"], rows)
+
+
+def write_sweep_grid(result: SweepGrid, out: Path, metrics: Sequence[str]) -> list[str]:
+    """Write sweep_grid.json, sweep_grid.csv and the maps of paired differences: with two
+    values of the second parameter one map, sweep_grid.png, one column per metric; with more,
+    one sweep_grid_<metric>.png per metric, one column per value after the first."""
+    from salessim import plots
+    from salessim.metrics import kind, spec
+
+    first = value_text(result.values2[0])
+    scope = (
+        f"mean of {plural(result.n, 'replication')} at each point, seed {result.seed}, common "
+        f"random numbers; {result.sweeps[0].sets[0].window['text']}"
+    )
+    tables = {m: result.differences(m) for m in metrics}
+
+    def better(metric: str) -> bool | None:
+        return spec(metric).higher_is_better if known_metric(metric) else None
+
+    rows = range(len(result.values))
+    figures: dict[str, Figure] = {}
+    if len(result.values2) == 2:
+        figures[SWEEP_GRID_FILE] = plots.difference_map(
+            result.values,
+            [label(m) for m in metrics],
+            [[tables[m][i][0].mean for m in metrics] for i in rows],
+            [[tables[m][i][0].significant for m in metrics] for i in rows],
+            kinds=[kind(m) for m in metrics],
+            better=[better(m) for m in metrics],
+            row_label=result.path,
+            title=f"Change when {result.path2} goes from {first} to "
+            f"{value_text(result.values2[1])}, by {result.path}\n{scope}",
+            shared_scale=False,
+            scenario_value=result.base_value,
+        )
+    else:
+        for metric in metrics:
+            others = range(len(result.values2) - 1)
+            figures[sweep_grid_png(metric)] = plots.difference_map(
+                result.values,
+                [value_text(v) for v in result.values2[1:]],
+                [[tables[metric][i][k].mean for k in others] for i in rows],
+                [[tables[metric][i][k].significant for k in others] for i in rows],
+                kinds=[kind(metric)] * len(others),
+                better=[better(metric)] * len(others),
+                row_label=result.path,
+                title=f"{label(metric)}: change from {result.path2} = {first}, by "
+                f"{result.path}\n{scope}",
+                shared_scale=True,
+                column_label=result.path2,
+                scenario_value=result.base_value,
+            )
+    texts = {
+        SWEEP_GRID_JSON_FILE: json_text(sweep_grid_data(result)),
+        SWEEP_GRID_CSV_FILE: sweep_grid_csv(result),
+    }
+    return _publish(out, texts, figures)
+
+
+def sweep_grid_png(metric: str) -> str:
+    """``sweep_grid_<metric>.png``, safe as a file name everywhere."""
+    return "sweep_grid_" + re.sub(r"[^A-Za-z0-9_.-]", "_", metric) + ".png"
+
+
+def sweep_grid_csv(result: SweepGrid) -> str:
+    """One row per cell and metric, every metric: its interval and, after the first value of
+    the second parameter, its paired difference from that value's cell in the same row."""
+    header = [
+        "value",
+        "value2",
+        "metric",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "vs",
+        "diff_mean",
+        "diff_ci_low",
+        "diff_ci_high",
+        "diff_p_value",
+        "significant",
+    ]
+    metrics = result.sweeps[0].sets[0].metric_names()
+    tables = {m: result.differences(m) for m in metrics}
+    rows: list[list[str]] = []
+    for k, (value2, column) in enumerate(zip(result.values2, result.sweeps, strict=True)):
+        for i, (value, point) in enumerate(zip(result.values, column.sets, strict=True)):
+            intervals = point.intervals()
+            for metric in metrics:
+                iv = intervals[metric]
+                row = [value_text(value), value_text(value2), metric]
+                row += [csv_number(v) for v in (iv.mean, iv.ci_low, iv.ci_high)]
+                if k == 0:
+                    row += [""] * 6
+                else:
+                    d = tables[metric][i][k - 1]
+                    row += [value_text(result.values2[0])]
+                    row += [csv_number(v) for v in (d.mean, d.ci_low, d.ci_high, d.p_value)]
+                    row += ["true" if d.significant else "false"]
+                rows.append(row)
+    return csv_rows(header, rows)
 
 
 # --------------------------------------------------------------------------- CSV

@@ -1,5 +1,6 @@
 """Figures of runs and experiments: one scenario's dashboard, a side-by-side comparison of
-scenarios, a sweep curve with its confidence band, and a waterfall of what moved a total.
+scenarios, a sweep curve with its confidence band, a map of paired differences over two swept
+parameters, and a waterfall of what moved a total.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly, never pyplot, so plotting sets no
 global backend or state and is safe in servers, notebooks and parallel workers. Every function
@@ -26,7 +27,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from salessim.entities import ACTIVITIES
-from salessim.formatting import compact_money
+from salessim.formatting import compact_money, format_delta
 from salessim.metrics import activity_label
 
 HOURS_SERIES = tuple((f"ae_hours_{a}", activity_label(a)) for a in ACTIVITIES)
@@ -751,6 +752,114 @@ def _mark_value(
             linewidth=1.5,
             label=f"{what} ({_value_label(value)})",
         )
+
+
+def _direction_note(better: Sequence[bool | None]) -> str:
+    """What the map's colours mean, given each column's better direction."""
+    if all(b is None for b in better):
+        return "blue: higher, red: lower"
+    if all(b is not None for b in better):
+        return "blue: better, red: worse"
+    return "blue: better (higher where neither is better), red: worse (lower)"
+
+
+def difference_map(
+    rows: Sequence[object],
+    columns: Sequence[str],
+    means: Sequence[Sequence[float]],
+    significant: Sequence[Sequence[bool]],
+    *,
+    kinds: Sequence[str],
+    better: Sequence[bool | None],
+    row_label: str,
+    title: str,
+    shared_scale: bool,
+    column_label: str = "",
+    scenario_value: object = None,
+) -> Figure:
+    """Build a heatmap of paired differences: one row per value of the first parameter, one
+    column per comparison (a value of the second parameter, named by `column_label`, or a
+    metric).
+
+    `means[i][j]` is the mean difference of row i, column j (NaN: undefined, drawn grey);
+    `significant[i][j]` marks it "*" (its 95% interval excludes zero). Each cell shows the
+    difference with its sign, formatted by its column's metric `kind` ("money", "share"...).
+    Colours diverge around zero: blue where the difference is better for its column's metric
+    (`better` True: higher is better, False: lower is, None: higher), red where it is worse,
+    scaled to the largest difference in the figure (`shared_scale`, one metric throughout) or in
+    each column (columns of different metrics). `scenario_value` marks its row "(scenario)".
+    """
+    n_rows, n_cols = len(rows), len(columns)
+    if n_rows == 0 or n_cols == 0:
+        raise PlotDataError("a difference map needs at least one row and one column")
+    for name, per_column in (("kinds", kinds), ("better", better)):
+        if len(per_column) != n_cols:
+            raise PlotDataError(f"{name} has {len(per_column)} entries, expected {n_cols}")
+    values = np.asarray(means, dtype=float)
+    marks = np.asarray(significant, dtype=bool)
+    if values.shape != (n_rows, n_cols) or marks.shape != (n_rows, n_cols):
+        raise PlotDataError(
+            f"means and significant must be {n_rows} rows × {n_cols} columns, "
+            f"got {values.shape} and {marks.shape}"
+        )
+    orient = np.array([-1.0 if b is False else 1.0 for b in better])
+    toward_better = values * orient
+    with np.errstate(invalid="ignore"):
+        spread = np.abs(toward_better)
+        if shared_scale:
+            scale = np.full(n_cols, np.nanmax(spread) if np.isfinite(spread).any() else 0.0)
+        else:
+            scale = np.array(
+                [np.nanmax(col) if np.isfinite(col).any() else 0.0 for col in spread.T]
+            )
+    scale[~(scale > 0)] = 1.0
+    colour = toward_better / scale
+    fig = Figure(figsize=(max(6.5, 2.2 + 1.7 * n_cols), max(3.8, 2.2 + 0.55 * n_rows)))
+    fig.set_layout_engine("constrained")
+    ax = fig.subplots()
+    cmap = colormaps["RdBu"].with_extremes(bad="0.85")
+    ax.imshow(np.ma.masked_invalid(colour), cmap=cmap, vmin=-1.0, vmax=1.0, aspect="auto")
+    for i in range(n_rows):
+        for j in range(n_cols):
+            value = values[i, j]
+            text = format_delta(value, kinds[j]) + (" *" if marks[i, j] else "")
+            dark = math.isfinite(colour[i, j]) and abs(colour[i, j]) > 0.6
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                color="white" if dark else "black",
+                fontweight="bold" if marks[i, j] else "normal",
+                parse_math=False,
+            )
+    row_ticks = [
+        _value_label(v)
+        + (" (scenario)" if scenario_value is not None and _same_value(v, scenario_value) else "")
+        for v in rows
+    ]
+    ax.set_yticks(np.arange(n_rows), row_ticks)
+    ax.set_xticks(np.arange(n_cols), [textwrap.fill(c, 18) for c in columns])
+    ax.xaxis.tick_top()
+    ax.xaxis.set_label_position("top")
+    ax.set_xlabel(column_label)
+    ax.tick_params(length=0)
+    ax.set_ylabel(row_label)
+    ax.set_xticks(np.arange(n_cols + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(n_rows + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="white", linewidth=2)
+    ax.tick_params(which="minor", length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    scaled = "the largest difference" if shared_scale else "each column's largest difference"
+    note = (
+        f"* 95% interval of the paired difference excludes 0. Colour: {_direction_note(better)}, "
+        f"scaled to {scaled}."
+    )
+    fig.supxlabel(_wrap_title(note, 0.95 * float(fig.get_figwidth()), "small"), fontsize="small")
+    _suptitle(fig, title)
+    return fig
 
 
 def _signed_dollars(value: float) -> str:
