@@ -479,9 +479,32 @@ class SDRTeam(StrictModel):
 
 
 class Forecast(StrictModel):
+    """The quarter's forecast call: categories by stage weight, converted at the team's own
+    past rates, plus a run-rate for deals created and won after the call."""
+
     snapshot_week: int = Field(
         2, ge=0, le=12, description="week of the quarter (0-based) when its forecast is frozen"
     )
+    commit_min_probability: Probability = Field(
+        0.75, description="stages weighted at least this (forecast_probability) are commit"
+    )
+    best_case_min_probability: Probability = Field(
+        0.5,
+        description="stages weighted at least this, below commit, are best case; the rest "
+        "expected to close in the quarter are pipeline",
+    )
+    history_quarters: int = Field(
+        4, ge=1, le=20, description="completed quarters the conversion rates and run-rate use"
+    )
+
+    @model_validator(mode="after")
+    def _categories(self) -> Forecast:
+        if self.best_case_min_probability > self.commit_min_probability:
+            raise ValueError(
+                f"best_case_min_probability ({self.best_case_min_probability}) must not exceed "
+                f"commit_min_probability ({self.commit_min_probability})"
+            )
+        return self
 
 
 class Economics(StrictModel):

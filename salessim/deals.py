@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from salessim.config import DAYS_PER_QUARTER, Scenario
+from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, Scenario
 from salessim.entities import (
     LOSS_COMPETITOR,
     LOSS_DISQUALIFIED,
@@ -72,6 +72,8 @@ class DealDesk:
             s = self.stages[i]
             remaining[i] = remaining[i + 1] + s.buyer_days + s.rep_hours / self.hours_per_day
         self.remaining_days = remaining
+        # Day of each quarter on which its forecast is called (deals created later are run-rate).
+        self.call_day = scenario.forecast.snapshot_week * DAYS_PER_WEEK
         self.open: dict[int, Deal] = {}
         self.handoff_queue: deque[Deal] = deque()
         self.handoff_cap = scenario.sdrs.ae_max_open_deals
@@ -323,6 +325,8 @@ class DealDesk:
         ledger.add("wins", now)
         ledger.add("won_deal_days", now, now - deal.created)
         ledger.add("bookings", now, net)
+        if deal.created > now - now % DAYS_PER_QUARTER + self.call_day:
+            ledger.add("bookings_after_call", now, net)
         ledger.add("list_value_won", now, deal.list_value)
         ledger.add("discount_given", now, deal.list_value - net)
         ledger.add(

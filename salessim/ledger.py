@@ -20,6 +20,9 @@ DAILY_COUNTERS: tuple[str, ...] = (
     *(f"opps_{origin}" for origin in ORIGINS),
     "wins",
     "bookings",
+    # Bookings of deals created after their quarter's forecast call and won in that quarter:
+    # the in-quarter business no call can see in the pipeline, forecast as a run-rate.
+    "bookings_after_call",
     "list_value_won",
     "discount_given",
     "gross_profit",
@@ -54,6 +57,11 @@ WEEKLY_SNAPSHOTS: tuple[str, ...] = (
     "management_focus",
 )
 
+FORECAST_CATEGORIES: tuple[str, ...] = ("commit", "best_case", "pipeline")
+"""The forecast call's categories of open deals, from the latest stages to the earliest."""
+FORECAST_PARTS: tuple[str, ...] = ("closed", *FORECAST_CATEGORIES, "run_rate")
+"""What a quarter's forecast adds up: booked before the call, each category, the run-rate."""
+
 
 class Ledger:
     """Daily counters and weekly snapshots of one run."""
@@ -63,7 +71,7 @@ class Ledger:
         self.daily: dict[str, list[float]] = {name: [0.0] * days for name in DAILY_COUNTERS}
         self.weekly: dict[str, list[float]] = {name: [] for name in WEEKLY_SNAPSHOTS}
         self.seat_pipeline: list[list[int]] = []
-        self.quarter_forecast: dict[int, float] = {}
+        self.quarter_forecast: dict[int, dict[str, float]] = {}
 
     def add_counters(self, names: tuple[str, ...]) -> None:
         """Extra daily counters named by the scenario (e.g. per lead source)."""

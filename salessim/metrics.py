@@ -341,6 +341,20 @@ METRICS: tuple[MetricSpec, ...] = (
         "Median autocorrelation of AEs' open deals at that period (how strongly they cycle).",
     ),
     _m(
+        "team_pipeline_cycle_weeks",
+        "Team pipeline cycle",
+        "weeks",
+        None,
+        "Dominant period of the team's open deals, week by week.",
+    ),
+    _m(
+        "team_pipeline_cycle_acf",
+        "Team pipeline cycle strength",
+        "ratio",
+        False,
+        "Autocorrelation of the team's open deals at that period (how strongly the team cycles).",
+    ),
+    _m(
         "bookings_cycle_months",
         "Bookings cycle",
         "months",
@@ -361,6 +375,53 @@ METRICS: tuple[MetricSpec, ...] = (
         "fraction",
         None,
         "Total over-forecast as a fraction of actual bookings (negative: forecasts too low).",
+    ),
+    _m(
+        "forecast_closed",
+        "Forecast: closed",
+        "money",
+        None,
+        "Mean per quarter of the bookings closed before the forecast call.",
+    ),
+    _m(
+        "forecast_commit",
+        "Forecast: commit",
+        "money",
+        None,
+        "Mean per quarter of the forecast from commit deals (the latest stages) due to close in "
+        "the quarter, at the team's past conversion of commit deals.",
+    ),
+    _m(
+        "forecast_best_case",
+        "Forecast: best case",
+        "money",
+        None,
+        "Mean per quarter of the forecast from best-case deals (middle stages) due to close in "
+        "the quarter, at the team's past conversion of best-case deals.",
+    ),
+    _m(
+        "forecast_pipeline",
+        "Forecast: pipeline",
+        "money",
+        None,
+        "Mean per quarter of the forecast from pipeline deals (early stages) due to close in the "
+        "quarter, at the team's past conversion of pipeline deals.",
+    ),
+    _m(
+        "forecast_run_rate",
+        "Forecast: run-rate",
+        "money",
+        None,
+        "Mean per quarter of the forecast's run-rate: what past quarters booked beyond their "
+        "call (deals created after it, or pulled in from a later quarter).",
+    ),
+    _m(
+        "bookings_after_call_share",
+        "Bookings created after the forecast call",
+        "share",
+        None,
+        "Share of bookings from deals created after their quarter's forecast call and won in "
+        "that quarter (business no call can see in the pipeline).",
     ),
     _m(
         "forecast_deals_won_share",

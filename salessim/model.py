@@ -9,16 +9,26 @@ from typing import Any
 import numpy as np
 import simpy
 
-from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, DAYS_PER_YEAR, Scenario
+from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, DAYS_PER_YEAR, Forecast, Scenario
 from salessim.deals import DealDesk
-from salessim.entities import FATE_CONVERTED, Lead
+from salessim.entities import FATE_CONVERTED, Deal, Lead
 from salessim.leads import DecayCurve, LeadQueue, LeadSourceArrivals
-from salessim.ledger import Ledger
+from salessim.ledger import FORECAST_CATEGORIES, Ledger
 from salessim.policies import SDRPolicy, make_policy
 from salessim.random_streams import Streams
 from salessim.reps import Rep
 from salessim.results import RunResult
 from salessim.territory import Territory
+
+
+def forecast_category(probability: float, forecast: Forecast) -> int:
+    """The forecast category (index into FORECAST_CATEGORIES) of a stage with this weight:
+    commit for the latest stages (terms agreed), best case from even odds, else pipeline."""
+    if probability >= forecast.commit_min_probability:
+        return 0
+    if probability >= forecast.best_case_min_probability:
+        return 1
+    return 2
 
 
 class SalesModel:
@@ -79,6 +89,17 @@ class SalesModel:
         self.ae_policy = make_policy(scenario.aes.policy)
         self.sdr_policy = SDRPolicy(scenario.aes.policy)
         self.ae_territories: dict[int, Territory] = {}
+        # Each stage's forecast category (an index into FORECAST_CATEGORIES) by its weight.
+        self.stage_category = [
+            forecast_category(stage.forecast_probability, scenario.forecast)
+            for stage in scenario.deals.stages
+        ]
+        # The deals each past call put in a category, until their quarter is over and scored.
+        self._calls: dict[int, list[tuple[Deal, int, float]]] = {}
+        # Per scored quarter and category: value called, and value of those deals won in it.
+        self._call_outcomes: dict[int, list[tuple[float, float]]] = {}
+        # Per scored quarter: bookings its call did not name (the run-rate's history).
+        self._unnamed: dict[int, float] = {}
         self._build()
 
     # ----------------------------------------------------------------- construction
@@ -333,7 +354,8 @@ class SalesModel:
             ledger.seat_pipeline.append(seats)
 
     def _quarter_forecasts(self) -> Generator[simpy.Event, Any, None]:
-        """Freeze each quarter's forecast at its snapshot week: booked so far + weighted."""
+        """Call each quarter's forecast at its snapshot week and freeze it, by part: booked so
+        far, each category of open deals at the team's past conversion, and the run-rate."""
         env = self.env
         offset = self.scenario.forecast.snapshot_week * DAYS_PER_WEEK
         q = 0
@@ -344,11 +366,65 @@ class SalesModel:
             if at > env.now:
                 yield env.timeout(at - env.now)
             self.desk.sweep()
+            self._score_calls(q)
             start = q * DAYS_PER_QUARTER
-            booked = sum(self.ledger.daily["bookings"][start : int(env.now)])
-            this_q = self.weighted_pipeline()[3]
-            self.ledger.quarter_forecast[q] = booked + this_q
+            parts = {"closed": sum(self.ledger.daily["bookings"][start : int(env.now)])}
+            parts.update(self.forecast_categories(q))
+            parts["run_rate"] = self._run_rate(q)
+            self.ledger.quarter_forecast[q] = parts
             q += 1
+
+    def forecast_categories(self, q: int) -> dict[str, float]:
+        """What each category of open deals expected to close by quarter `q`'s end will book:
+        its value at the team's conversion over past quarters, or at the stage weights while
+        the category has no history (and the deals are kept, to score when `q` is over)."""
+        stages = self.desk.stages
+        category = self.stage_category
+        called: list[tuple[Deal, int, float]] = []
+        value = [0.0] * len(FORECAST_CATEGORIES)
+        weighted = [0.0] * len(FORECAST_CATEGORIES)
+        for deal in self.desk.open.values():
+            # A deal past its expected close date is still called for this quarter.
+            if int(deal.expected_close // DAYS_PER_QUARTER) > q:
+                continue
+            c = category[deal.stage]
+            v = deal.net_value
+            called.append((deal, c, v))
+            value[c] += v
+            weighted[c] += v * stages[deal.stage].forecast_probability
+        self._calls[q] = called
+        history = [self._call_outcomes[p] for p in self._past_quarters(q)]
+        out: dict[str, float] = {}
+        for c, name in enumerate(FORECAST_CATEGORIES):
+            past_called = sum(outcome[c][0] for outcome in history)
+            past_won = sum(outcome[c][1] for outcome in history)
+            out[name] = value[c] * past_won / past_called if past_called > 0 else weighted[c]
+        return out
+
+    def _score_calls(self, q: int) -> None:
+        """Score the calls of quarters that ended before quarter `q`: of the value called in
+        each category, how much was won inside its quarter; and what the quarter booked that
+        its call did not name (deals created after it, or called for a later quarter)."""
+        bookings = self.ledger.daily["bookings"]
+        for p in [p for p in self._calls if p < q]:
+            end = (p + 1) * DAYS_PER_QUARTER
+            outcome = [(0.0, 0.0)] * len(FORECAST_CATEGORIES)
+            for deal, c, v in self._calls.pop(p):
+                won = deal.net_value if deal.outcome == "won" and deal.closed_at < end else 0.0
+                outcome[c] = (outcome[c][0] + v, outcome[c][1] + won)
+            self._call_outcomes[p] = outcome
+            named = self.ledger.quarter_forecast[p]["closed"] + sum(won for _, won in outcome)
+            self._unnamed[p] = sum(bookings[end - DAYS_PER_QUARTER : end]) - named
+
+    def _past_quarters(self, q: int) -> range:
+        """The completed quarters before quarter `q` that its forecast learns from."""
+        return range(max(q - self.scenario.forecast.history_quarters, 0), q)
+
+    def _run_rate(self, q: int) -> float:
+        """Mean of what past quarters booked beyond their call (deals created after it or
+        pulled in from a later quarter); 0 for a team with no completed quarter yet."""
+        past = self._past_quarters(q)
+        return sum(self._unnamed[p] for p in past) / len(past) if past else 0.0
 
     def _quarter_target(self) -> float:
         """A quarter's bookings target: the quota of the AEs on the team now (at least one)."""

@@ -16,6 +16,7 @@ from salessim.entities import (
     ORIGINS,
     TASK_LEAD,
 )
+from salessim.ledger import FORECAST_PARTS
 from salessim.statistics import (
     autocorrelation,
     bias,
@@ -60,6 +61,7 @@ class RunResult:
     weekly_snapshots: dict[str, np.ndarray]
     seat_pipeline: np.ndarray
     quarter_forecast: np.ndarray
+    forecast_parts: dict[str, np.ndarray]
     leads_queued_end: int
     leads_in_progress_end: int
     deals_open_end: int
@@ -77,9 +79,11 @@ class RunResult:
             if rep.carry is not None and rep.carry.kind == TASK_LEAD and rep.carry.lead is not None
         )
         n_q = model.horizon // DAYS_PER_QUARTER + 1
-        qf = np.full(n_q, np.nan)
-        for q, v in ledger.quarter_forecast.items():
-            qf[q] = v
+        parts = {name: np.full(n_q, np.nan) for name in FORECAST_PARTS}
+        for q, called in ledger.quarter_forecast.items():
+            for name in FORECAST_PARTS:
+                parts[name][q] = called[name]
+        qf = np.sum([parts[name] for name in FORECAST_PARTS], axis=0)
         seats = max((len(row) for row in ledger.seat_pipeline), default=0)
         seat_pipeline = np.zeros((len(ledger.seat_pipeline), seats))
         for i, row in enumerate(ledger.seat_pipeline):
@@ -96,6 +100,7 @@ class RunResult:
             weekly_snapshots={k: np.asarray(v, dtype=float) for k, v in ledger.weekly.items()},
             seat_pipeline=seat_pipeline,
             quarter_forecast=qf,
+            forecast_parts=parts,
             leads_queued_end=model.leads_queued(),
             leads_in_progress_end=in_progress,
             deals_open_end=len(desk.open),
@@ -147,7 +152,8 @@ class RunResult:
         return out
 
     def quarterly_table(self) -> list[dict[str, float]]:
-        """One row per complete quarter: bookings, profit, wins, opportunities, forecast, error."""
+        """One row per complete quarter: bookings, profit, wins, opportunities, the forecast by
+        part (closed, commit, best case, pipeline, run-rate) and its error."""
         bookings = self.quarterly("bookings")
         profit = (
             self.quarterly("gross_profit")
@@ -172,6 +178,10 @@ class RunResult:
                     "wins": float(wins[q]),
                     "opportunities": float(opps[q]),
                     "forecast": f,
+                    **{
+                        f"forecast_{name}": float(part[q])
+                        for name, part in self.forecast_parts.items()
+                    },
                     "forecast_error": f - a,
                 }
             )
@@ -246,11 +256,17 @@ class RunResult:
         period, strength = self._rep_pipeline_cycle()
         m["rep_pipeline_cycle_weeks"] = period
         m["rep_pipeline_cycle_acf"] = strength
+        period, strength = _cycle(self.weekly_snapshots["pipeline_count"][self._cycle_start() :])
+        m["team_pipeline_cycle_weeks"] = period
+        m["team_pipeline_cycle_acf"] = strength
         monthly = self.monthly("bookings")
         m["bookings_cycle_months"] = dominant_period(monthly) if len(monthly) >= 8 else math.nan
         qf = self.quarter_forecast[qs] if qs else np.array([])
         m["forecast_mape"] = mape(qf, qb)
         m["forecast_bias"] = bias(qf, qb)
+        for name, part in self.forecast_parts.items():
+            m[f"forecast_{name}"] = float(np.mean(part[qs])) if qs else math.nan
+        m["bookings_after_call_share"] = _ratio(s("bookings_after_call"), m["bookings"])
         closed_fc = s("deals_closed_forecast_stage")
         m["forecast_deals_won_share"] = _ratio(s("forecast_stage_wins"), closed_fc)
         m["forecast_deals_lost_share"] = _ratio(s("forecast_stage_losses"), closed_fc)
@@ -282,20 +298,20 @@ class RunResult:
         m["bookings_per_year"] = m["bookings"] / reported_years
         return m
 
+    def _cycle_start(self) -> int:
+        """First week the cycle measures look at: a quarter after warm-up (filling is no cycle)."""
+        return self.warmup_days // DAYS_PER_WEEK + 13
+
     def _rep_pipeline_cycle(self) -> tuple[float, float]:
         """Median over AE seats of the dominant period (weeks) of each seat's open deals, and
         the median autocorrelation at that period (how strongly individual pipelines cycle)."""
-        start = self.warmup_days // DAYS_PER_WEEK + 13  # skip a quarter: filling is no cycle
-        sp = self.seat_pipeline[start:]
+        sp = self.seat_pipeline[self._cycle_start() :]
         periods, strengths = [], []
         for j in range(sp.shape[1] if sp.ndim == 2 else 0):
-            x = sp[:, j]
-            if len(x) < 26 or float(np.std(x)) == 0.0:
-                continue
-            p = dominant_period(x, min_lag=4)
+            p, acf = _cycle(sp[:, j])
             if math.isfinite(p):
                 periods.append(p)
-                strengths.append(float(autocorrelation(x, int(p))[int(p)]))
+                strengths.append(acf)
         if not periods:
             return math.nan, math.nan
         return float(np.median(periods)), float(np.median(strengths))
@@ -322,6 +338,17 @@ class RunResult:
         if self.lead_records is not None:
             out["leads"] = self.lead_records
         return out
+
+
+def _cycle(weekly: np.ndarray) -> tuple[float, float]:
+    """Dominant period (weeks, at least 4) of a weekly series and its autocorrelation there;
+    NaN for a series too short (under half a year) or flat."""
+    if len(weekly) < 26 or float(np.std(weekly)) == 0.0:
+        return math.nan, math.nan
+    period = dominant_period(weekly, min_lag=4)
+    if not math.isfinite(period):
+        return math.nan, math.nan
+    return period, float(autocorrelation(weekly, int(period))[int(period)])
 
 
 def _ratio(a: float, b: float) -> float:
