@@ -366,8 +366,9 @@ METRICS: tuple[MetricSpec, ...] = (
         "Forecast error (MAPE)",
         "share",
         False,
-        "Mean absolute error of each quarter's forecast (taken in its second week) against "
-        "actual bookings.",
+        "Mean absolute error, as a share of actual bookings, of each quarter's forecast "
+        "(booked so far, commit, best case and pipeline at their win rates, and the run-rate "
+        "of business created later), frozen at the snapshot week.",
     ),
     _m(
         "forecast_bias",
