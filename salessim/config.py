@@ -6,14 +6,28 @@ applied to the raw mapping before validation (see :mod:`salessim.scenario_files`
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
+_SCIENTIFIC = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+")
+
+
+def _scientific_number(value: object) -> object:
+    """Read ``1e6`` or ``2.5e-3`` as the number meant: YAML 1.1 reads them as text (it wants
+    ``1.0e+6``), and strict fields take no other text for a number."""
+    if isinstance(value, str) and _SCIENTIFIC.fullmatch(value.strip()):
+        return float(value)
+    return value
+
+
+Real = Annotated[float, BeforeValidator(_scientific_number)]
+"""A real number: an int or a float (never a bool), or a number written 1e6 in YAML."""
+Probability = Annotated[Real, Field(ge=0.0, le=1.0)]
+Share = Annotated[Real, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[Real, Field(ge=0.0)]
+Positive = Annotated[Real, Field(gt=0.0)]
 
 DAYS_PER_WEEK = 5
 DAYS_PER_MONTH = 21
@@ -21,10 +35,22 @@ DAYS_PER_QUARTER = 63
 DAYS_PER_YEAR = 252
 
 
-class StrictModel(BaseModel):
-    """Base for every scenario block: unknown keys are errors, values are checked on assignment."""
+MAX_HEADCOUNT = 1000
+"""AEs at the start, AEs in the hiring plan and SDRs together: a large sales floor."""
+MAX_MONTHLY_LEADS = 50_000
+"""Leads a month from all sources together at their peak: a large inbound operation."""
+MAX_CAMPAIGN_MULTIPLIER = 20.0
+"""The most campaigns overlapping on one day may multiply a source's lead rate by."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+class StrictModel(BaseModel):
+    """Base for every scenario block: unknown keys are errors, values are checked on assignment.
+
+    Strict types: a count takes an int only (``true`` is not 1, ``3.7`` not 3, ``3.0`` not 3),
+    a switch a bool, a name text; a real number takes an int or a float, never a bool.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, strict=True)
 
 
 def _unique_names(items: list[NamedItem], what: str) -> None:
@@ -48,7 +74,7 @@ class NamedItem(StrictModel):
 class Calendar(StrictModel):
     """Clock: one unit is one working day; week 5, month 21, quarter 63, year 252 days."""
 
-    hours_per_day: float = Field(8.0, gt=0, le=16, description="working hours in a rep's day")
+    hours_per_day: Real = Field(8.0, gt=0, le=16, description="working hours in a rep's day")
     horizon_days: int = Field(819, ge=5, le=2520, description="simulated working days in all")
     warmup_days: int = Field(
         63, ge=0, description="days excluded from statistics (0 reports from day 0)"
@@ -73,32 +99,39 @@ class Campaign(StrictModel):
 
     start_day: int = Field(ge=0, description="first working day of the burst")
     duration_days: int = Field(ge=1, le=252, description="length of the burst in working days")
-    volume_multiplier: float = Field(gt=0, le=20, description="lead rate × this during the burst")
+    volume_multiplier: Real = Field(gt=0, le=20, description="lead rate × this during the burst")
 
 
 class DecayPoint(StrictModel):
     """One point of a response-decay curve: after `hours` working hours, odds × `multiplier`."""
 
-    hours: float = Field(ge=0, le=2000, description="working hours from arrival to first contact")
+    hours: Real = Field(ge=0, le=2000, description="working hours from arrival to first contact")
     multiplier: Probability = Field(description="relative chance a fit lead still qualifies")
 
 
 class LeadSource(NamedItem):
     """A stream of marketing (or bought, event, referral) leads with its own fit and cost."""
 
-    monthly_volume: float = Field(ge=0, le=100_000, description="leads per 21-day month at ×1")
-    seasonality: list[Annotated[float, Field(ge=0, le=5)]] = Field(
+    monthly_volume: Real = Field(
+        ge=0,
+        le=MAX_MONTHLY_LEADS,
+        description="leads per 21-day month at ×1 (all sources together at their peak month, "
+        f"campaigns and multipliers: at most {MAX_MONTHLY_LEADS:,} a month)",
+    )
+    seasonality: list[Annotated[Real, Field(ge=0, le=5)]] = Field(
         default_factory=lambda: [1.0] * 12,
         min_length=12,
         max_length=12,
         description="volume multiplier for each calendar month of the year (12 values)",
     )
     campaigns: list[Campaign] = Field(
-        default_factory=list, description="bursts of extra leads on top of the monthly volume"
+        default_factory=list,
+        description="bursts of extra leads on top of the monthly volume; campaigns overlapping "
+        f"on a day multiply, together at most ×{MAX_CAMPAIGN_MULTIPLIER:g}",
     )
     fit_share: Probability = Field(description="share of leads that are true prospects (fit)")
     cost_per_lead: NonNegative = Field(description="marketing cost per lead at base volume, $")
-    volume_multiplier: float = Field(
+    volume_multiplier: Real = Field(
         1.0, ge=0, le=10, description="scales the source's volume (1.3 = 30% more leads)"
     )
     marginal_fit_share: Probability | None = Field(
@@ -119,7 +152,36 @@ class LeadSource(NamedItem):
         hours = [p.hours for p in self.response_decay]
         if hours != sorted(hours) or len(set(hours)) != len(hours):
             raise ValueError("response_decay points must have strictly increasing hours")
+        day, peak = self.peak_campaign_day()
+        if peak > MAX_CAMPAIGN_MULTIPLIER:
+            raise ValueError(
+                f"campaigns overlapping on day {day} multiply the lead rate by {peak:g}; "
+                f"together they may multiply it by at most {MAX_CAMPAIGN_MULTIPLIER:g}"
+            )
         return self
+
+    def peak_campaign_day(self) -> tuple[int, float]:
+        """The first day on which overlapping campaigns multiply the lead rate most, and by
+        how much (day 0 and ×1 without campaigns)."""
+        best = (0, 1.0)
+        for day in sorted({c.start_day for c in self.campaigns}):
+            factor = 1.0
+            for c in self.campaigns:
+                if c.start_day <= day < c.start_day + c.duration_days:
+                    factor *= c.volume_multiplier
+            if factor > best[1]:
+                best = (day, factor)
+        return best
+
+    def peak_monthly_volume(self) -> float:
+        """Leads a month at the busiest month and campaign peak, with the source's multiplier
+        (an upper bound: the peaks need not coincide)."""
+        return (
+            self.monthly_volume
+            * max(self.seasonality)
+            * self.peak_campaign_day()[1]
+            * self.volume_multiplier
+        )
 
 
 class LeadFilter(StrictModel):
@@ -133,17 +195,17 @@ class LeadFilter(StrictModel):
 class Qualification(StrictModel):
     """The hours it takes to work a lead: calls, retries and a qualifying conversation."""
 
-    attempt_minutes: float = Field(6.0, ge=0, le=120, description="minutes per contact attempt")
+    attempt_minutes: Real = Field(6.0, ge=0, le=120, description="minutes per contact attempt")
     connect_probability: Probability = Field(0.35, description="chance an attempt connects")
     max_attempts: int = Field(6, ge=1, le=20, description="attempts before a lead is abandoned")
-    call_session_minutes: float = Field(
+    call_session_minutes: Real = Field(
         30.0, gt=0, le=480, description="a rep dials queued leads in sittings of up to this long"
     )
-    retry_gap_days: float = Field(1.0, gt=0, le=30, description="working days between attempts")
-    conversation_hours: float = Field(
+    retry_gap_days: Real = Field(1.0, gt=0, le=30, description="working days between attempts")
+    conversation_hours: Real = Field(
         0.75, ge=0, le=8, description="mean hours of a qualifying conversation"
     )
-    conversation_cv: float = Field(
+    conversation_cv: Real = Field(
         0.5, ge=0, le=3, description="coefficient of variation of conversation hours (1 = exp.)"
     )
     fit_conversion_probability: Probability = Field(
@@ -173,7 +235,7 @@ class Qualification(StrictModel):
     score_accuracy: Probability = Field(
         0.75, description="with 'score': chance a lead's score tells fit from suspect correctly"
     )
-    expiry_days: float = Field(
+    expiry_days: Real = Field(
         20.0, gt=0, le=504, description="working days after which an unworked lead is dropped"
     )
 
@@ -186,18 +248,21 @@ class ProspectingEfficiency(StrictModel):
 class Prospecting(StrictModel):
     """Outbound calling in blocks of hours against a finite territory of accounts."""
 
-    dials_per_hour: float = Field(12.0, ge=0, le=100, description="dials per hour at efficiency 1")
+    dials_per_hour: Real = Field(12.0, ge=0, le=100, description="dials per hour at efficiency 1")
     dial_to_opportunity_probability: Probability = Field(
         0.009, description="chance one dial on a fresh account yields an opportunity"
     )
-    dials_per_account: float = Field(
+    dials_per_account: Real = Field(
         6.0, ge=1, le=50, description="dials that work one account through"
     )
-    meeting_lag_days: float = Field(
+    meeting_lag_days: Real = Field(
         5.0, ge=0, le=63, description="working days from the call to the first meeting"
     )
-    block_hours: float = Field(
-        2.0, gt=0, le=8, description="length of one prospecting block, hours"
+    block_hours: Real = Field(
+        2.0,
+        ge=0.25,
+        le=8,
+        description="length of one prospecting block, hours (a quarter of an hour at least)",
     )
     efficiency: ProspectingEfficiency = Field(
         default_factory=ProspectingEfficiency, description="dial rate of AEs and SDRs"
@@ -208,7 +273,7 @@ class Prospecting(StrictModel):
     territory_accounts_per_sdr: int = Field(
         1500, ge=0, le=100_000, description="accounts each SDR adds to the SDR team's territory"
     )
-    account_rest_days: float = Field(
+    account_rest_days: Real = Field(
         126.0, ge=1, le=1260, description="working days a called account rests before a recall"
     )
 
@@ -216,9 +281,9 @@ class Prospecting(StrictModel):
 class Stage(NamedItem):
     """One deal stage: rep work first, then the buyer's own time."""
 
-    rep_hours: float = Field(ge=0, le=200, description="rep work hours the stage needs")
-    buyer_days: float = Field(ge=0, le=504, description="mean working days the buyer takes")
-    buyer_days_cv: float = Field(0.5, ge=0, le=3, description="CV of the buyer's days")
+    rep_hours: Real = Field(ge=0, le=200, description="rep work hours the stage needs")
+    buyer_days: Real = Field(ge=0, le=504, description="mean working days the buyer takes")
+    buyer_days_cv: Real = Field(0.5, ge=0, le=3, description="CV of the buyer's days")
     forecast_probability: Probability = Field(description="stage weight in the forecast")
     dropout_probability: Probability = Field(description="chance the buyer drops out here")
 
@@ -265,10 +330,10 @@ class Deals(StrictModel):
         max_length=10,
         description="the deal stages in order; a deal passes each one or drops out",
     )
-    touch_every_days: float = Field(
+    touch_every_days: Real = Field(
         4.0, gt=0, le=63, description="while the buyer works, the deal wants a touch this often"
     )
-    touch_hours: float = Field(0.5, ge=0, le=8, description="hours of one touch")
+    touch_hours: Real = Field(0.5, ge=0, le=8, description="hours of one touch")
     competitor_share: Probability = Field(
         0.55,
         description="share of buyer drop-outs after the first stage lost to a competitor "
@@ -284,13 +349,13 @@ class Deals(StrictModel):
 class Neglect(StrictModel):
     """What happens when a deal waits for its rep."""
 
-    grace_days: float = Field(
+    grace_days: Real = Field(
         3.0, ge=0, le=63, description="wait tolerated without harm, working days"
     )
-    loss_hazard_per_day: float = Field(
+    loss_hazard_per_day: Real = Field(
         0.03, ge=0, le=1, description="daily chance of loss for each day waited beyond grace"
     )
-    slip_days_per_day: float = Field(
+    slip_days_per_day: Real = Field(
         0.5, ge=0, le=10, description="extra buyer days for each day waited beyond grace"
     )
 
@@ -300,10 +365,10 @@ class Rushing(StrictModel):
     late) or quarter-end pressure."""
 
     enabled: bool = Field(True, description="whether reps discount deals to close them sooner")
-    backlog_hours_threshold: float = Field(
+    backlog_hours_threshold: Real = Field(
         24.0, gt=0, le=1000, description="rep's pending deal-work hours above which they rush"
     )
-    late_days_threshold: float | None = Field(
+    late_days_threshold: Real | None = Field(
         None,
         gt=0,
         le=252,
@@ -331,8 +396,8 @@ class Segment(NamedItem):
     """A customer segment: its share of deals and its lognormal deal value."""
 
     share: Probability = Field(description="share of opportunities in this segment")
-    value_median: float = Field(gt=0, le=1e8, description="median deal value, $")
-    value_sigma: float = Field(
+    value_median: Real = Field(gt=0, le=1e8, description="median deal value, $")
+    value_sigma: Real = Field(
         0.5,
         ge=0,
         le=3,
@@ -366,15 +431,28 @@ class Policy(StrictModel):
     pipeline_high_deals: int = Field(
         10, ge=1, le=500, description="open deals above which a rep stops prospecting"
     )
-    response_sla_hours: float | None = Field(
+    response_sla_hours: Real | None = Field(
         None,
         gt=0,
         le=240,
         description="a lead waiting longer than this for its first call goes before deal work "
         "(a 'respond fast' rule from management); none by default",
     )
-    daily_prospecting_hours: float = Field(
+    daily_prospecting_hours: Real = Field(
         0.0, ge=0, le=16, description="'time_blocked': hours reserved for prospecting each day"
+    )
+    prospecting_share_above_mark: Probability = Field(
+        0.0,
+        description="share of a day's selling hours a rep still spends calling when the "
+        "pipeline marks say stop, after all deal work and leads (reluctant closers 'aren't cold "
+        "calling to the level you need', not at all: Chris Lang, 'Sales Prospecting: Who's "
+        "Helping Your Sales Team?'; about 0.1, 35 minutes of a 6-hour selling day); 0 by "
+        "default so a scenario opts in",
+    )
+    spare_hours: Literal["idle", "research"] = Field(
+        "idle",
+        description="what an AE does with hours no task can use: 'idle' (waiting for work), or "
+        "'research' (account research and admin, booked as non-selling hours)",
     )
 
     @model_validator(mode="after")
@@ -401,7 +479,7 @@ class AccountExecutives(StrictModel):
     ramp_start_share: Share = Field(
         0.3, description="a new AE's productivity on day one, rising linearly to 1 over the ramp"
     )
-    attrition_per_year: float = Field(
+    attrition_per_year: Real = Field(
         0.25, ge=0, le=3, description="leavers per AE per year (0.25: a quarter of the team)"
     )
     backfill_days: int = Field(42, ge=0, le=504, description="working days to backfill a leaver")
@@ -409,9 +487,11 @@ class AccountExecutives(StrictModel):
         "reassign", description="what happens to a leaver's open deals"
     )
     hiring_plan: list[Hire] = Field(
-        default_factory=list, description="AEs hired on given days, on top of backfills"
+        default_factory=list,
+        description="AEs hired on given days, on top of backfills (counted in the limit of "
+        f"{MAX_HEADCOUNT:,} people with aes.count and sdrs.count)",
     )
-    quota_per_year: float = Field(
+    quota_per_year: Real = Field(
         770_000.0, ge=0, le=1e9, description="bookings target per ramped AE per year, $"
     )
     policy: Policy = Field(
@@ -425,13 +505,13 @@ class Management(StrictModel):
     enabled: bool = Field(
         False, description="whether managers steer the whole team from the forecast"
     )
-    push_below_coverage: float = Field(
+    push_below_coverage: Real = Field(
         0.3,
         ge=0,
         le=20,
         description="stage-weighted open pipeline / quarter target below which all prospect",
     )
-    focus_above_coverage: float = Field(
+    focus_above_coverage: Real = Field(
         0.6, ge=0, le=20, description="coverage above which everyone focuses on closing"
     )
     quarter_end_window_days: int = Field(
@@ -459,7 +539,7 @@ class SDRTeam(StrictModel):
     ramp_start_share: Share = Field(
         0.3, description="a new SDR's productivity on day one, rising linearly to 1 over the ramp"
     )
-    attrition_per_year: float = Field(
+    attrition_per_year: Real = Field(
         0.85, ge=0, le=3, description="yearly leaving rate (~14 months tenure)"
     )
     backfill_days: int = Field(42, ge=0, le=504, description="working days to backfill a leaver")
@@ -508,10 +588,10 @@ class Forecast(StrictModel):
 
 
 class Economics(StrictModel):
-    ae_cost_per_year: float = Field(
+    ae_cost_per_year: Real = Field(
         180_000.0, ge=0, le=1e7, description="fully loaded AE cost, $/year"
     )
-    sdr_cost_per_year: float = Field(
+    sdr_cost_per_year: Real = Field(
         85_000.0, ge=0, le=1e7, description="fully loaded SDR cost, $/year"
     )
     commission_rate: Share = Field(0.10, description="share of bookings paid as commission")
@@ -538,12 +618,13 @@ class Scenario(StrictModel):
         max_length=20,
         description="streams of marketing leads, each with its volume, fit, cost and decay",
     )
-    lead_volume_multiplier: float = Field(
+    lead_volume_multiplier: Real = Field(
         1.0,
         ge=0,
         le=10,
         description="scales every lead source's volume at once (the marketing budget lever); "
-        "leads beyond each source's base volume have its marginal fit and cost",
+        "leads beyond each source's base volume have its marginal fit and cost; all sources "
+        f"together at most {MAX_MONTHLY_LEADS:,} leads a month at their peak",
     )
     lead_filter: LeadFilter = Field(
         default_factory=LeadFilter, description="lead scoring that drops leads before sales"
@@ -572,7 +653,8 @@ class Scenario(StrictModel):
     )
     aes: AccountExecutives = Field(
         default_factory=AccountExecutives,
-        description="the account executives who close deals: team, ramp, attrition, hiring",
+        description="the account executives who close deals: team, ramp, attrition, hiring "
+        f"(AEs at the start, planned hires and SDRs: at most {MAX_HEADCOUNT:,} people)",
     )
     management: Management = Field(
         default_factory=Management,
@@ -580,7 +662,8 @@ class Scenario(StrictModel):
     )
     sdrs: SDRTeam = Field(
         default_factory=SDRTeam,
-        description="sales development reps who qualify leads and prospect for the AEs",
+        description="sales development reps who qualify leads and prospect for the AEs "
+        f"(with AEs and planned hires: at most {MAX_HEADCOUNT:,} people)",
     )
     forecast: Forecast = Field(
         default_factory=Forecast, description="when each quarter's forecast is frozen"
@@ -592,6 +675,23 @@ class Scenario(StrictModel):
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
         _unique_names(list(self.lead_sources), "lead_sources")
+        peak = self.lead_volume_multiplier * sum(
+            source.peak_monthly_volume() for source in self.lead_sources
+        )
+        if peak > MAX_MONTHLY_LEADS:
+            raise ValueError(
+                f"lead sources bring up to {peak:,.0f} leads a month at their peak (monthly "
+                "volume × busiest month × overlapping campaigns × multipliers); at most "
+                f"{MAX_MONTHLY_LEADS:,} are allowed"
+            )
+        headcount = (
+            self.aes.count + sum(hire.count for hire in self.aes.hiring_plan) + self.sdrs.count
+        )
+        if headcount > MAX_HEADCOUNT:
+            raise ValueError(
+                f"aes.count, aes.hiring_plan and sdrs.count add up to {headcount} people; "
+                f"at most {MAX_HEADCOUNT} are allowed"
+            )
         _unique_names(list(self.segments), "segments")
         total = sum(s.share for s in self.segments)
         if abs(total - 1.0) > 1e-6:

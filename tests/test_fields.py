@@ -96,7 +96,7 @@ def test_every_value_of_a_full_scenario_has_exactly_one_row(baseline: Scenario) 
         ("rushing.late_days_threshold", "float or null", "working days", "> 0, ≤ 252", "null"),
         ("rushing.rep_hours_saved_share", "float", "share", "0–1", "0.4"),
         ("qualification.queue_discipline", "one of {fifo, newest_first, score}", "", "", "fifo"),
-        ("lead_sources.<name>.monthly_volume", "float", "leads/month", "0–100,000", "required"),
+        ("lead_sources.<name>.monthly_volume", "float", "leads/month", "0–50,000", "required"),
         (
             "lead_sources.<name>.seasonality",
             "list of float",
