@@ -6,23 +6,35 @@ A thin layer over the library: :mod:`~salessim.cli.parser` reads the arguments,
 :mod:`~salessim.cli.tables` prints. Every problem a user can fix (a bad file, a bad ``--set``, a
 bad value) ends as one line on stderr and exit code 2, never a traceback. ``--json`` keeps stdout
 to exactly one JSON object.
+
+This module imports nothing of salessim at load time: the console script imports it before
+:func:`entry` runs, and a Ctrl-C while the library loads must end as one line too.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable, Sequence
-
-from salessim.cli import parser, tables
-from salessim.cli.commands import EXIT_ERROR
-from salessim.errors import SalessimError
-from salessim.parallel import install_signal_handlers
 
 EXIT_INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("salessim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    # Imported here, inside main's Ctrl-C handling: loading the library takes most of a second.
+    from salessim.cli import parser, tables
+    from salessim.cli.commands import EXIT_ERROR
+    from salessim.errors import SalessimError
+
     args = parser.build().parse_args(argv)
     handler: Callable[..., int] = args.handler
     try:
@@ -30,13 +42,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SalessimError as exc:
         print(f"salessim: error: {tables.one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("salessim: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
 
 
 def entry() -> None:
     """The ``salessim`` console script: SIGTERM stops a run like Ctrl-C (no orphan workers,
-    nothing half-written), then :func:`main`'s exit code."""
-    install_signal_handlers()
-    raise SystemExit(main())
+    nothing half-written), then :func:`main`'s exit code; a Ctrl-C at any point, start-up
+    included, is the one line ``salessim: interrupted`` and exit code 130."""
+    try:
+        from salessim.parallel import install_signal_handlers
+
+        install_signal_handlers()
+        code = main()
+    except KeyboardInterrupt:
+        print("salessim: interrupted", file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    if code == EXIT_INTERRUPTED:
+        # Stopping already: a second Ctrl-C while the interpreter shuts down stays quiet.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise SystemExit(code)

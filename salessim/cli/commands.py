@@ -13,14 +13,16 @@ import json
 import shutil
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from salessim import metrics as metric_registry
+from salessim import workload
 from salessim.cli import tables
 from salessim.config import Scenario
 from salessim.errors import SalessimError, ScenarioError
+from salessim.experiments import Progress as ProgressCallback
 from salessim.experiments import ReplicationSet, replicate
 from salessim.experiments import compare as compare_scenarios
 from salessim.experiments import sweep as sweep_scenario
@@ -46,9 +48,10 @@ DEFAULT_SWEEP_METRICS = ("bookings", "profit", "wins", "opportunities")
 
 def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
+    _check_work(args, [(f"scenario {args.scenario}", scenario)])
     out: Path | None = args.out
     with _out_option(), prepared_dir(out):
-        with tables.progress_bar(scenario.name, enabled=_show_progress(args)) as progress:
+        with _progress(args, scenario.name, args.replications) as progress:
             result = replicate(
                 scenario,
                 args.replications,
@@ -69,10 +72,12 @@ def run(args: argparse.Namespace) -> int:
 def compare(args: argparse.Namespace) -> int:
     refs = [args.baseline, *args.others]
     scenarios = [load_scenario(ref, args.overrides) for ref in refs]
+    _check_work(args, [(f"scenario {ref}", sc) for ref, sc in zip(refs, scenarios, strict=True)])
     out: Path | None = args.out
     with _out_option(), prepared_dir(out):
         label = f"{len(scenarios)} scenarios"
-        with tables.progress_bar(label, enabled=_show_progress(args)) as progress:
+        total = args.replications * len(scenarios)
+        with _progress(args, label, total) as progress:
             result = compare_scenarios(
                 scenarios,
                 args.replications,
@@ -98,8 +103,11 @@ def sweep(args: argparse.Namespace) -> int:
     path: str = args.param
     values: list[Any] = args.values
     chosen = list(dict.fromkeys(args.metrics or DEFAULT_SWEEP_METRICS))
-    _check_sweep_points(scenario, path, values)
+    points = _sweep_points(scenario, path, values)
     _check_metrics(scenario, chosen)
+    _check_work(
+        args, [(f"--param {path}={value}", p) for value, p in zip(values, points, strict=True)]
+    )
     out: Path | None = args.out
     checkpoint = None
     if out is not None:
@@ -107,7 +115,7 @@ def sweep(args: argparse.Namespace) -> int:
             make_dir(out)
         checkpoint = out / SWEEP_POINTS_DIR
     label = f"{scenario.name}: {path}"
-    with tables.progress_bar(label, enabled=_show_progress(args)) as progress:
+    with _progress(args, label, args.replications * len(values)) as progress:
         try:
             result = sweep_scenario(
                 scenario,
@@ -141,13 +149,20 @@ def sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _check_sweep_points(scenario: Scenario, path: str, values: Sequence[Any]) -> None:
+def _sweep_points(scenario: Scenario, path: str, values: Sequence[Any]) -> list[Scenario]:
     """Build every point before any run, so a bad path or value fails at once, naming --param."""
+    points = []
     for value in values:
         try:
-            scenario_with(scenario, {path: value})
+            points.append(scenario_with(scenario, {path: value}))
         except ScenarioError as exc:
             raise ScenarioError("--param", exc.path, exc.rule, exc.value) from exc
+    return points
+
+
+def _check_work(args: argparse.Namespace, scenarios: Sequence[tuple[str, Scenario]]) -> None:
+    """Refuse, before any process starts, work past the limits (--max-work, --max-total-work)."""
+    workload.check(scenarios, args.replications, args.max_work, args.max_total_work)
 
 
 def _check_metrics(scenario: Scenario, chosen: Sequence[str]) -> None:
@@ -231,8 +246,13 @@ def _out_option() -> Iterator[None]:
         raise OutputError(f"--out {exc}") from exc
 
 
-def _show_progress(args: argparse.Namespace) -> bool:
-    return not args.json and sys.stderr.isatty()
+def _progress(
+    args: argparse.Namespace, label: str, total: int
+) -> AbstractContextManager[ProgressCallback | None]:
+    """Plain lines with --progress (for logs and pipes); else a bar when stderr is a terminal."""
+    if args.progress:
+        return tables.progress_lines(total)
+    return tables.progress_bar(label, enabled=not args.json and sys.stderr.isatty())
 
 
 def _print_json(data: Mapping[str, Any]) -> None:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from salessim import __version__
+from salessim import __version__, workload
 from salessim.cli import commands
 from salessim.errors import ScenarioError
 from salessim.outputs import (
@@ -200,7 +200,7 @@ def _add_experiment_options(
     command: argparse.ArgumentParser, out_help: str, set_help: str = ""
 ) -> None:
     """The options every replicating command shares: -n, --seed, --set, --workers, --scheduler,
-    --json and --out."""
+    --json, --out, --progress and the work limits."""
     command.add_argument(
         "-n",
         "--replications",
@@ -239,12 +239,45 @@ def _add_experiment_options(
         "--json", action="store_true", help="print one JSON object to stdout and nothing else"
     )
     command.add_argument("--out", type=Path, default=None, metavar="DIR", help=out_help)
+    command.add_argument(
+        "--progress",
+        action="store_true",
+        help="print a line to stderr every few seconds with the replications done, "
+        "even when stderr is not a terminal",
+    )
+    command.add_argument(
+        "--max-work",
+        type=_units,
+        default=workload.MAX_REPLICATION_WORK,
+        metavar="UNITS",
+        help="refuse a scenario whose one replication is estimated at more than UNITS "
+        "replications of the baseline scenario (default: "
+        f"{workload.MAX_REPLICATION_WORK:g})",
+    )
+    command.add_argument(
+        "--max-total-work",
+        type=_units,
+        default=workload.MAX_TOTAL_WORK,
+        metavar="UNITS",
+        help="refuse a command whose replications are estimated at more than UNITS "
+        f"replications of the baseline scenario in all (default: {workload.MAX_TOTAL_WORK:g})",
+    )
 
 
 def _at_least_one(text: str) -> int:
     value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def _units(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number (got {text})")
     return value
 
 
