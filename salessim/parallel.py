@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import re
 import signal
@@ -88,6 +89,16 @@ def _pool_context(fn: TaskFn) -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     # Import the task's module once in the fork server, not again in every new worker.
     context.set_forkserver_preload([fn.__module__])
+    if threading.current_thread() is threading.main_thread():
+        # Start the fork server with Ctrl-C ignored, which it and its workers keep: a terminal's
+        # Ctrl-C reaches the whole process group, and the fork server, still importing, would
+        # print a traceback. The main process stops the workers itself (and the tether ends them
+        # if it dies).
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            multiprocessing.forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, previous)
     return context
 
 
