@@ -17,9 +17,11 @@ import pytest
 
 import salessim.experiments as experiments
 import salessim.outputs as outputs
+from salessim.cli import main
 from salessim.config import Scenario
 from salessim.errors import SalessimError, ScenarioError
 from salessim.experiments import SweepGrid, sweep, sweep_grid
+from salessim.formatting import format_delta
 from salessim.outputs import OutputError, write_sweep_grid
 from salessim.plots import difference_map
 from salessim.scenario_files import load_scenario, scenario_with
@@ -200,3 +202,88 @@ def test_bad_combinations_are_refused_before_any_run(
         sweep_grid(tiny, PATH, VALUES, PATH2, [1.3], N)
     with pytest.raises(ScenarioError, match=r"aes\.count"):
         sweep_grid(tiny, PATH, [6, -1], PATH2, VALUES2, N)
+
+
+# --------------------------------------------------------------------------- command line
+def _grid_argv(*extra: str) -> list[str]:
+    return [
+        "sweep",
+        "baseline",
+        "--param",
+        PATH,
+        "--values",
+        "6,10",
+        "--param2",
+        PATH2,
+        "--values",
+        "1,1.3",
+        "-n",
+        str(N),
+        "--seed",
+        str(SEED),
+        "--workers",
+        "1",
+        "--set",
+        "calendar.horizon_days=126",
+        "--set",
+        "calendar.warmup_days=21",
+        *extra,
+    ]
+
+
+def test_cli_grid_json_and_files_are_the_library_grid(
+    grid: SweepGrid, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "grid"
+    assert main(_grid_argv("--json", "--out", str(out_dir), "--metric", "bookings")) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert dumped(printed) == dumped(outputs.sweep_grid_data(grid))
+    assert json.loads((out_dir / "sweep_grid.json").read_text(encoding="utf-8")) == printed
+    names = {p.name for p in out_dir.iterdir()}
+    assert names == {"points", "sweep_grid.json", "sweep_grid.csv", "sweep_grid.png"}
+
+
+def test_cli_grid_table_shows_paired_differences_per_row(
+    grid: SweepGrid, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(_grid_argv("--metric", "bookings", "--metric", "win_rate")) == 0
+    out = capsys.readouterr().out
+    assert f"Sweep of {PATH} × {PATH2} over 2 × 2 values: 2 replications each, seed 7" in out
+    assert f"{PATH2} 1.3 vs 1" in out
+    rows = [line.split("│")[0].strip() for line in out.splitlines() if "│" in line]
+    assert [r for r in rows if r] == ["6", "10"]
+    diff = grid.differences("bookings")[0][0]
+    assert format_delta(diff.mean, "money") in out
+    assert "pp" in out, "a share's difference reads in percentage points"
+    assert "* the interval excludes 0" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--values", "6,10"], "--values given 2 times: give it once, or twice with --param2"),
+        (
+            ["--param2", PATH2],
+            "--param2 needs --values twice, first for --param and then for --param2 (given 1 time)",
+        ),
+        (
+            ["--param2", PATH2, "--values", "1,1.3", "--values", "1"],
+            "--param2 needs --values twice, first for --param and then for --param2 (given 3 "
+            "times)",
+        ),
+        (["--param2", PATH, "--values", "6,8"], f"--param2 {PATH}: the same field as --param"),
+        (
+            ["--param2", PATH2, "--values", "1.3"],
+            f"--param2 {PATH2}: needs at least two values to compare (got 1.3)",
+        ),
+        (["--param2", "aes.cuont", "--values", "1,2"], "--param2: aes.cuont: unknown field"),
+    ],
+)
+def test_cli_bad_combinations_are_one_line_errors(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sweep", "baseline", "--param", PATH, "--values", "6,10", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.splitlines()) == 1
+    assert captured.err.startswith(f"salessim: error: {message}")

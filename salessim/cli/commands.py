@@ -23,7 +23,7 @@ from salessim.cli import tables
 from salessim.config import Scenario
 from salessim.errors import SalessimError, ScenarioError
 from salessim.experiments import Progress as ProgressCallback
-from salessim.experiments import ReplicationSet, replicate
+from salessim.experiments import ReplicationSet, replicate, sweep_grid
 from salessim.experiments import compare as compare_scenarios
 from salessim.experiments import sweep as sweep_scenario
 from salessim.explain import explain
@@ -35,9 +35,11 @@ from salessim.outputs import (
     prepared_dir,
     run_data,
     sweep_data,
+    sweep_grid_data,
     write_comparison,
     write_run,
     write_sweep,
+    write_sweep_grid,
 )
 from salessim.scenario_files import bundled_scenarios, load_scenario, scenario_with
 
@@ -101,7 +103,9 @@ def compare(args: argparse.Namespace) -> int:
 def sweep(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     path: str = args.param
-    values: list[Any] = args.values
+    values, values2 = _sweep_values(args)
+    if values2 is not None:
+        return _sweep_grid(args, scenario, values, values2)
     chosen = list(dict.fromkeys(args.metrics or DEFAULT_SWEEP_METRICS))
     points = _sweep_points(scenario, path, values)
     _check_metrics(scenario, chosen)
@@ -115,27 +119,19 @@ def sweep(args: argparse.Namespace) -> int:
             make_dir(out)
         checkpoint = out / SWEEP_POINTS_DIR
     label = f"{scenario.name}: {path}"
-    with _progress(args, label, args.replications * len(values)) as progress:
-        try:
-            result = sweep_scenario(
-                scenario,
-                path,
-                values,
-                args.replications,
-                seed=args.seed,
-                workers=args.workers,
-                progress=progress,
-                scheduler=args.scheduler,
-                checkpoint_dir=checkpoint,
-            )
-        except json.JSONDecodeError as exc:
-            raise OutputError(f"--out {out}: a checkpoint file is corrupt ({exc})") from exc
-        except OSError as exc:
-            if out is None or exc.filename is None:
-                raise
-            raise OutputError(
-                f"--out {out}: cannot save checkpoints ({exc.strerror or exc})"
-            ) from exc
+    total = args.replications * len(values)
+    with _progress(args, label, total) as progress, _checkpoint_errors(out):
+        result = sweep_scenario(
+            scenario,
+            path,
+            values,
+            args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            progress=progress,
+            scheduler=args.scheduler,
+            checkpoint_dir=checkpoint,
+        )
     _check_result_metrics(result.sets[0], chosen)
     with _out_option():
         written = write_sweep(result, out, chosen) if out is not None else []
@@ -149,14 +145,91 @@ def sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _sweep_points(scenario: Scenario, path: str, values: Sequence[Any]) -> list[Scenario]:
-    """Build every point before any run, so a bad path or value fails at once, naming --param."""
+def _sweep_values(args: argparse.Namespace) -> tuple[list[Any], list[Any] | None]:
+    """The values of --param and, with --param2, of --param2: one --values each, in order."""
+    given: list[list[Any]] = args.values
+    if args.param2 is None:
+        if len(given) != 1:
+            raise SalessimError(
+                f"--values given {len(given)} times: give it once, or twice with --param2"
+            )
+        return given[0], None
+    if len(given) != 2:
+        raise SalessimError(
+            f"--param2 needs --values twice, first for --param and then for --param2 "
+            f"(given {len(given)} {'time' if len(given) == 1 else 'times'})"
+        )
+    if args.param2 == args.param:
+        raise SalessimError(f"--param2 {args.param2}: the same field as --param")
+    if len(given[1]) < 2:
+        raise SalessimError(
+            f"--param2 {args.param2}: needs at least two values to compare (got {given[1][0]})"
+        )
+    return given[0], given[1]
+
+
+def _sweep_grid(
+    args: argparse.Namespace, scenario: Scenario, values: list[Any], values2: list[Any]
+) -> int:
+    """``sweep --param2``: the grid of both fields, and the paired differences between the
+    values of --param2 at each value of --param."""
+    path: str = args.param
+    path2: str = args.param2
+    chosen = list(dict.fromkeys(args.metrics or DEFAULT_SWEEP_METRICS))
+    columns = _sweep_points(scenario, path2, values2, option="--param2")
+    cells = [
+        (f"--param {path}={value} --param2 {path2}={value2}", point)
+        for value2, column in zip(values2, columns, strict=True)
+        for value, point in zip(values, _sweep_points(column, path, values), strict=True)
+    ]
+    _check_metrics(scenario, chosen)
+    _check_work(args, cells)
+    out: Path | None = args.out
+    checkpoint = None
+    if out is not None:
+        with _out_option():
+            make_dir(out)
+        checkpoint = out / SWEEP_POINTS_DIR
+    label = f"{scenario.name}: {path} × {path2}"
+    total = args.replications * len(cells)
+    with _progress(args, label, total) as progress, _checkpoint_errors(out):
+        result = sweep_grid(
+            scenario,
+            path,
+            values,
+            path2,
+            values2,
+            args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            progress=progress,
+            scheduler=args.scheduler,
+            checkpoint_dir=checkpoint,
+        )
+    _check_result_metrics(result.sweeps[0].sets[0], chosen)
+    with _out_option():
+        written = write_sweep_grid(result, out, chosen) if out is not None else []
+    if args.json:
+        _print_json(sweep_grid_data(result))
+    else:
+        tables.print_sweep_grid(result, chosen)
+        if out is not None:
+            written.append(f"finished points kept in {out / SWEEP_POINTS_DIR}")
+        tables.print_written(written, out)
+    return EXIT_OK
+
+
+def _sweep_points(
+    scenario: Scenario, path: str, values: Sequence[Any], option: str = "--param"
+) -> list[Scenario]:
+    """Build every point before any run, so a bad path or value fails at once, naming the
+    option."""
     points = []
     for value in values:
         try:
             points.append(scenario_with(scenario, {path: value}))
         except ScenarioError as exc:
-            raise ScenarioError("--param", exc.path, exc.rule, exc.value) from exc
+            raise ScenarioError(option, exc.path, exc.rule, exc.value) from exc
     return points
 
 
@@ -235,6 +308,19 @@ def serve(args: argparse.Namespace) -> int:
     from salessim.app.server import serve as serve_app
 
     return serve_app(args.host, args.port, args.workers)
+
+
+@contextmanager
+def _checkpoint_errors(out: Path | None) -> Iterator[None]:
+    """A sweep's checkpoint problems as one line naming --out."""
+    try:
+        yield
+    except json.JSONDecodeError as exc:
+        raise OutputError(f"--out {out}: a checkpoint file is corrupt ({exc})") from exc
+    except OSError as exc:
+        if out is None or exc.filename is None:
+            raise
+        raise OutputError(f"--out {out}: cannot save checkpoints ({exc.strerror or exc})") from exc
 
 
 @contextmanager

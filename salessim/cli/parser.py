@@ -106,9 +106,19 @@ def build() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--values",
         required=True,
+        action="append",
         type=sweep_values,
         metavar="V1,V2,...",
-        help="comma-separated values, each read as YAML (numbers, true/false, names)",
+        help="comma-separated values, each read as YAML (numbers, true/false, names); with "
+        "--param2, give --values twice: first for --param, then for --param2",
+    )
+    sweep.add_argument(
+        "--param2",
+        default=None,
+        metavar="PATH",
+        help="a second field: the sweep runs at every pair of values and shows, at each "
+        "--param value, the paired difference of each --param2 value from its first "
+        "(e.g. --param2 lead_volume_multiplier --values 1,1.3: where do more leads pay?)",
     )
     sweep.add_argument(
         "--metric",

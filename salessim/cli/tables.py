@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from salessim.experiments import Comparison, ReplicationSet, Sweep
+from salessim.experiments import Comparison, ReplicationSet, Sweep, SweepGrid
 from salessim.experiments import Progress as ProgressCallback
 from salessim.explain import Explanation
 from salessim.formatting import (
@@ -330,3 +330,44 @@ def progress_lines(total: int, every: float = 2.0) -> Iterator[ProgressCallback]
 
 def one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def print_sweep_grid(result: SweepGrid, chosen: Sequence[str]) -> None:
+    """Per value of the second field after the first, one table: a row per value of the first
+    field, each chosen metric's paired difference from the first value, its interval and *."""
+    console = Console()
+    first = value_text(result.values2[0])
+    _print(
+        console,
+        f"Sweep of {result.path} × {result.path2} over {len(result.values)} × "
+        f"{len(result.values2)} values: {plural(result.n, 'replication')} each, seed "
+        f"{result.seed}, common random numbers; totals over "
+        f"{result.sweeps[0].sets[0].window['text']}",
+    )
+    tables = {m: result.differences(m) for m in chosen}
+    heading = result.path.rsplit(".", 1)[-1]
+    for k, value2 in enumerate(result.values2[1:]):
+        table = Table(
+            title=Text(f"{result.path2} {value_text(value2)} vs {first}"),
+            title_justify="left",
+            show_edge=False,
+            header_style="bold",
+        )
+        table.add_column(Text(heading), justify="right", no_wrap=True, min_width=len(heading))
+        for metric in chosen:
+            table.add_column(Text(label(metric)), justify="right")
+        for i, value in enumerate(result.values):
+            marker = " (scenario)" if _is_base(value, result.base_value) else ""
+            cells = [Text(value_text(value) + marker)]
+            for metric in chosen:
+                mean, band, mark = difference_cells(tables[metric][i][k], kind(metric))
+                cells.append(Text.assemble(mean, " ", mark, "\n", (band.plain, "dim")))
+            table.add_row(*cells)
+        console.print(table)
+    note = (
+        f"Each cell: the paired difference (same seeds) from {result.path2} {first}, and its 95% "
+        "interval below; * the interval excludes 0"
+    )
+    if result.n < 2:
+        note += f" ({NOT_AVAILABLE} with one replication: an interval needs two)"
+    _print(console, note)
