@@ -113,11 +113,7 @@ def sweep(args: argparse.Namespace) -> int:
         args, [(f"--param {path}={value}", p) for value, p in zip(values, points, strict=True)]
     )
     out: Path | None = args.out
-    checkpoint = None
-    if out is not None:
-        with _out_option():
-            make_dir(out)
-        checkpoint = out / SWEEP_POINTS_DIR
+    checkpoint = _checkpoint_dir(out)
     label = f"{scenario.name}: {path}"
     total = args.replications * len(values)
     with _progress(args, label, total) as progress, _checkpoint_errors(out):
@@ -185,11 +181,7 @@ def _sweep_grid(
     _check_metrics(scenario, chosen)
     _check_work(args, cells)
     out: Path | None = args.out
-    checkpoint = None
-    if out is not None:
-        with _out_option():
-            make_dir(out)
-        checkpoint = out / SWEEP_POINTS_DIR
+    checkpoint = _checkpoint_dir(out)
     label = f"{scenario.name}: {path} × {path2}"
     total = args.replications * len(cells)
     with _progress(args, label, total) as progress, _checkpoint_errors(out):
@@ -308,6 +300,15 @@ def serve(args: argparse.Namespace) -> int:
     from salessim.app.server import serve as serve_app
 
     return serve_app(args.host, args.port, args.workers)
+
+
+def _checkpoint_dir(out: Path | None) -> Path | None:
+    """A sweep's checkpoint folder inside ``--out`` (created, and kept even if the sweep fails)."""
+    if out is None:
+        return None
+    with _out_option():
+        make_dir(out)
+    return out / SWEEP_POINTS_DIR
 
 
 @contextmanager
