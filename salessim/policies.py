@@ -33,7 +33,8 @@ class CloserFirst(RepPolicy):
 
     Reps paid to close prospect only when they have nothing to close ("Sales Prospecting: Who's
     Helping Your Sales Team?", Chris Lang): prospecting switches on below a low mark of open
-    deals and off above a high mark. A response SLA, if set, puts a lead that has waited too
+    deals and off above a high mark, except for a daily floor of calling if the scenario sets
+    one (`prospecting_share_above_mark`). A response SLA, if set, puts a lead that has waited too
     long ahead of deal work.
     """
 
@@ -44,7 +45,7 @@ class CloserFirst(RepPolicy):
             rep.overdue_lead_task(now, hours_left)
             or rep.deal_task(now)
             or rep.lead_task(now, hours_left)
-            or (rep.prospect_task(now, hours_left) if rep.wants_prospecting(now) else None)
+            or rep.pipeline_prospect_task(now, hours_left)
         )
 
 
@@ -57,7 +58,7 @@ class LeadFirst(RepPolicy):
         return (
             rep.lead_task(now, hours_left)
             or rep.deal_task(now)
-            or (rep.prospect_task(now, hours_left) if rep.wants_prospecting(now) else None)
+            or rep.pipeline_prospect_task(now, hours_left)
         )
 
 

@@ -91,6 +91,7 @@ class Rep:
         self.leaving = False
         self.prospecting_on = False  # set by the pipeline marks on the first decision
         self.block_hours_left = 0.0
+        self.floor_hours_left = 0.0  # calling still owed today above the pipeline mark
         self.productivity = 1.0
         self.carry: Task | None = None  # the task under way, or carried over to tomorrow
         self.doing = ""  # activity under way in the selling window ("" between steps)
@@ -117,6 +118,11 @@ class Rep:
         pol = sc.aes.policy
         self.low_mark = pol.pipeline_low_deals
         self.high_mark = pol.pipeline_high_deals
+        self.floor_share = pol.prospecting_share_above_mark if self.is_ae else 0.0
+        # Hours no task can use: waiting (idle), or account research and admin (non-selling).
+        self.spare_activity = (
+            ACT_NON_SELLING if self.is_ae and pol.spare_hours == "research" else ACT_IDLE
+        )
         sla = pol.response_sla_hours
         self.sla_days = None if sla is None else sla / self.hours_per_day
 
@@ -186,7 +192,9 @@ class Rep:
         horizon = model.horizon
         prefix = self.prefix
         hours_of = {act: daily[prefix + act] for act in ACTIVITIES}
-        idle_hours = hours_of[ACT_IDLE]
+        spare_activity = self.spare_activity
+        idle_hours = hours_of[spare_activity]
+        floor_share = self.floor_share
         available = daily[prefix + "available"]
         non_selling = hours_of[ACT_NON_SELLING]
         salary = daily[self.role + "_salary_cost"]
@@ -204,6 +212,7 @@ class Rep:
             non_selling[day] += H - selling
             salary[day] += self.daily_cost
             headcount[day] += 1.0
+            self.floor_hours_left = floor_share * selling
             policy.start_day(self)
             if self._ready:
                 self._lose_neglected(start)
@@ -223,7 +232,7 @@ class Rep:
                     if self._day_timer is None:
                         self._day_timer = env.timeout(window_end - now)
                         self._day_timer.callbacks.append(self._day_over)
-                    self.since, self.doing = now, ACT_IDLE
+                    self.since, self.doing = now, spare_activity
                     yield self.wake
                     self.doing = ""
                     self.wake = None
@@ -237,6 +246,7 @@ class Rep:
                 hours_of[task.activity][day] += h
                 if task.kind == TASK_PROSPECT:
                     self.block_hours_left -= h
+                    self.floor_hours_left -= h
                 task.hours -= h
                 if task.hours > EPS:
                     if task.deal is not None and task.kind == TASK_STAGE_WORK:
@@ -375,6 +385,16 @@ class Rep:
         if self.territory.refresh(now) < 1.0 or self.dials_per_hour <= 0.0:
             return None
         return Task(TASK_PROSPECT, ACT_PROSPECTING, min(self.block_hours, hours))
+
+    def pipeline_prospect_task(self, now: float, hours: float) -> Task | None:
+        """Calling as the pipeline marks and management say; above the mark, only the day's
+        floor of calling (a reluctant closer calls too little, not never)."""
+        if self.wants_prospecting(now):
+            return self.prospect_task(now, hours)
+        left = self.floor_hours_left
+        if left > EPS and not self.model.management_mode:
+            return self.prospect_task(now, left if left < hours else hours)
+        return None
 
     def wants_prospecting(self, now: float) -> bool:
         """Pipeline hysteresis, overridden by management's push or closing focus."""
