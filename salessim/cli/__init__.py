@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 EXIT_INTERRUPTED = 130
 
@@ -29,11 +31,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+@contextmanager
+def _interrupt_after_loading() -> Iterator[None]:
+    """Hold a Ctrl-C that comes while the library loads until it has loaded, then raise it.
+
+    A KeyboardInterrupt inside a compiled extension's import (pydantic-core, numpy) does not
+    end as a KeyboardInterrupt but as a panic or an ImportError with a traceback.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
+
+
 def _run(argv: Sequence[str] | None) -> int:
     # Imported here, inside main's Ctrl-C handling: loading the library takes most of a second.
-    from salessim.cli import parser, tables
-    from salessim.cli.commands import EXIT_ERROR
-    from salessim.errors import SalessimError
+    with _interrupt_after_loading():
+        from salessim.cli import parser, tables
+        from salessim.cli.commands import EXIT_ERROR
+        from salessim.errors import SalessimError
 
     args = parser.build().parse_args(argv)
     handler: Callable[..., int] = args.handler
@@ -49,7 +72,8 @@ def entry() -> None:
     nothing half-written), then :func:`main`'s exit code; a Ctrl-C at any point, start-up
     included, is the one line ``salessim: interrupted`` and exit code 130."""
     try:
-        from salessim.parallel import install_signal_handlers
+        with _interrupt_after_loading():
+            from salessim.parallel import install_signal_handlers
 
         install_signal_handlers()
         code = main()
