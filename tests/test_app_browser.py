@@ -173,7 +173,7 @@ def test_classroom_prediction_is_compared_with_the_result(page: Page, server: st
     short_run_settings(page)
     run = page.get_by_role("button", name="Run and reveal")
     expect(run).to_be_disabled()  # predict first
-    guess = page.get_by_role("spinbutton", name="Your prediction: change in bookings (%)")
+    guess = page.get_by_role("textbox", name="Your prediction: change in bookings (%)")
     guess.fill("25")
     guess.press("Enter")
     expect(run).to_be_enabled()

@@ -1,9 +1,11 @@
-"""How much simulation work a request asks for, and the cap on any one request.
+"""How much simulation work a request asks for, and the caps on any one request.
 
-Work is counted in *units*: one unit is about the work of one replication of the bundled
-baseline (three reported years, 8 AEs, ~240 leads a month; ~0.3 s of one core). A replication's
-cost grows with simulated days and, per day, with the number of reps and of leads, as measured
-on the model (``benchmarks/bench.py`` measures the baseline itself).
+Work is counted in *units*: one unit is one replication of the bundled baseline (three reported
+years, 8 AEs, ~240 leads a month). A replication's work is estimated from what the scenario
+asks for — rep-days (planned hires included), every lead over the horizon (seasonality,
+campaigns and volume multipliers included) and prospecting blocks — by the same estimator the
+command line uses (:func:`salessim.workload.estimate`), so an uploaded file cannot look small
+while asking for much.
 """
 
 from __future__ import annotations
@@ -12,19 +14,14 @@ from collections.abc import Sequence
 
 from salessim.config import Scenario
 from salessim.errors import SalessimError
+from salessim.workload import estimate
 
 MAX_WORK_UNITS = 150.0
-"""The most work one request (one press of Run) may ask for: ~20 s on a 2-core laptop."""
+"""The most work one request (one press of Run) may ask for: a few minutes of one core."""
+MAX_REPLICATION_UNITS = 20.0
+"""The most work one replication may ask for: a replication runs in one worker, uncut."""
 MAX_REPLICATIONS = 50
 MAX_SWEEP_POINTS = 9
-
-# Seconds per replication ≈ days / 819 × (fixed + per rep × reps + per lead × leads a month),
-# fitted on runs of the baseline with 1 to 100 AEs and 0.3× to 10× its lead volume.
-_REFERENCE_DAYS = 819.0
-_FIXED = 0.05
-_PER_REP = 0.028
-_PER_MONTHLY_LEAD = 0.00015
-_BASELINE_SECONDS = _FIXED + _PER_REP * 8 + _PER_MONTHLY_LEAD * 240
 
 
 class WorkLimitError(SalessimError):
@@ -33,17 +30,7 @@ class WorkLimitError(SalessimError):
 
 def replication_work(scenario: Scenario) -> float:
     """Estimated work of one replication of `scenario`, in baseline-replication units."""
-    reps = (
-        scenario.aes.count
-        + sum(hire.count for hire in scenario.aes.hiring_plan)
-        + scenario.sdrs.count
-    )
-    leads = scenario.lead_volume_multiplier * sum(
-        source.monthly_volume * source.volume_multiplier * _mean(source.seasonality)
-        for source in scenario.lead_sources
-    )
-    seconds = _FIXED + _PER_REP * reps + _PER_MONTHLY_LEAD * leads
-    return scenario.calendar.horizon_days / _REFERENCE_DAYS * seconds / _BASELINE_SECONDS
+    return estimate(scenario)
 
 
 def request_work(scenarios: Sequence[Scenario], replications: int) -> float:
@@ -59,6 +46,16 @@ def check_work(
         raise WorkLimitError(
             f"replications must be between 1 and {MAX_REPLICATIONS} (got {replications})"
         )
+    for scenario in scenarios:
+        one = replication_work(scenario)
+        if one > MAX_REPLICATION_UNITS:
+            raise WorkLimitError(
+                f"Scenario '{scenario.name}' is too big for the app: one replication is about "
+                f"{one:,.1f} units of simulation work (one unit is one replication of the "
+                f"baseline scenario), and one replication may use at most "
+                f"{MAX_REPLICATION_UNITS:,.0f}. Use a smaller team, fewer leads or a shorter "
+                "simulated time, or run it with the salessim command."
+            )
     work = request_work(scenarios, replications)
     if work > limit:
         what = "scenario" if len(scenarios) == 1 else f"{len(scenarios)} scenarios or values"
@@ -69,7 +66,3 @@ def check_work(
             "time, fewer sweep values or a smaller team."
         )
     return work
-
-
-def _mean(values: Sequence[float]) -> float:
-    return sum(values) / len(values) if values else 1.0

@@ -26,6 +26,7 @@ from salessim.app.levers import (
     with_horizon,
 )
 from salessim.app.results_cache import scenario_fingerprint
+from salessim.app.text import plain, read_number
 from salessim.app.uploads import (
     MAX_UPLOAD_MB,
     UploadError,
@@ -53,6 +54,8 @@ from salessim.metrics import label, spec
 
 APP_TITLE = "salessim"
 NO_THIRD = "(none)"
+GUESS_LOW, GUESS_HIGH = -100.0, 1000.0
+"""The range of a prediction, in percent: a metric cannot fall by more than all of it."""
 CUSTOM_EXERCISE = "Custom (set the levers in 'Exercise setup')"
 
 # Classroom exercises: a question and the lever values that pose it.
@@ -109,7 +112,8 @@ def _build(base: Scenario, values: dict[str, LeverValue]) -> Scenario | None:
     try:
         return build_scenario(base, values)
     except SalessimError as exc:
-        st.error(f"These inputs do not make a valid scenario: {exc}", icon=":material/error:")
+        problem = f"These inputs do not make a valid scenario: {exc}"
+        st.error(plain(problem), icon=":material/error:")
         return None
 
 
@@ -144,7 +148,7 @@ def what_if_page() -> None:
         st.markdown("**Your changes:** " + "; ".join(changes) + ".")
     else:
         st.markdown("**Your changes:** none yet. Move a lever in the sidebar.")
-    ok = ui.work_ok([base, edited], n)
+    ok = ui.work_ok([base, edited], n) and seed is not None
     left, right = st.columns([1, 4], vertical_alignment="center")
     run = left.button("Run", type="primary", key="whatif.run", disabled=not ok)
     with right:
@@ -155,7 +159,7 @@ def what_if_page() -> None:
             "Classroom page.",
         )
     inputs = (_fingerprint(base), _fingerprint(edited), n, seed)
-    if run:
+    if run and seed is not None:
         outcome = ui.run_job([base, edited], n, seed)
         if outcome is not None:
             runs, reused = outcome
@@ -208,10 +212,10 @@ def compare_page() -> None:
     with st.expander("Run settings"):
         n, seed, quarters = ui.run_settings("compare", picked)
     scenarios = [with_horizon(sc, quarters) for sc in picked]
-    ok = ui.work_ok(scenarios, n)
+    ok = ui.work_ok(scenarios, n) and seed is not None
     run = st.button("Run", type="primary", key="compare.run", disabled=not ok)
     inputs = (*(_fingerprint(sc) for sc in scenarios), n, seed)
-    if run:
+    if run and seed is not None:
         outcome = ui.run_job(scenarios, n, seed)
         if outcome is not None:
             runs, reused = outcome
@@ -312,15 +316,15 @@ def sweep_page() -> None:
             values = sweep_values(lever, base, span[0], span[1], span[2])
         points = sweep_scenarios(base, lever, values)
     except SalessimError as exc:
-        right.error(str(exc), icon=":material/error:")
+        right.error(plain(exc), icon=":material/error:")
         return
     with left:
         st.caption("Values: " + ", ".join(lever.describe(v) for v in values))
-        ok = ui.work_ok(points, n)
+        ok = ui.work_ok(points, n) and seed is not None
         run = st.button("Run", type="primary", key="sweep.run", disabled=not ok)
     inputs = (_fingerprint(base), lever.key, tuple(values), n, seed)
     with right:
-        if run:
+        if run and seed is not None:
             outcome = ui.run_job(points, n, seed, series=False)
             if outcome is not None:
                 runs, _ = outcome
@@ -390,9 +394,11 @@ def _sweep_result(view: SweepView) -> None:
     st.table(rows, hide_index=True)
     one = " One replication gives no 95% interval (it needs two)." if view.replications < 2 else ""
     st.caption(
-        f"Totals over {view.window}. Scenario '{view.scenario}', "
-        f"{plural(view.replications, 'replication')} per value, seed {view.seed}; every value "
-        f"shares the same random luck.{one}"
+        plain(
+            f"Totals over {view.window}. Scenario '{view.scenario}', "
+            f"{plural(view.replications, 'replication')} per value, seed {view.seed}; every "
+            f"value shares the same random luck.{one}"
+        )
     )
 
 
@@ -457,20 +463,21 @@ def classroom_page() -> None:
     changes = describe_changes(start, values)
     name = label(metric).lower()
     what = "; ".join(c[0].lower() + c[1:] for c in changes) if changes else "no change at all"
-    st.subheader(f"Question: starting from '{base.name}', with {what}, how do {name} change?")
-    guess = st.number_input(
+    st.subheader(
+        plain(f"Question: starting from '{base.name}', with {what}, how do {name} change?")
+    )
+    guess_text = st.text_input(
         f"Your prediction: change in {name} (%)",
-        min_value=-100.0,
-        max_value=1000.0,
-        value=None,
-        step=1.0,
-        format="%.0f",
         key="class.guess",
         placeholder="e.g. 20 for +20%, -10 for −10%",
-        help="Your best guess before you see the result: +20 means 20% more than the "
-        "starting scenario.",
+        help="Your best guess before you see the result, from −100 to +1,000: +20 means 20% "
+        "more than the starting scenario.",
     )
-    ok = ui.work_ok([base, edited], n)
+    reading = read_number(guess_text, "Your prediction", GUESS_LOW, GUESS_HIGH, unit="%")
+    if reading.error:
+        st.error(plain(reading.error), icon=":material/error:")
+    guess = reading.value if reading.ok else None
+    ok = ui.work_ok([base, edited], n) and seed is not None
     run = st.button(
         "Run and reveal",
         type="primary",
@@ -479,7 +486,7 @@ def classroom_page() -> None:
         help="Enter a prediction first." if guess is None else None,
     )
     inputs = (_fingerprint(base), _fingerprint(edited), n, seed, metric)
-    if run and guess is not None:
+    if run and guess is not None and seed is not None:
         outcome = ui.run_job([base, edited], n, seed)
         if outcome is not None:
             runs, reused = outcome
@@ -545,13 +552,15 @@ def _take_upload(filename: str, data: bytes) -> None:
     try:
         scenario = load_uploaded_scenario(filename, data)
     except UploadError as exc:
-        st.error(f"This file cannot be used: {exc}", icon=":material/error:")
+        st.error(plain(f"This file cannot be used: {exc}"), icon=":material/error:")
         return
     uploads: dict[str, Scenario] = st.session_state.setdefault(ui.UPLOADS, {})
     uploads[scenario.name] = scenario
     st.success(
-        f"Loaded scenario '{scenario.name}': pick 'Uploaded: {scenario.name}' as the starting "
-        "scenario on any page.",
+        plain(
+            f"Loaded scenario '{scenario.name}': pick 'Uploaded: {scenario.name}' as the "
+            "starting scenario on any page."
+        ),
         icon=":material/check_circle:",
     )
 

@@ -15,30 +15,52 @@ dropped.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import math
 import multiprocessing
 import os
+import resource
+import shutil
+import signal
+import tempfile
 import threading
-from collections.abc import Sequence
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ALL_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from functools import partial
-from types import TracebackType
+from pathlib import Path
+from types import FrameType, TracebackType
 from typing import Any
 
 from salessim.app.budget import replication_work
 from salessim.app.results_cache import ResultCache, RunKey, scenario_fingerprint
 from salessim.config import Scenario
 from salessim.errors import SalessimError
-from salessim.experiments import run_chunk
+from salessim.experiments import ReplicationError, run_chunk
 from salessim.parallel import default_workers
 
 WORKERS_ENV = "SALESSIM_APP_WORKERS"
 """Worker processes of the app's pool (``salessim serve --workers`` sets it)."""
+TASK_SECONDS_ENV = "SALESSIM_APP_TASK_SECONDS"
+"""Wall-clock seconds one task may run before it is stopped (default TASK_SECONDS)."""
+MEMORY_ENV = "SALESSIM_APP_WORKER_MEMORY_MB"
+"""Address space one worker process may use, in MB (default WORKER_MEMORY_MB)."""
 MAX_CHUNK = 10
 TASK_UNITS = 2.0
-"""Work per task, in baseline replications (~0.6 s): short tasks keep the pool fair between
-sessions and let a cancelled job free it soon (a started task cannot be cancelled)."""
+"""Work per task, in baseline replications (~1 s): short tasks keep the pool fair between
+sessions and let a cancelled job free it soon."""
+TASK_SECONDS = 90.0
+"""A task of at most MAX_REPLICATION_UNITS or TASK_UNITS of estimated work takes well under a
+minute; one still running after this long is stopped (the estimate was wrong, or the machine is
+swamped) and its job fails with a message saying so."""
+WORKER_MEMORY_MB = 2048
+"""A replication of the largest scenario the app accepts needs a few hundred MB at most."""
+_CHECK_SECONDS = 0.2
+"""How often a running task checks its time limit and whether it was cancelled."""
 
 Run = dict[str, Any]
 Slot = tuple[int, int]  # (scenario position in the request, replication index)
@@ -46,6 +68,23 @@ Slot = tuple[int, int]  # (scenario position in the request, replication index)
 
 class JobFailed(SalessimError):
     """Some replications of a request failed; the message names them."""
+
+
+class TaskStopped(SalessimError):
+    """A running task was stopped: cancelled by its job, or past its time limit."""
+
+
+def _env_number(name: str, default: float) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise SalessimError(f"{name} must be a number (got {text!r})") from None
+    if not value > 0:
+        raise SalessimError(f"{name} must be above zero (got {text!r})")
+    return value
 
 
 def app_workers() -> int:
@@ -68,16 +107,115 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
-class SimulationPool:
-    """A process pool, a result cache and the tasks in flight, shared by all sessions."""
+# ------------------------------------------------------------------ in the worker processes
+def limit_memory(megabytes: float) -> None:
+    """Worker initializer: cap the process's address space, so that a runaway run ends in a
+    MemoryError in its own worker instead of taking the server's memory."""
+    limit = int(megabytes * 1024 * 1024)
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
-    def __init__(self, workers: int, cache: ResultCache | None = None) -> None:
+
+@contextlib.contextmanager
+def _watched(flag: Path, seconds: float) -> Iterator[None]:
+    """Raise TaskStopped inside the block once `flag` exists or `seconds` have passed.
+
+    A timer signal checks every _CHECK_SECONDS; the exception unwinds the simulation at its
+    next Python step. Runs in the worker's main thread (where the pool runs tasks)."""
+    deadline = time.monotonic() + seconds
+    armed = True
+
+    def check(_signum: int, _frame: FrameType | None) -> None:
+        if not armed:
+            return
+        if flag.exists():
+            raise TaskStopped("cancelled")
+        if time.monotonic() > deadline:
+            raise TaskStopped(f"stopped after {seconds:,.0f} s, the time limit of one task")
+
+    previous = signal.signal(signal.SIGALRM, check)
+    signal.setitimer(signal.ITIMER_REAL, _CHECK_SECONDS, _CHECK_SECONDS)
+    try:
+        yield
+    finally:
+        armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_task(
+    data: dict[str, Any],
+    seed: int,
+    chunk: list[int],
+    series: bool,
+    flag: str,
+    seconds: float,
+) -> list[Run]:
+    """One task in a worker: the library's run_chunk, stoppable and time-limited."""
+    try:
+        with _watched(Path(flag), seconds):
+            return run_chunk(data, seed, chunk, series)
+    except ReplicationError as exc:
+        # Stopped, or out of memory: say so plainly rather than as a replication's error.
+        if isinstance(exc.__cause__, TaskStopped | MemoryError):
+            raise exc.__cause__ from None
+        raise
+
+
+# ------------------------------------------------------------------------ in the server
+@dataclass(eq=False)
+class _Task:
+    """A chunk of replications of one scenario, queued for a job or running in a worker."""
+
+    token: int
+    job: int
+    data: dict[str, Any]
+    key: str
+    seed: int
+    chunk: list[int]
+    series: bool
+    future: Future[list[Run]] = field(default_factory=Future)
+    running: Future[list[Run]] | None = None
+
+
+class SimulationPool:
+    """A process pool, a result cache and the tasks in flight, shared by all sessions.
+
+    Tasks are not handed to the worker processes all at once: each job (one session's request)
+    has its own queue, and whenever a worker is free the next job in turn gives it a task. A
+    big request therefore slows a small one by at most about one task per worker, never by its
+    whole length. A running task stops when every job that needs it is cancelled, or when it
+    runs past its time limit; each worker's memory is capped.
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        cache: ResultCache | None = None,
+        *,
+        task_seconds: float | None = None,
+        memory_mb: float | None = None,
+    ) -> None:
         self.workers = max(1, workers)
         self.cache = cache if cache is not None else ResultCache()
+        if task_seconds is None:
+            task_seconds = _env_number(TASK_SECONDS_ENV, TASK_SECONDS)
+        if memory_mb is None:
+            memory_mb = _env_number(MEMORY_ENV, WORKER_MEMORY_MB)
+        self.task_seconds = task_seconds
+        self.memory_mb = memory_mb
         self._lock = threading.RLock()
         self._executor: ProcessPoolExecutor | None = None
         self._inflight: dict[RunKey, Future[list[Run]]] = {}
         self._waiters: dict[Future[list[Run]], int] = {}
+        self._tasks: dict[Future[list[Run]], _Task] = {}
+        self._queues: dict[int, deque[_Task]] = {}
+        self._last_job = -1
+        self._running = 0
+        self._serial = itertools.count()
+        self._flags = Path(tempfile.mkdtemp(prefix="salessim-pool-"))
 
     def submit(self, scenarios: Sequence[Scenario], n: int, seed: int, series: bool = True) -> Job:
         """Start replications 0..n-1 of every scenario from master `seed` (as run_scenarios).
@@ -92,6 +230,7 @@ class SimulationPool:
         needs: dict[Future[list[Run]], list[Slot]] = {}
         labels: dict[Future[list[Run]], str] = {}
         with self._lock:
+            job = next(self._serial)
             todo: dict[str, list[int]] = {}
             for k, key in enumerate(keys):
                 for i in range(n):
@@ -107,21 +246,26 @@ class SimulationPool:
                         todo[key].append(i)
             wanted = sum(len(indices) for indices in todo.values())
             balance = math.ceil(wanted / (self.workers * 3))
+            queue: deque[_Task] = deque()
             for key, indices in todo.items():
                 k0 = keys.index(key)
                 per_task = math.ceil(TASK_UNITS / max(replication_work(scenarios[k0]), 1e-3))
                 size = max(1, min(MAX_CHUNK, balance, per_task))
                 for start in range(0, len(indices), size):
                     chunk = indices[start : start + size]
-                    future = self._start(data[k0], key, seed, chunk, series)
-                    labels[future] = (
+                    task = self._queue_task(job, data[k0], key, seed, chunk, series)
+                    queue.append(task)
+                    labels[task.future] = (
                         f"scenario '{scenarios[k0].name}', seed {seed}, "
                         f"replications {chunk[0]}-{chunk[-1]}"
                     )
                     for k in (k for k, other in enumerate(keys) if other == key):
-                        needs.setdefault(future, []).extend((k, i) for i in chunk)
+                        needs.setdefault(task.future, []).extend((k, i) for i in chunk)
             for future in needs:
                 self._waiters[future] = self._waiters.get(future, 0) + 1
+            if queue:
+                self._queues[job] = queue
+            self._dispatch()
         return Job(self, len(scenarios), n, ready, needs, labels)
 
     def warm_up(self) -> None:
@@ -132,35 +276,134 @@ class SimulationPool:
                 executor.submit(os.getpid)
 
     def shutdown(self) -> None:
-        """Stop the workers; tasks not started are cancelled."""
+        """Stop the workers; tasks not started are cancelled, running ones stopped."""
         with self._lock:
             executor, self._executor = self._executor, None
+            for task in list(self._tasks.values()):
+                task.future.cancel()
+                self._flag(task).touch()
+            self._queues.clear()
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self._flags, ignore_errors=True)
+
+    def tasks_in_flight(self) -> int:
+        """Tasks queued or running and not finished (for tests and the status line)."""
+        with self._lock:
+            return len(set(self._inflight.values()))
+
+    def tasks_running(self) -> int:
+        """Tasks handed to worker processes and not finished."""
+        with self._lock:
+            return self._running
 
     # ------------------------------------------------------------------ internals
-    def _start(
-        self, data: dict[str, Any], key: str, seed: int, chunk: list[int], series: bool
-    ) -> Future[list[Run]]:
-        """Submit one chunk (the lock is held) and register its replications as in flight."""
-        for attempt in range(2):
-            executor = self._get_executor()
-            try:
-                future = executor.submit(run_chunk, data, seed, chunk, series)
-            except BrokenProcessPool:
-                if attempt:
-                    raise
-                self._drop_executor(executor)
-                continue
-            break
+    def _flag(self, task: _Task) -> Path:
+        return self._flags / str(task.token)
+
+    def _queue_task(
+        self, job: int, data: dict[str, Any], key: str, seed: int, chunk: list[int], series: bool
+    ) -> _Task:
+        """Create a task (the lock is held) and register its replications as in flight."""
+        task = _Task(next(self._serial), job, data, key, seed, chunk, series)
+        self._tasks[task.future] = task
         for i in chunk:
-            self._inflight[RunKey(key, seed, i, series)] = future
-        future.add_done_callback(partial(self._finished, executor, key, seed, chunk, series))
-        return future
+            self._inflight[RunKey(key, seed, i, series)] = task.future
+        task.future.add_done_callback(partial(self._done, task))
+        return task
+
+    def _next_task(self) -> _Task | None:
+        """The next queued task, taking jobs in turn (the lock is held)."""
+        while self._queues:
+            jobs = sorted(self._queues)
+            later = [j for j in jobs if j > self._last_job]
+            job = later[0] if later else jobs[0]
+            queue = self._queues[job]
+            task = queue.popleft()
+            if not queue:
+                del self._queues[job]
+            self._last_job = job
+            if task.future.set_running_or_notify_cancel():
+                return task
+        return None
+
+    def _dispatch(self) -> None:
+        """Hand queued tasks to free workers, jobs in turn (the lock is held)."""
+        while self._running < self.workers:
+            task = self._next_task()
+            if task is None:
+                return
+            running: Future[list[Run]] | None = None
+            error: BaseException | None = None
+            for attempt in range(2):
+                executor = self._get_executor()
+                try:
+                    running = executor.submit(
+                        run_task,
+                        task.data,
+                        task.seed,
+                        task.chunk,
+                        task.series,
+                        str(self._flag(task)),
+                        self.task_seconds,
+                    )
+                except BrokenProcessPool as exc:
+                    self._drop_executor(executor)
+                    error = exc
+                    if attempt:
+                        break
+                    continue
+                break
+            if running is None:
+                task.future.set_exception(error or BrokenProcessPool("no worker"))
+                continue
+            task.running = running
+            self._running += 1
+            running.add_done_callback(partial(self._ran, task, executor))
+
+    def _ran(self, task: _Task, executor: ProcessPoolExecutor, running: Future[list[Run]]) -> None:
+        """A worker finished a task (or failed it): pass the outcome on, start the next task."""
+        exc = None if running.cancelled() else running.exception()
+        with self._lock:
+            self._running -= 1
+            if isinstance(exc, BrokenProcessPool):
+                self._drop_executor(executor)
+            if running.cancelled():
+                task.future.set_exception(TaskStopped("cancelled"))
+            elif exc is not None:
+                task.future.set_exception(exc)
+            else:
+                task.future.set_result(running.result())
+            self._dispatch()
+
+    def _done(self, task: _Task, future: Future[list[Run]]) -> None:
+        """Done callback of a task's future: keep its runs, stop advertising them in flight."""
+        if not future.cancelled() and future.exception() is None:
+            for run in future.result():
+                self.cache.put(
+                    RunKey(task.key, task.seed, int(run["replication"]), task.series), run
+                )
+        with self._lock:
+            self._forget(task)
+            self._tasks.pop(future, None)
+        with contextlib.suppress(OSError):
+            self._flag(task).unlink(missing_ok=True)
+
+    def _forget(self, task: _Task) -> None:
+        """Stop offering `task`'s replications to new jobs (the lock is held)."""
+        for i in task.chunk:
+            run_key = RunKey(task.key, task.seed, i, task.series)
+            if self._inflight.get(run_key) is task.future:
+                del self._inflight[run_key]
 
     def _get_executor(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=_context(),
+                initializer=limit_memory,
+                initargs=(self.memory_mb,),
+            )
         return self._executor
 
     def _drop_executor(self, executor: ProcessPoolExecutor) -> None:
@@ -170,30 +413,9 @@ class SimulationPool:
                 self._executor = None
         executor.shutdown(wait=False, cancel_futures=True)
 
-    def _finished(
-        self,
-        executor: ProcessPoolExecutor,
-        key: str,
-        seed: int,
-        chunk: list[int],
-        series: bool,
-        future: Future[list[Run]],
-    ) -> None:
-        """Done callback: keep the runs, then stop advertising them as in flight."""
-        exc = None if future.cancelled() else future.exception()
-        if not future.cancelled() and exc is None:
-            for run in future.result():
-                self.cache.put(RunKey(key, seed, int(run["replication"]), series), run)
-        with self._lock:
-            for i in chunk:
-                run_key = RunKey(key, seed, i, series)
-                if self._inflight.get(run_key) is future:
-                    del self._inflight[run_key]
-        if isinstance(exc, BrokenProcessPool):
-            self._drop_executor(executor)
-
     def _release(self, futures: Sequence[Future[list[Run]]]) -> None:
-        """A job no longer waits for `futures`: cancel those nobody else waits for."""
+        """A job no longer waits for `futures`: stop those nobody else waits for — dropped
+        from the queue if not started, told to stop if running."""
         with self._lock:
             for future in futures:
                 left = self._waiters.get(future, 0) - 1
@@ -201,12 +423,13 @@ class SimulationPool:
                     self._waiters[future] = left
                     continue
                 self._waiters.pop(future, None)
-                future.cancel()  # only tasks not yet started can be cancelled
-
-    def tasks_in_flight(self) -> int:
-        """Chunks submitted and not finished (for tests and the status line)."""
-        with self._lock:
-            return len(set(self._inflight.values()))
+                if future.cancel() or future.done():
+                    continue
+                task = self._tasks.get(future)
+                if task is not None:
+                    self._forget(task)  # a new job must not wait for a task being stopped
+                    with contextlib.suppress(OSError):
+                        self._flag(task).touch()
 
 
 class Job:
@@ -267,8 +490,15 @@ class Job:
             if future.cancelled():
                 raise JobFailed("the run was cancelled before it finished")
             exc = future.exception()
+            label = self._labels.get(future, "a task")
             if isinstance(exc, BrokenProcessPool):
-                failures.append(f"{self._labels.get(future, 'a task')}: a worker process died")
+                failures.append(f"{label}: a worker process died")
+            elif isinstance(exc, TaskStopped):
+                failures.append(f"{label}: {exc}")
+            elif isinstance(exc, MemoryError):
+                failures.append(
+                    f"{label}: ran out of memory (a worker may use {self._pool.memory_mb:,.0f} MB)"
+                )
             elif exc is not None:
                 failures.append(f"{type(exc).__name__}: {exc}")
             else:

@@ -19,6 +19,7 @@ from salessim.app.budget import MAX_REPLICATIONS, MAX_WORK_UNITS, WorkLimitError
 from salessim.app.levers import HORIZON, Lever, LeverValue, horizon_bounds, levers_for
 from salessim.app.pool import JobFailed, SimulationPool, app_workers
 from salessim.app.results_cache import scenario_fingerprint
+from salessim.app.text import plain, read_number
 from salessim.app.views import (
     SIGNIFICANT_MARK,
     ComparisonView,
@@ -179,16 +180,19 @@ def _lever_widget(lever: Lever, base: Scenario, key: str) -> LeverValue:
 
 def run_settings(
     scope: str, scenarios: Sequence[Scenario], default_replications: int = DEFAULT_REPLICATIONS
-) -> tuple[int, int, int]:
-    """Simulated time, replications and seed widgets; returns (replications, seed, quarters)."""
+) -> tuple[int, int | None, int]:
+    """Simulated time, replications and seed widgets; returns (replications, seed, quarters).
+
+    The seed is None, with the reason shown under its box, when what was typed is not a seed."""
     low, high = horizon_bounds(scenarios)
     quarters_key = f"{PERSISTENT_PREFIX}{scope}.quarters.{low}-{high}"
     reps_key = f"{PERSISTENT_PREFIX}{scope}.replications"
-    seed_key = f"{PERSISTENT_PREFIX}{scope}.seed"
+    seed_key = f"{PERSISTENT_PREFIX}{scope}.seed_text"
     own = int(HORIZON.read(scenarios[0]))
     st.session_state.setdefault(quarters_key, min(high, max(low, own)))
     st.session_state.setdefault(reps_key, default_replications)
-    st.session_state.setdefault(seed_key, 0)
+    if not isinstance(st.session_state.get(seed_key), str):
+        st.session_state[seed_key] = "0"
     quarters = st.slider(
         HORIZON.label,
         min_value=low,
@@ -207,16 +211,19 @@ def run_settings(
         "replications give narrower 95% intervals and take longer; one replication gives no "
         "interval (it needs two).",
     )
-    seed = st.number_input(
+    seed_text = st.text_input(
         "Random seed",
-        min_value=0,
-        max_value=MAX_SEED,
-        step=1,
         key=seed_key,
-        help="The same seed and inputs always give the same results. Every scenario of one run "
-        "shares the seed's random luck, so their differences are due to the inputs alone.",
+        help="A whole number from 0 to 999,999. The same seed and inputs always give the same "
+        "results. Every scenario of one run shares the seed's random luck, so their differences "
+        "are due to the inputs alone.",
     )
-    return int(n), int(seed), int(quarters)
+    reading = read_number(seed_text, "Random seed", 0, MAX_SEED, whole=True)
+    if not reading.ok:
+        problem = reading.error or f"Random seed: enter a whole number from 0 to {MAX_SEED:,}"
+        st.error(plain(problem), icon=":material/error:")
+        return int(n), None, int(quarters)
+    return int(n), int(reading.value or 0), int(quarters)
 
 
 def work_ok(scenarios: Sequence[Scenario], n: int) -> bool:
@@ -224,7 +231,7 @@ def work_ok(scenarios: Sequence[Scenario], n: int) -> bool:
     try:
         work = check_work(scenarios, n)
     except WorkLimitError as exc:
-        st.error(str(exc), icon=":material/block:")
+        st.error(plain(exc), icon=":material/block:")
         return False
     amount = f"{work:,.1f}" if work < 10 else f"{work:,.0f}"
     st.caption(
@@ -241,17 +248,24 @@ def run_job(
     """Run a request in the shared pool with a progress bar; (runs, reused) or None on error.
 
     The script thread only waits: the simulations run in the pool's worker processes. If the
-    user changes an input meanwhile, Streamlit stops this script at the next progress update,
-    and the job is cancelled on the way out.
+    user presses Stop or changes an input meanwhile, Streamlit stops this script at the next
+    progress update, and the job is cancelled on the way out: its queued tasks are dropped and
+    its running ones stopped, unless another session waits for the same runs.
     """
     try:
         check_work(scenarios, n)
     except WorkLimitError as exc:
-        st.error(str(exc), icon=":material/block:")
+        st.error(plain(exc), icon=":material/block:")
         return None
     job = shared_pool().submit(scenarios, n, seed, series)
     try:
         if not job.done():
+            st.button(
+                "Stop",
+                key="run.stop",
+                icon=":material/stop:",
+                help="Stop this run; the results shown stay those of the last finished run.",
+            )
             bar = st.progress(0.0, text="Starting the simulations…")
             while not job.wait(POLL_SECONDS):
                 done, total = job.progress()
@@ -259,7 +273,7 @@ def run_job(
             bar.empty()
         return job.result(), job.reused
     except (JobFailed, SalessimError) as exc:
-        st.error(f"The simulation failed: {exc}", icon=":material/error:")
+        st.error(plain(f"The simulation failed: {exc}"), icon=":material/error:")
         return None
     finally:
         job.cancel()
@@ -299,15 +313,17 @@ def headline(view: ComparisonView, index: int = 1) -> None:
             # An ASCII sign: Streamlit colours the delta by its first character.
             delta=delta if math.isfinite(change) else None,
             delta_color=_delta_color(metric.higher_is_better, diff[key].significant),
-            help=f"{metric.meaning} Change against '{first.name}': "
-            f"{format_change(diff[key], metric.kind)}.",
+            help=plain(
+                f"{metric.meaning} Change against '{first.name}': "
+                f"{format_change(diff[key], metric.kind)}."
+            ),
             border=True,
         )
 
 
 def result_heading(view: ComparisonView) -> None:
     """The scenarios compared and the period their totals cover."""
-    st.subheader(f"{' and '.join(view.names[1:])} vs {view.names[0]}")
+    st.subheader(plain(f"{' and '.join(view.names[1:])} vs {view.names[0]}"))
     st.caption(view.totals_caption())
 
 
@@ -330,8 +346,9 @@ def comparison_charts(view: ComparisonView) -> None:
 def explanations(view: ComparisonView) -> None:
     """The "why" paragraph and waterfall for each scenario after the first."""
     for explanation in view.explanations:
-        st.markdown(f"**Why '{explanation.name}' differs from '{explanation.vs}'**")
-        st.info(explanation.paragraph(), icon=":material/lightbulb:")
+        title = f"Why '{explanation.name}' differs from '{explanation.vs}'"
+        st.markdown(f"**{plain(title)}**")
+        st.info(plain(explanation.paragraph()), icon=":material/lightbulb:")
         st.altair_chart(charts.waterfall(explanation), width="stretch")
 
 
