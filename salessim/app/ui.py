@@ -237,7 +237,7 @@ def work_ok(scenarios: Sequence[Scenario], n: int) -> bool:
     st.caption(
         f"{len(scenarios)} scenario{'s' if len(scenarios) > 1 else ''} × {n} replications ≈ "
         f"{amount} units of work (limit {MAX_WORK_UNITS:,.0f}; one unit is one replication "
-        "of the baseline, about 0.3 s of one core)."
+        "of the baseline scenario)."
     )
     return True
 
