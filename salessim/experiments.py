@@ -352,6 +352,23 @@ class CheckpointError(SalessimError):
     """A sweep's output folder holds results of a different scenario, seed or size."""
 
 
+def _read_manifest(path: Path) -> dict[str, Any]:
+    """A sweep checkpoint file (manifest or finished point) as a mapping, or CheckpointError."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CheckpointError(
+            f"{path}: not a salessim sweep checkpoint ({type(exc).__name__}); use another --out "
+            "folder or delete it"
+        ) from None
+    if not isinstance(data, dict):
+        raise CheckpointError(
+            f"{path}: not a salessim sweep checkpoint (a JSON {type(data).__name__}, expected an "
+            "object); use another --out folder or delete it"
+        )
+    return data
+
+
 def _fingerprint(obj: Any) -> str:
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -392,7 +409,7 @@ def sweep(
         fp = _fingerprint(key)
         manifest = checkpoint_dir / "sweep_manifest.json"
         if manifest.exists():
-            old = json.loads(manifest.read_text(encoding="utf-8"))
+            old = _read_manifest(manifest)
             if old.get("fingerprint") != fp:
                 raise CheckpointError(
                     f"{checkpoint_dir}: holds a sweep of a different scenario, parameter, seed "
@@ -410,9 +427,10 @@ def sweep(
             f = checkpoint_dir / f"point-{_fingerprint(v)}.json"
             point_files.append(f)
             if f.exists():
-                saved = json.loads(f.read_text(encoding="utf-8"))
-                if saved.get("fingerprint") == fp and len(saved.get("runs", [])) == n:
-                    done[k] = saved["runs"]
+                saved = _read_manifest(f)
+                runs = saved.get("runs")
+                if saved.get("fingerprint") == fp and isinstance(runs, list) and len(runs) == n:
+                    done[k] = runs
     todo = [k for k in range(len(values)) if k not in done]
 
     def save(j: int, runs: list[dict[str, Any]]) -> None:

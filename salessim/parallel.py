@@ -18,6 +18,7 @@ import multiprocessing.forkserver
 import os
 import re
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -82,13 +83,25 @@ def run_serial(
         raise TaskError(_summary(failures, len(tasks)))
 
 
+_QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
+
+
+def quiet_resource_tracker() -> None:
+    """Keep multiprocessing's resource tracker from warning about "leaked semaphore objects"
+    when salessim is killed (kill -9): it frees them, which is its job done, not a user's
+    problem. The tracker takes its warning options from this process when it starts."""
+    if _QUIET_TRACKER not in sys.warnoptions:
+        sys.warnoptions.append(_QUIET_TRACKER)
+
+
 def _pool_context(fn: TaskFn) -> multiprocessing.context.BaseContext:
     """forkserver (or spawn): workers never inherit a server's sockets or threads."""
+    quiet_resource_tracker()
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     # Import the task's module once in the fork server, not again in every new worker.
-    context.set_forkserver_preload([fn.__module__])
+    context.set_forkserver_preload(["salessim._forkserver", fn.__module__])
     if threading.current_thread() is threading.main_thread():
         # Start the fork server with Ctrl-C ignored, which it and its workers keep: a terminal's
         # Ctrl-C reaches the whole process group, and the fork server, still importing, would

@@ -348,6 +348,18 @@ def test_sweep_with_another_seed_refuses_the_folder(
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
 
 
+@pytest.mark.parametrize("text", ["[]", "42", '"text"', "{not json", ""])
+def test_a_checkpoint_that_is_not_one_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    points = tmp_path / "points"
+    points.mkdir()
+    (points / "sweep_manifest.json").write_text(text, encoding="utf-8")
+    line = _error_line(capsys, _sweep("--out", str(tmp_path), values="1"))
+    assert "sweep_manifest.json: not a salessim sweep checkpoint" in line
+    assert sorted(p.name for p in points.iterdir()) == ["sweep_manifest.json"]
+
+
 def test_failed_sweep_keeps_its_out_dir_and_finished_points(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -78,3 +78,37 @@ def test_bad_scheduler_address_names_the_option(
     with pytest.raises(SchedulerError) as from_env:
         execute(print, [()], str)
     assert str(from_env.value).startswith(f"${SCHEDULER_ENV} {address!r}: ")
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        ("FileNotFoundError(2, 'No such file or directory')", ""),
+        ("EOFError()", ""),
+        ("RuntimeError('boom')", "salessim: a worker process could not start: RuntimeError: boom"),
+    ],
+)
+def test_a_worker_that_cannot_start_says_so_in_one_line_or_not_at_all(
+    error: str, expected: str
+) -> None:
+    """The fork servers preload salessim._forkserver: a worker forked while its parent stops
+    (the semaphores gone, the pipe closed) fails quietly; any other start-up failure in one line.
+    (The race itself — Ctrl-C while workers start — is hit by benchmarks/front_door.py.)"""
+    code = f"import salessim._forkserver\nraise {error}\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip() == expected
+
+
+def test_fork_servers_preload_the_quiet_start_up() -> None:
+    import multiprocessing.forkserver
+
+    from salessim.app.pool import _context
+    from salessim.experiments import run_chunk
+    from salessim.parallel import _pool_context
+
+    server = multiprocessing.forkserver._forkserver
+    for start in (lambda: _pool_context(run_chunk), _context):
+        server._preload_modules = []
+        start()
+        assert "salessim._forkserver" in server._preload_modules

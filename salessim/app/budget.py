@@ -18,8 +18,9 @@ from salessim.workload import estimate
 
 MAX_WORK_UNITS = 150.0
 """The most work one request (one press of Run) may ask for: a few minutes of one core."""
-MAX_REPLICATION_UNITS = 20.0
-"""The most work one replication may ask for: a replication runs in one worker, uncut."""
+MAX_REPLICATION_UNITS = 10.0
+"""The most work one replication may ask for. A replication runs in one worker, uncut, so this
+also bounds how long another session may wait for a worker to come free."""
 MAX_REPLICATIONS = 50
 MAX_SWEEP_POINTS = 9
 

@@ -41,7 +41,7 @@ from salessim.app.results_cache import ResultCache, RunKey, scenario_fingerprint
 from salessim.config import Scenario
 from salessim.errors import SalessimError
 from salessim.experiments import ReplicationError, run_chunk
-from salessim.parallel import default_workers
+from salessim.parallel import default_workers, quiet_resource_tracker
 
 WORKERS_ENV = "SALESSIM_APP_WORKERS"
 """Worker processes of the app's pool (``salessim serve --workers`` sets it)."""
@@ -99,11 +99,12 @@ def app_workers() -> int:
 
 
 def _context() -> multiprocessing.context.BaseContext:
+    quiet_resource_tracker()
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     # Workers fork from a server that has imported the model once, not from the web server.
-    context.set_forkserver_preload([run_chunk.__module__])
+    context.set_forkserver_preload(["salessim._forkserver", run_chunk.__module__])
     return context
 
 
@@ -214,6 +215,7 @@ class SimulationPool:
         self._queues: dict[int, deque[_Task]] = {}
         self._last_job = -1
         self._running = 0
+        self._job_running: dict[int, int] = {}
         self._serial = itertools.count()
         self._flags = Path(tempfile.mkdtemp(prefix="salessim-pool-"))
 
@@ -313,9 +315,12 @@ class SimulationPool:
         return task
 
     def _next_task(self) -> _Task | None:
-        """The next queued task, taking jobs in turn (the lock is held)."""
+        """The next queued task (the lock is held): from the job with the fewest tasks running,
+        jobs with as many taking turns. So a session that arrives while another's big request
+        holds every worker gets the next free worker, and then its share of them."""
         while self._queues:
-            jobs = sorted(self._queues)
+            fewest = min(self._job_running.get(j, 0) for j in self._queues)
+            jobs = sorted(j for j in self._queues if self._job_running.get(j, 0) == fewest)
             later = [j for j in jobs if j > self._last_job]
             job = later[0] if later else jobs[0]
             queue = self._queues[job]
@@ -359,6 +364,7 @@ class SimulationPool:
                 continue
             task.running = running
             self._running += 1
+            self._job_running[task.job] = self._job_running.get(task.job, 0) + 1
             running.add_done_callback(partial(self._ran, task, executor))
 
     def _ran(self, task: _Task, executor: ProcessPoolExecutor, running: Future[list[Run]]) -> None:
@@ -366,6 +372,9 @@ class SimulationPool:
         exc = None if running.cancelled() else running.exception()
         with self._lock:
             self._running -= 1
+            left = self._job_running.pop(task.job, 1) - 1
+            if left > 0:
+                self._job_running[task.job] = left
             if isinstance(exc, BrokenProcessPool):
                 self._drop_executor(executor)
             if running.cancelled():

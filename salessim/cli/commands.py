@@ -257,7 +257,7 @@ def validate(args: argparse.Namespace) -> int:
     failed = False
     for ref in args.files:
         try:
-            scenario = load_scenario(ref)
+            scenario = load_scenario(ref, args.overrides)
         except SalessimError as exc:
             print(tables.one_line(str(exc)), file=sys.stderr)
             failed = True

@@ -142,6 +142,14 @@ def build() -> argparse.ArgumentParser:
         description="Check scenario files; exit 2 if any is invalid.",
     )
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario file or bundled name")
+    validate.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field by dotted path before checking (repeatable), as run accepts it",
+    )
     validate.set_defaults(handler=commands.validate)
 
     scenarios = subcommands.add_parser(

@@ -318,6 +318,7 @@ def progress_lines(total: int, every: float = 2.0) -> Iterator[ProgressCallback]
     def update(done: int, total: int) -> None:
         state.update(done=done, total=total)
 
+    line()  # at once: a long run shows it has started before its first replication ends
     ticker = threading.Thread(target=tick, name="salessim-progress", daemon=True)
     ticker.start()
     try:
