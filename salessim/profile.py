@@ -56,7 +56,13 @@ MIN_BUYER_DAYS = 1.0
 
 
 class ProfileError(SalessimError):
-    """A profile number is out of range, missing, or leaves no room for the derivation."""
+    """A profile number is out of range, missing, or leaves no room for the derivation:
+    ``field`` names the profile field when one is at fault, ``rule`` says what it must be."""
+
+    def __init__(self, message: str, field: str | None = None, rule: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+        self.rule = rule or message
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,8 @@ def make_profile(values: Mapping[str, object]) -> Profile:
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         field = ".".join(str(part) for part in first["loc"])
-        raise ProfileError(f"{field}: {_rule(first['msg'])} (got {first['input']!r})") from None
+        rule = f"{_rule(first['msg'])} (got {first['input']!r})"
+        raise ProfileError(f"{field}: {rule}", field, rule) from None
 
 
 def check_value(field: str, value: object) -> None:
@@ -149,7 +156,7 @@ def build(profile: Profile, name: str = "my_team", base: Scenario | None = None)
     room (a cycle shorter than the reps' own work)."""
     missing = missing_core(profile)
     if missing:
-        raise ProfileError(f"the profile needs {', '.join(missing)}")
+        raise ProfileError(f"the profile needs {', '.join(missing)}", missing[0], "needed")
     base = base if base is not None else load_scenario(BASE)
     settings = _derive(profile, base)
     description = _description(profile)
@@ -253,12 +260,13 @@ def _stages(p: Profile, base: Scenario, size_factor: float) -> list[Setting]:
     buyer_total = working - rep_days
     base_buyer = sum(s.buyer_days for s in stages)
     if buyer_total < MIN_BUYER_DAYS * len(stages) or base_buyer <= 0:
-        raise ProfileError(
-            f"sales_cycle_days: {cycle:g} calendar days ({working:.1f} working days) leave the "
-            f"buyers no time after the reps' own {rep_days:.1f} days of deal work; a cycle of "
-            f"at least {math.ceil((rep_days + len(stages)) / WORKING_DAYS_PER_CALENDAR_DAY)} "
-            "days is needed"
+        rule = (
+            f"{cycle:g} calendar days ({working:.1f} working days) leave the buyers no time "
+            f"after the reps' own {rep_days:.1f} days of deal work; a cycle of at least "
+            f"{math.ceil((rep_days + len(stages)) / WORKING_DAYS_PER_CALENDAR_DAY)} days is "
+            "needed"
         )
+        raise ProfileError(f"sales_cycle_days: {rule}", "sales_cycle_days", rule)
     out = []
     for s, h in zip(stages, hours, strict=True):
         out.append(
@@ -342,10 +350,12 @@ def solve_dropout_factor(probabilities: Sequence[float], survival: float) -> flo
     """The factor k ≥ 0 with Π(1 − k·pᵢ) = ``survival`` (bisection: the product falls as k
     grows, from 1 at k = 0 to 0 at k = 1/max pᵢ)."""
     if not 0 < survival <= 1:
-        raise ProfileError(f"win_rate: must be between 0 and 1 (got {survival})")
+        rule = f"must be between 0 and 1 (got {survival})"
+        raise ProfileError(f"win_rate: {rule}", "win_rate", rule)
     top = max(probabilities)
     if top <= 0:
-        raise ProfileError("win_rate: the base scenario's stages have no drop-outs to scale")
+        rule = "the base scenario's stages have no drop-outs to scale"
+        raise ProfileError(f"win_rate: {rule}", "win_rate", rule)
 
     def through(k: float) -> float:
         return math.prod(1 - k * p for p in probabilities)
@@ -524,7 +534,7 @@ def _yaml_number(value: int | float) -> str:
 
 # ----------------------------------------------------------------------------- the fit
 FIT_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("sales_cycle_days", "Sales cycle, calendar days (won deals)", "days"),
+    ("sales_cycle_days", "Sales cycle (calendar days)", "days"),
     ("win_rate", "Win rate (deals closed)", "share"),
     ("deal_size", "Average deal won", "money"),
     ("leads_per_month", "Inbound leads a month", "count"),

@@ -1,0 +1,210 @@
+"""``salessim init``: ask for a team's profile (by flags, or by questions in a terminal), write
+the commented scenario the library derives from it, and optionally check its fit by running it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from salessim.cli import tables
+from salessim.config import Profile
+from salessim.errors import SalessimError
+from salessim.experiments import replicate
+from salessim.outputs import OutputError, write_atomic
+from salessim.profile import (
+    CORE_FIELDS,
+    FALLBACKS,
+    ProfileError,
+    build,
+    check_value,
+    make_profile,
+    missing_core,
+    profile_fit,
+)
+
+EXIT_OK = 0
+
+
+@dataclass(frozen=True)
+class Question:
+    """One profile number: its field, flag, type, and the question a terminal user sees."""
+
+    field: str
+    flag: str
+    kind: type[int] | type[float]
+    metavar: str
+    question: str
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question("aes", "--aes", int, "N", "Account executives (AEs) on the team"),
+    Question("sdrs", "--sdrs", int, "N", "SDRs qualifying leads for the AEs"),
+    Question("deal_size", "--deal-size", float, "DOLLARS", "Average deal won, after discounts, $"),
+    Question(
+        "sales_cycle_days",
+        "--sales-cycle-days",
+        float,
+        "DAYS",
+        "Sales cycle: calendar days from opportunity to close of a won deal",
+    ),
+    Question("leads_per_month", "--leads-per-month", float, "N", "Inbound leads a month"),
+    Question(
+        "web_share",
+        "--web-share",
+        float,
+        "SHARE",
+        "Share of those leads from web requests, 0-1 (the rest: content, events)",
+    ),
+    Question(
+        "win_rate", "--win-rate", float, "SHARE", "Win rate: share of opportunities closed won, 0-1"
+    ),
+    Question(
+        "lead_to_opportunity",
+        "--lead-to-opportunity",
+        float,
+        "SHARE",
+        "Share of inbound leads that become an opportunity, 0-1",
+    ),
+    Question("ae_cost_per_year", "--ae-cost", float, "DOLLARS", "Fully loaded AE cost, $/year"),
+    Question("sdr_cost_per_year", "--sdr-cost", float, "DOLLARS", "Fully loaded SDR cost, $/year"),
+    Question("quota_per_ae", "--quota", float, "DOLLARS", "Quota per AE, $/year"),
+    Question("ramp_months", "--ramp-months", float, "MONTHS", "Months for a new AE to ramp"),
+    Question(
+        "attrition_per_year",
+        "--attrition",
+        float,
+        "SHARE",
+        "Share of AEs leaving in a year (0.25: a quarter)",
+    ),
+)
+
+
+def add_arguments(
+    command: argparse.ArgumentParser,
+    at_least_one: Callable[[str], int],
+    seed: Callable[[str], int],
+) -> None:
+    """The options of ``salessim init``: one per profile number, and where and how to write."""
+    command.add_argument("out", type=Path, metavar="OUT.yaml", help="the scenario file to write")
+    numbers = command.add_argument_group(
+        "the profile",
+        f"{', '.join('--' + f.replace('_', '-') for f in CORE_FIELDS)} are needed (asked for "
+        "in a terminal when left out); every other number falls back to baseline's",
+    )
+    for q in QUESTIONS:
+        numbers.add_argument(
+            q.flag,
+            dest=q.field,
+            type=flag_type(q),
+            default=None,
+            metavar=q.metavar,
+            help=q.question + ("" if q.field in CORE_FIELDS else f" (default: {_fallback(q)})"),
+        )
+    command.add_argument(
+        "--name", default=None, help="the scenario's name (default: the file name)"
+    )
+    command.add_argument("--force", action="store_true", help="overwrite OUT.yaml if it exists")
+    command.add_argument(
+        "--check",
+        action="store_true",
+        help="then run the scenario and show what it produces beside the profile",
+    )
+    command.add_argument(
+        "-n",
+        "--replications",
+        type=at_least_one,
+        default=5,
+        metavar="N",
+        help="replications for --check (default: 5)",
+    )
+    command.add_argument(
+        "--seed", type=seed, default=0, metavar="S", help="master seed for --check (default: 0)"
+    )
+
+
+def _fallback(q: Question) -> str:
+    return FALLBACKS.get(q.field, "baseline's")
+
+
+def flag_type(q: Question) -> Callable[[str], int | float]:
+    """Read a flag's number and check it against the profile's rule for that field."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = q.kind(text)
+        except ValueError:
+            what = "an integer" if q.kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"must be {what} (got {text!r})") from None
+        try:
+            check_value(q.field, value)
+        except ProfileError as exc:
+            raise argparse.ArgumentTypeError(exc.rule) from None
+        return value
+
+    parse.__name__ = q.kind.__name__
+    return parse
+
+
+def init(args: argparse.Namespace) -> int:
+    """Write OUT.yaml from the profile given by flags, asking in a terminal for what is left."""
+    out: Path = args.out
+    if out.exists() and not args.force:
+        raise SalessimError(f"{out} exists; add --force to overwrite it")
+    values: dict[str, Any] = {q.field: getattr(args, q.field) for q in QUESTIONS}
+    profile = make_profile(values)
+    missing = missing_core(profile)
+    if missing:
+        if not sys.stdin.isatty():
+            flags = ", ".join(q.flag for q in QUESTIONS if q.field in missing)
+            them = "them" if len(missing) > 1 else "it"
+            raise SalessimError(
+                f"init: missing {flags} (give {them} as flags, or run salessim init in a "
+                "terminal to be asked) (see salessim init --help)"
+            )
+        profile = ask(values)
+    name = args.name or out.stem
+    team = build(profile, name)
+    try:
+        write_atomic(out, team.yaml_text())
+    except (OutputError, OSError) as exc:
+        raise SalessimError(f"{out}: cannot write it ({exc})") from exc
+    print(
+        f"Wrote {out}: scenario {name}, extending baseline with {len(team.settings)} fields "
+        "derived from your profile (each says what it came from). Run it: salessim run "
+        f"{out}"
+    )
+    if args.check:
+        result = replicate(team.scenario, args.replications, seed=args.seed)
+        print(
+            f"Check: {args.replications} replications, seed {args.seed}, over "
+            f"{result.window['text']}"
+        )
+        tables.print_fit(profile_fit(result))
+    return EXIT_OK
+
+
+def ask(values: dict[str, Any], read: Callable[[str], str] = input) -> Profile:
+    """Ask for each number not given: a needed one until it is valid, others may be skipped
+    with Enter (baseline's value)."""
+    answers = dict(values)
+    for q in QUESTIONS:
+        if answers.get(q.field) is not None:
+            continue
+        needed = q.field in CORE_FIELDS
+        hint = "" if needed else f" [Enter: {_fallback(q)}]"
+        while True:
+            text = read(f"{q.question}{hint}: ").strip()
+            if not text and not needed:
+                break
+            try:
+                answers[q.field] = flag_type(q)(text)
+            except argparse.ArgumentTypeError as exc:
+                print(f"  {exc}", file=sys.stderr)
+                continue
+            break
+    return make_profile(answers)
