@@ -188,9 +188,10 @@ def init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def ask(values: dict[str, Any], read: Callable[[str], str] = input) -> Profile:
-    """Ask for each number not given: a needed one until it is valid, others may be skipped
-    with Enter (baseline's value)."""
+def ask(values: dict[str, Any], read: Callable[[str], str] | None = None) -> Profile:
+    """Ask for each number not given (with ``input`` unless ``read`` is given): a needed one
+    until it is valid, others may be skipped with Enter (baseline's value)."""
+    read = read if read is not None else input
     answers = dict(values)
     for q in QUESTIONS:
         if answers.get(q.field) is not None:
