@@ -189,11 +189,12 @@ def init(args: argparse.Namespace) -> int:
 
 
 def ask(values: dict[str, Any], read: Callable[[str], str] | None = None) -> Profile:
-    """Ask for each number not given (with ``input`` unless ``read`` is given): a needed one
-    until it is valid, others may be skipped with Enter (baseline's value)."""
+    """Ask for each number not given (with ``input`` unless ``read`` is given): the needed ones
+    first, each until it is valid; the others may be skipped with Enter (baseline's value)."""
     read = read if read is not None else input
     answers = dict(values)
-    for q in QUESTIONS:
+    # The needed numbers first, then the rest, each in the order of the flags.
+    for q in sorted(QUESTIONS, key=lambda q: q.field not in CORE_FIELDS):
         if answers.get(q.field) is not None:
             continue
         needed = q.field in CORE_FIELDS
