@@ -66,6 +66,44 @@ class ProfileError(SalessimError):
 
 
 @dataclass(frozen=True)
+class Question:
+    """One profile number as a person is asked for it: its field, whether it is a whole
+    number, and the question."""
+
+    field: str
+    integer: bool
+    label: str
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question("aes", True, "Account executives (AEs) on the team"),
+    Question("sdrs", True, "SDRs qualifying leads for the AEs"),
+    Question("deal_size", False, "Average deal won, after discounts, $"),
+    Question(
+        "sales_cycle_days",
+        False,
+        "Sales cycle: calendar days from opportunity to close of a won deal",
+    ),
+    Question("leads_per_month", False, "Inbound leads a month"),
+    Question(
+        "web_share",
+        False,
+        "Share of those leads from web requests, 0-1 (the rest: content, events)",
+    ),
+    Question("win_rate", False, "Win rate: share of opportunities closed won, 0-1"),
+    Question(
+        "lead_to_opportunity", False, "Share of inbound leads that become an opportunity, 0-1"
+    ),
+    Question("ae_cost_per_year", False, "Fully loaded AE cost, $/year"),
+    Question("sdr_cost_per_year", False, "Fully loaded SDR cost, $/year"),
+    Question("quota_per_ae", False, "Quota per AE, $/year"),
+    Question("ramp_months", False, "Months for a new AE to ramp"),
+    Question("attrition_per_year", False, "Share of AEs leaving in a year (0.25: a quarter)"),
+)
+"""Every profile number, in the order they are asked (the needed ones are CORE_FIELDS)."""
+
+
+@dataclass(frozen=True)
 class Setting:
     """One scenario field the profile sets: its dotted path (as for ``--set``), the value and
     where the value came from."""
@@ -137,6 +175,27 @@ def make_profile(values: Mapping[str, object]) -> Profile:
 def check_value(field: str, value: object) -> None:
     """Raise a ProfileError if ``value`` is not allowed for the profile field ``field``."""
     make_profile({field: value})
+
+
+def field_errors(values: Mapping[str, object]) -> dict[str, str]:
+    """What is wrong with each profile number, by field (empty when all are fine): a value out
+    of range, a needed number left out (None), or a cycle too short for the derived rep work."""
+    errors: dict[str, str] = {}
+    for field, value in values.items():
+        if value is None:
+            if field in CORE_FIELDS:
+                errors[field] = "needed"
+            continue
+        try:
+            check_value(field, value)
+        except ProfileError as exc:
+            errors[field] = exc.rule
+    if not errors:
+        try:
+            build(make_profile(values))
+        except ProfileError as exc:
+            errors[exc.field or "profile"] = exc.rule
+    return errors
 
 
 def missing_core(profile: Profile) -> list[str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,9 @@ from salessim.outputs import OutputError, write_atomic
 from salessim.profile import (
     CORE_FIELDS,
     FALLBACKS,
+    QUESTIONS,
     ProfileError,
+    Question,
     build,
     check_value,
     make_profile,
@@ -30,58 +31,22 @@ from salessim.profile import (
 EXIT_OK = 0
 
 
-@dataclass(frozen=True)
-class Question:
-    """One profile number: its field, flag, type, and the question a terminal user sees."""
-
-    field: str
-    flag: str
-    kind: type[int] | type[float]
-    metavar: str
-    question: str
-
-
-QUESTIONS: tuple[Question, ...] = (
-    Question("aes", "--aes", int, "N", "Account executives (AEs) on the team"),
-    Question("sdrs", "--sdrs", int, "N", "SDRs qualifying leads for the AEs"),
-    Question("deal_size", "--deal-size", float, "DOLLARS", "Average deal won, after discounts, $"),
-    Question(
-        "sales_cycle_days",
-        "--sales-cycle-days",
-        float,
-        "DAYS",
-        "Sales cycle: calendar days from opportunity to close of a won deal",
-    ),
-    Question("leads_per_month", "--leads-per-month", float, "N", "Inbound leads a month"),
-    Question(
-        "web_share",
-        "--web-share",
-        float,
-        "SHARE",
-        "Share of those leads from web requests, 0-1 (the rest: content, events)",
-    ),
-    Question(
-        "win_rate", "--win-rate", float, "SHARE", "Win rate: share of opportunities closed won, 0-1"
-    ),
-    Question(
-        "lead_to_opportunity",
-        "--lead-to-opportunity",
-        float,
-        "SHARE",
-        "Share of inbound leads that become an opportunity, 0-1",
-    ),
-    Question("ae_cost_per_year", "--ae-cost", float, "DOLLARS", "Fully loaded AE cost, $/year"),
-    Question("sdr_cost_per_year", "--sdr-cost", float, "DOLLARS", "Fully loaded SDR cost, $/year"),
-    Question("quota_per_ae", "--quota", float, "DOLLARS", "Quota per AE, $/year"),
-    Question("ramp_months", "--ramp-months", float, "MONTHS", "Months for a new AE to ramp"),
-    Question(
-        "attrition_per_year",
-        "--attrition",
-        float,
-        "SHARE",
-        "Share of AEs leaving in a year (0.25: a quarter)",
-    ),
-)
+FLAGS: dict[str, tuple[str, str]] = {
+    "aes": ("--aes", "N"),
+    "sdrs": ("--sdrs", "N"),
+    "deal_size": ("--deal-size", "DOLLARS"),
+    "sales_cycle_days": ("--sales-cycle-days", "DAYS"),
+    "leads_per_month": ("--leads-per-month", "N"),
+    "web_share": ("--web-share", "SHARE"),
+    "win_rate": ("--win-rate", "SHARE"),
+    "lead_to_opportunity": ("--lead-to-opportunity", "SHARE"),
+    "ae_cost_per_year": ("--ae-cost", "DOLLARS"),
+    "sdr_cost_per_year": ("--sdr-cost", "DOLLARS"),
+    "quota_per_ae": ("--quota", "DOLLARS"),
+    "ramp_months": ("--ramp-months", "MONTHS"),
+    "attrition_per_year": ("--attrition", "SHARE"),
+}
+"""The flag and metavar of each profile number."""
 
 
 def add_arguments(
@@ -93,17 +58,18 @@ def add_arguments(
     command.add_argument("out", type=Path, metavar="OUT.yaml", help="the scenario file to write")
     numbers = command.add_argument_group(
         "the profile",
-        f"{', '.join('--' + f.replace('_', '-') for f in CORE_FIELDS)} are needed (asked for "
+        f"{', '.join(FLAGS[f][0] for f in CORE_FIELDS)} are needed (asked for "
         "in a terminal when left out); every other number falls back to baseline's",
     )
     for q in QUESTIONS:
+        flag, metavar = FLAGS[q.field]
         numbers.add_argument(
-            q.flag,
+            flag,
             dest=q.field,
             type=flag_type(q),
             default=None,
-            metavar=q.metavar,
-            help=q.question + ("" if q.field in CORE_FIELDS else f" (default: {_fallback(q)})"),
+            metavar=metavar,
+            help=q.label + ("" if q.field in CORE_FIELDS else f" (default: {_fallback(q)})"),
         )
     command.add_argument(
         "--name", default=None, help="the scenario's name (default: the file name)"
@@ -135,10 +101,11 @@ def flag_type(q: Question) -> Callable[[str], int | float]:
     """Read a flag's number and check it against the profile's rule for that field."""
 
     def parse(text: str) -> int | float:
+        kind = int if q.integer else float
         try:
-            value = q.kind(text)
+            value: int | float = kind(text)
         except ValueError:
-            what = "an integer" if q.kind is int else "a number"
+            what = "an integer" if q.integer else "a number"
             raise argparse.ArgumentTypeError(f"must be {what} (got {text!r})") from None
         try:
             check_value(q.field, value)
@@ -146,7 +113,7 @@ def flag_type(q: Question) -> Callable[[str], int | float]:
             raise argparse.ArgumentTypeError(exc.rule) from None
         return value
 
-    parse.__name__ = q.kind.__name__
+    parse.__name__ = "integer" if q.integer else "number"
     return parse
 
 
@@ -160,7 +127,7 @@ def init(args: argparse.Namespace) -> int:
     missing = missing_core(profile)
     if missing:
         if not sys.stdin.isatty():
-            flags = ", ".join(q.flag for q in QUESTIONS if q.field in missing)
+            flags = ", ".join(FLAGS[field][0] for field in missing)
             them = "them" if len(missing) > 1 else "it"
             raise SalessimError(
                 f"init: missing {flags} (give {them} as flags, or run salessim init in a "
@@ -200,7 +167,7 @@ def ask(values: dict[str, Any], read: Callable[[str], str] | None = None) -> Pro
         needed = q.field in CORE_FIELDS
         hint = "" if needed else f" [Enter: {_fallback(q)}]"
         while True:
-            text = read(f"{q.question}{hint}: ").strip()
+            text = read(f"{q.label}{hint}: ").strip()
             if not text and not needed:
                 break
             try:
