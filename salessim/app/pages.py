@@ -609,10 +609,10 @@ def team_page() -> None:
         (slot if slot is not None else st).error(rule, icon=":material/error:")
     name = safe_stem(name or "my_team")
     if st.button("Make my scenario", type="primary", key="team.make", disabled=bool(errors)):
-        team = build(make_profile(values), name)
+        made = build(make_profile(values), name)
         uploads: dict[str, Scenario] = st.session_state.setdefault(ui.UPLOADS, {})
-        uploads[team.name] = team.scenario
-        st.session_state[TEAM_BUILT] = team
+        uploads[made.name] = made.scenario
+        st.session_state[TEAM_BUILT] = made
     team = st.session_state.get(TEAM_BUILT)
     if not isinstance(team, TeamScenario):
         return
@@ -636,15 +636,17 @@ def team_page() -> None:
 def _team_input(q: Question, start: float | None) -> tuple[float | int | None, Any]:
     """A number input for one profile number (empty: not given), and a slot below it for its
     error."""
-    value = st.number_input(
-        q.label,
-        value=start,
-        step=1 if q.integer else None,
-        format="%d" if q.integer else "%g",
-        placeholder="baseline's" if start is None else None,
-        key=f"{TEAM_PREFIX}{q.field}",
-        help=None if q.field in CORE_FIELDS else f"Empty: {FALLBACKS.get(q.field, 'baseline')}",
-    )
+    options: dict[str, Any] = {
+        "placeholder": "baseline's" if start is None else None,
+        "key": f"{TEAM_PREFIX}{q.field}",
+        "help": None if q.field in CORE_FIELDS else f"Empty: {FALLBACKS.get(q.field, 'baseline')}",
+    }
+    value: float | int | None
+    if q.integer:
+        whole = None if start is None else int(start)
+        value = st.number_input(q.label, value=whole, step=1, format="%d", **options)
+    else:
+        value = st.number_input(q.label, value=start, format="%g", **options)
     slot = st.empty()
     if value is None:
         return None, slot
