@@ -111,6 +111,9 @@ class Setting:
     path: str
     value: int | float
     note: str
+    group: str = ""
+    """A note shared by the settings of several list items (every stage's rep hours), written
+    once above the list."""
 
 
 @dataclass(frozen=True)
@@ -259,19 +262,17 @@ def _leads(p: Profile, base: Scenario) -> list[Setting]:
     sources = {s.name: s for s in base.lead_sources}
     web, content = sources[WEB_SOURCE].monthly_volume, sources[CONTENT_SOURCE].monthly_volume
     if p.web_share is not None:
-        share, said = p.web_share, f"asked: {p.web_share:.0%} of leads from the web"
+        share, said = p.web_share, "asked"
     else:
         share = web / (web + content)
-        said = (
-            f"web share not given: baseline's {share:.1%} ({web:g} web of {web + content:g} leads)"
-        )
+        said = f"not given: baseline's {web:g} web of {web + content:g} leads"
     leads = p.leads_per_month
     assert leads is not None
     return [
         Setting(
             f"lead_sources.{WEB_SOURCE}.monthly_volume",
             _round(leads * share),
-            f"{leads:g} leads a month × {share:.3g} web share ({said})",
+            f"{leads:g} leads a month × {share:.3g} from the web ({said})",
         ),
         Setting(
             f"lead_sources.{CONTENT_SOURCE}.monthly_volume",
@@ -326,15 +327,24 @@ def _stages(p: Profile, base: Scenario, size_factor: float) -> list[Setting]:
             "needed"
         )
         raise ProfileError(f"sales_cycle_days: {rule}", "sales_cycle_days", rule)
+    hours_why = (
+        f"Rep hours: baseline's × {hours_factor:.3f}, deals {size_factor:.3f} times baseline's "
+        f"in list value to the power {REP_HOURS_ELASTICITY:g} (bigger deals take more work, "
+        "less than in proportion)."
+    )
+    days_why = (
+        f"Buyer days: {cycle:g} calendar days × {DAYS_PER_YEAR}/365 = {working:.1f} working "
+        f"days, less {rep_days:.1f} days of rep work ({sum(hours):g} h at {selling:g} selling "
+        f"h/day) = {buyer_total:.1f} buyer days, shared between stages as in baseline."
+    )
     out = []
     for s, h in zip(stages, hours, strict=True):
         out.append(
             Setting(
                 f"deals.stages.{s.name}.rep_hours",
                 h,
-                f"baseline's {s.rep_hours:g} h × {hours_factor:.3f}: deals {size_factor:.3f} "
-                f"times baseline's in list value, to the power {REP_HOURS_ELASTICITY:g} (bigger "
-                "deals take more work, less than in proportion)",
+                f"baseline's {s.rep_hours:g} h × {hours_factor:.3f}",
+                hours_why,
             )
         )
     for s in stages:
@@ -344,10 +354,8 @@ def _stages(p: Profile, base: Scenario, size_factor: float) -> list[Setting]:
             Setting(
                 f"deals.stages.{s.name}.buyer_days",
                 days,
-                f"{cycle:g} calendar days × {DAYS_PER_YEAR}/365 = {working:.1f} working days, "
-                f"less {rep_days:.1f} days of rep work ({sum(hours):g} h at {selling:g} selling "
-                f"h/day) = {buyer_total:.1f} buyer days × {share:.1%} (baseline's share for "
-                f"{s.name})",
+                f"{buyer_total:.1f} buyer days × {share:.1%}, baseline's share for {s.name}",
+                days_why,
             )
         )
     return out
@@ -391,15 +399,19 @@ def _dropouts(win_rate: float, base: Scenario) -> list[Setting]:
     probs = [s.dropout_probability for s in stages]
     target = min(0.999, win_rate / BASELINE_OTHER_LOSS_SURVIVAL)
     k = solve_dropout_factor(probs, target)
+    why = (
+        f"Drop-outs: baseline's × {k:.4f}, one factor for every stage, solved so the stages "
+        f"together let {target:.1%} through: Π(1 − k·p) = {win_rate:.1%} asked ÷ "
+        f"{BASELINE_OTHER_LOSS_SURVIVAL} for neglect and rushed deals' extra losses."
+    )
     out = []
     for s in stages:
         out.append(
             Setting(
                 f"deals.stages.{s.name}.dropout_probability",
                 round(min(1.0, k * s.dropout_probability), 4),
-                f"baseline's {s.dropout_probability:g} × {k:.4f}: the stages together let "
-                f"{target:.1%} through (Π(1 − k·p) = {win_rate:.1%} asked ÷ "
-                f"{BASELINE_OTHER_LOSS_SURVIVAL} for neglect and rushed deals' extra losses)",
+                f"baseline's {s.dropout_probability:g} × {k:.4f}",
+                why,
             )
         )
     return out
@@ -565,6 +577,9 @@ def _emit(tree: dict[str, Any], indent: int, prefix: str) -> list[str]:
             lines += _comment(value.note, indent)
             lines.append(f"{pad}{key}: {_yaml_number(value.value)}")
         elif "\0items" in value:
+            groups = [s.group for item in value["\0items"].values() for s in _settings(item)]
+            for group in dict.fromkeys(g for g in groups if g):
+                lines += _comment(group, indent)
             lines.append(f"{pad}{key}:")
             for name, fields in value["\0items"].items():
                 lines.append(f"{pad}  - name: {name}")
@@ -573,6 +588,14 @@ def _emit(tree: dict[str, Any], indent: int, prefix: str) -> list[str]:
             lines.append(f"{pad}{key}:")
             lines += _emit(value, indent + 2, prefix)
     return lines
+
+
+def _settings(node: dict[str, Any]) -> list[Setting]:
+    """Every setting in a node of the rendering tree, in order."""
+    found: list[Setting] = []
+    for value in node.values():
+        found += [value] if isinstance(value, Setting) else _settings(value)
+    return found
 
 
 def _comment(text: str, indent: int) -> list[str]:

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
+import yaml
 
 from salessim.config import DAYS_PER_YEAR, Scenario
 from salessim.experiments import replicate
@@ -20,7 +21,7 @@ from salessim.profile import (
     profile_fit,
     solve_dropout_factor,
 )
-from salessim.scenario_files import load_scenario
+from salessim.scenario_files import dump_yaml, load_scenario
 
 CEO = {
     "aes": 12,
@@ -213,3 +214,11 @@ def test_two_different_profiles_produce_their_own_numbers() -> None:
     for key in ("sales_cycle_days", "deal_size", "leads_per_month"):
         assert produced["ceo"][key] != pytest.approx(SMALL_FAST[key], rel=0.2), key
     assert abs(produced["small"]["win_rate"] - CEO["win_rate"]) > 3 * WIN_RATE_TOLERANCE
+
+
+def test_a_dumped_scenario_keeps_a_profile_only_when_it_has_one(baseline: Scenario) -> None:
+    assert "profile:" not in dump_yaml(baseline)
+    team = build(make_profile(CEO), "ceo").scenario
+    text = dump_yaml(team)
+    assert "profile:" in text
+    assert Scenario.model_validate(yaml.safe_load(text)) == team
