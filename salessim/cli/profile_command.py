@@ -133,6 +133,10 @@ def init(args: argparse.Namespace) -> int:
                 f"init: missing {flags} (give {them} as flags, or run salessim init in a "
                 "terminal to be asked) (see salessim init --help)"
             )
+        print(
+            "Describe your team in the numbers you know; the needed ones come first, then "
+            "press Enter to skip any other and keep baseline's value."
+        )
         profile = ask(values)
     name = args.name or out.stem
     team = build(profile, name)
