@@ -598,6 +598,59 @@ class Economics(StrictModel):
     gross_margin: Share = Field(0.75, description="gross margin as a share of list price")
 
 
+class Profile(StrictModel):
+    """A team described in an executive's numbers, as ``salessim init`` asked for them.
+
+    A record of what was asked, for the fit report beside what the scenario produces: the model
+    never reads it (``salessim init`` derives the scenario's fields from it). Each number is
+    optional; a number left out was taken from the scenario extended.
+    """
+
+    aes: int | None = Field(None, ge=1, le=500, description="account executives on the team")
+    sdrs: int | None = Field(None, ge=0, le=500, description="SDRs qualifying leads for the AEs")
+    deal_size: Real | None = Field(
+        None, gt=0, le=1e8, description="average deal won, after discounts, $"
+    )
+    sales_cycle_days: Real | None = Field(
+        None,
+        gt=0,
+        le=730,
+        description="calendar days from opportunity to close of a won deal (the model counts "
+        f"working days: {DAYS_PER_YEAR} a year)",
+    )
+    leads_per_month: Real | None = Field(
+        None, ge=0, le=MAX_MONTHLY_LEADS, description="inbound marketing leads a month"
+    )
+    web_share: Probability | None = Field(
+        None, description="share of those leads from web requests (the rest: content, events)"
+    )
+    win_rate: Real | None = Field(
+        None, gt=0, lt=1, description="share of opportunities closed that are won"
+    )
+    lead_to_opportunity: Real | None = Field(
+        None, gt=0, le=1, description="share of inbound leads that become an opportunity"
+    )
+    ae_cost_per_year: Real | None = Field(
+        None, ge=0, le=1e7, description="fully loaded cost of one AE, $/year"
+    )
+    sdr_cost_per_year: Real | None = Field(
+        None, ge=0, le=1e7, description="fully loaded cost of one SDR, $/year"
+    )
+    quota_per_ae: Real | None = Field(
+        None, ge=0, le=1e9, description="bookings target per ramped AE, $/year"
+    )
+    ramp_months: Real | None = Field(
+        None, ge=0, le=24, description="months for a new AE to reach full productivity"
+    )
+    attrition_per_year: Real | None = Field(
+        None, ge=0, le=3, description="share of AEs who leave in a year (0.25: a quarter)"
+    )
+
+    def given(self) -> dict[str, float | int]:
+        """The numbers the profile holds, by field name (those left out are not listed)."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class Scenario(StrictModel):
     """A whole scenario: the team, its leads, its deals and its economics."""
 
@@ -670,6 +723,11 @@ class Scenario(StrictModel):
     )
     economics: Economics = Field(
         default_factory=Economics, description="salaries, commission and margin"
+    )
+    profile: Profile = Field(
+        default_factory=Profile,
+        description="the team in an executive's numbers, as salessim init asked for them: "
+        "a record for the fit report, never read by the model",
     )
 
     @model_validator(mode="after")

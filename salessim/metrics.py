@@ -496,6 +496,20 @@ METRICS: tuple[MetricSpec, ...] = (
         "Average working days from creation to close of the deals won.",
     ),
     _m(
+        "avg_deal_won",
+        "Average deal won",
+        "money",
+        True,
+        "Bookings per deal won: the average deal after discounts.",
+    ),
+    _m(
+        "lead_to_opportunity",
+        "Leads to opportunities",
+        "share",
+        True,
+        "Share of the marketing leads that arrived that became an opportunity.",
+    ),
+    _m(
         "pipeline_open_end",
         "Open deals at the end",
         "count",

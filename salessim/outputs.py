@@ -24,6 +24,7 @@ from salessim.errors import SalessimError
 from salessim.formatting import plural
 from salessim.metrics import known as known_metric
 from salessim.metrics import label
+from salessim.profile import profile_fit
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -154,6 +155,9 @@ def make_dir(out: Path) -> None:
 def run_data(result: ReplicationSet) -> dict[str, Any]:
     """The JSON object of a run (``summary.json``, ``salessim run --json``)."""
     data: dict[str, Any] = json_safe(result.to_dict())
+    fit = profile_fit(result)
+    if fit:
+        data["profile_fit"] = [row.to_dict() for row in fit]
     return data
 
 

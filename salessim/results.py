@@ -292,6 +292,8 @@ class RunResult:
         m["cost_per_win"] = _ratio(total_cost, m["wins"])
         m["avg_deal_days"] = _ratio(s("open_deal_days"), m["wins"] + losses)
         m["won_deal_days"] = _ratio(s("won_deal_days"), m["wins"])
+        m["avg_deal_won"] = _ratio(m["bookings"], m["wins"])
+        m["lead_to_opportunity"] = _ratio(m["leads_converted"], m["leads"])
         m["pipeline_open_end"] = float(self.deals_open_end)
         reported_years = (self.horizon_days - self.warmup_days) / 252.0
         m["ae_headcount_avg"] = _ratio(s("ae_headcount"), self.horizon_days - self.warmup_days)

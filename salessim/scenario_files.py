@@ -238,9 +238,13 @@ def scenario_with(scenario: Scenario, overrides: Mapping[str, object]) -> Scenar
 
 
 def dump_yaml(scenario: Scenario) -> str:
-    """Write a scenario as YAML text that loads back to an equal scenario."""
+    """Write a scenario as YAML text that loads back to an equal scenario (without an empty
+    ``profile:``, which only ``salessim init`` fills)."""
+    data = scenario.model_dump(mode="json")
+    if not scenario.profile.given():
+        del data["profile"]
     return yaml.dump(
-        scenario.model_dump(mode="json"),
+        data,
         Dumper=_ScenarioDumper,
         sort_keys=False,
         allow_unicode=True,

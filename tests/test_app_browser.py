@@ -233,3 +233,29 @@ def test_five_sessions_each_see_their_own_result(browser: Browser, server: str) 
     finally:
         for context in contexts:
             context.close()
+
+
+def test_your_team_page_makes_a_starting_scenario(page: Page, server: str) -> None:
+    open_app(page, server + "your-team")
+    win_rate = page.get_by_role("textbox", name="Win rate: share of opportunities closed won")
+    win_rate.fill("1.5")
+    win_rate.press("Enter")
+    expect(page.get_by_text("must be less than 1 (got 1.5)")).to_be_visible()
+    make = page.get_by_role("button", name="Make my scenario")
+    expect(make).to_be_disabled()
+    win_rate.fill("0.25")
+    win_rate.press("Enter")
+    expect(page.get_by_text("must be less than 1 (got 1.5)")).to_have_count(0)
+    aes = page.get_by_role("textbox", name="Account executives (AEs) on the team")
+    aes.fill("12")
+    aes.press("Enter")
+    expect(make).to_be_enabled()
+    make.click()
+    expect(page.get_by_text("Scenario 'my_team' is ready")).to_be_visible()
+    expect(page.get_by_role("button", name="Download the scenario (YAML)")).to_be_visible()
+    expect(page.get_by_role("cell", name="deals.stages.discovery.buyer_days")).to_be_visible()
+    # The same session's What-if page offers it as a starting scenario.
+    page.get_by_role("link", name="What-if").click()
+    expect(page.get_by_role("heading", name="What if…?")).to_be_visible()
+    page.get_by_role("combobox").first.click()
+    expect(page.get_by_role("option", name="Uploaded: my_team")).to_be_visible()

@@ -48,6 +48,7 @@ from salessim.app.levers import (
 from salessim.app.pool import WORKERS_ENV, JobFailed, SimulationPool, _context
 from salessim.app.results_cache import ResultCache, RunKey, scenario_fingerprint
 from salessim.app.text import plain
+from salessim.app.ui import UPLOADS
 from salessim.app.uploads import UploadError, load_uploaded_scenario, safe_stem
 from salessim.app.views import (
     KEY_METRICS,
@@ -77,6 +78,8 @@ from salessim.experiments import (
 from salessim.explain import explain
 from salessim.formatting import MINUS, format_delta, format_value
 from salessim.outputs import COMPARE_JSON_FILE, write_comparison
+from salessim.profile import build as profile_build
+from salessim.profile import make_profile
 from salessim.scenario_files import load_scenario, scenario_with
 from salessim.statistics import Difference, Interval
 
@@ -622,3 +625,49 @@ def test_key_numbers_leave_out_rows_zero_everywhere(with_sdrs: dict[int, Compari
         assert shown == (not all(m == 0.0 for m in means)), key
         hidden += [] if shown else [key]
     assert hidden == ["leads_expired"]
+
+
+def test_your_team_page_builds_the_init_scenario_and_offers_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(WORKERS_ENV, "1")
+    at = AppTest.from_string(
+        "from salessim.app import pages\npages.team_page()\n", default_timeout=60
+    )
+    at.run()
+    assert not at.exception and not at.error
+    # A bad number: its error shows below its field, and nothing can be made.
+    at.text_input(key="lv.team.win_rate").input("1.5").run()
+    assert [e.value for e in at.error] == [plain("must be less than 1 (got 1.5)")]
+    assert at.button(key="team.make").disabled
+    # A cycle too short for the reps' own work is the cycle's error.
+    at.text_input(key="lv.team.win_rate").input("0.3").run()
+    at.text_input(key="lv.team.sales_cycle_days").input("3").run()
+    assert len(at.error) == 1 and at.error[0].value.startswith("3 calendar days")
+    # A whole number typed with decimals is refused, not rounded.
+    at.text_input(key="lv.team.sales_cycle_days").input("90").run()
+    at.text_input(key="lv.team.aes").input("3.7").run()
+    assert [e.value for e in at.error] == [
+        plain("must be a whole number, without decimals (got '3.7')")
+    ]
+    assert at.button(key="team.make").disabled
+    values = {
+        "aes": 12,
+        "sdrs": 2,
+        "deal_size": 40_000.0,
+        "sales_cycle_days": 90.0,
+        "leads_per_month": 250.0,
+        "win_rate": 0.3,
+    }
+    for field, value in values.items():
+        at.text_input(key=f"lv.team.{field}").input(f"{value:g}")
+    at.text_input(key="lv.team.name").set_value("ceo team")
+    at.run()
+    assert not at.error
+    at.button(key="team.make").click().run()
+    assert not at.exception
+    expected = profile_build(make_profile(values), "ceo_team")
+    assert at.session_state[UPLOADS]["ceo_team"] == expected.scenario
+    assert plain("Uploaded: ceo_team") in at.success[0].value
+    table = at.table[0].value
+    assert list(table["Field"]) == [s.path for s in expected.settings]

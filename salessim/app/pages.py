@@ -1,4 +1,5 @@
-"""The app's four pages: What-if, Compare, Sweep and Classroom, and the navigation between them.
+"""The app's pages: What-if, Compare, Sweep, Classroom and Your team, and the navigation
+between them.
 
 Each page reads its inputs, runs the request in the shared pool when asked (see
 :func:`salessim.app.ui.run_job`) and keeps a small summary of the result in the session, tagged
@@ -31,6 +32,7 @@ from salessim.app.uploads import (
     MAX_UPLOAD_MB,
     UploadError,
     load_uploaded_scenario,
+    safe_stem,
     scenario_file_name,
     scenario_yaml,
 )
@@ -51,6 +53,16 @@ from salessim.config import Scenario
 from salessim.errors import SalessimError
 from salessim.formatting import MINUS, format_band, format_value, plural
 from salessim.metrics import label, spec
+from salessim.profile import (
+    CORE_FIELDS,
+    FALLBACKS,
+    QUESTIONS,
+    Question,
+    TeamScenario,
+    build,
+    field_errors,
+    make_profile,
+)
 
 APP_TITLE = "salessim"
 NO_THIRD = "(none)"
@@ -565,6 +577,98 @@ def _take_upload(filename: str, data: bytes) -> None:
     )
 
 
+# --------------------------------------------------------------------------------- Your team
+TEAM_PREFIX = f"{ui.PERSISTENT_PREFIX}team."
+TEAM_BUILT = "team.built"
+# A starting point for the form: a mid-market team close to the bundled baseline.
+TEAM_START: dict[str, float] = {
+    "aes": 8,
+    "deal_size": 27_000.0,
+    "sales_cycle_days": 58.0,
+    "leads_per_month": 240.0,
+}
+
+
+def team_page() -> None:
+    """A team in an executive's numbers, turned into a scenario the other pages can start from."""
+    st.title("Your team")
+    st.caption(
+        "Describe your team in the numbers you know. The app derives a complete scenario from "
+        "them: stage timings and rep hours from your sales cycle and deal size, the lead mix, "
+        "the deal values, the drop-outs that give your win rate. Leave a number empty to use "
+        "the baseline scenario's."
+    )
+    values: dict[str, float | int | None] = {}
+    slots: dict[str, Any] = {}
+    typed: dict[str, str | None] = {}
+    needed = [q for q in QUESTIONS if q.field in CORE_FIELDS]
+    optional = [q for q in QUESTIONS if q.field not in CORE_FIELDS]
+    left, right = st.columns(2)
+    with left:
+        st.subheader("What every team knows")
+        for q in needed:
+            values[q.field], slots[q.field], typed[q.field] = _team_input(
+                q, TEAM_START.get(q.field)
+            )
+        name = st.text_input("Scenario name", value="my_team", key=f"{TEAM_PREFIX}name")
+    with right:
+        st.subheader("If you know them")
+        for q in optional:
+            values[q.field], slots[q.field], typed[q.field] = _team_input(q, None)
+    errors = field_errors(values)
+    errors.update({field: problem for field, problem in typed.items() if problem})
+    for field, rule in errors.items():
+        slot = slots.get(field)
+        (slot if slot is not None else st).error(plain(rule), icon=":material/error:")
+    name = safe_stem(name or "my_team")
+    if st.button("Make my scenario", type="primary", key="team.make", disabled=bool(errors)):
+        made = build(make_profile(values), name)
+        uploads: dict[str, Scenario] = st.session_state.setdefault(ui.UPLOADS, {})
+        uploads[made.name] = made.scenario
+        st.session_state[TEAM_BUILT] = made
+    team = st.session_state.get(TEAM_BUILT)
+    if not isinstance(team, TeamScenario):
+        return
+    st.success(
+        plain(
+            f"Scenario '{team.name}' is ready: pick 'Uploaded: {team.name}' as the starting "
+            "scenario on any page."
+        ),
+        icon=":material/check_circle:",
+    )
+    st.download_button(
+        "Download the scenario (YAML)",
+        team.yaml_text(),
+        file_name=team.file_name(),
+        mime="application/x-yaml",
+        on_click="ignore",
+        help="A commented scenario file extending baseline: run it with `salessim run FILE` to "
+        "see what it produces beside your numbers.",
+    )
+    st.table([{"Field": s.path, "Value": f"{s.value:g}", "From": s.note} for s in team.settings])
+
+
+def _team_input(q: Question, start: float | None) -> tuple[float | int | None, Any, str | None]:
+    """A box for one profile number, read as typed (empty: not given), a slot below it for its
+    error, and the error if what was typed is not a number of the right kind."""
+    key = f"{TEAM_PREFIX}{q.field}"
+    if not isinstance(st.session_state.get(key), str):
+        st.session_state[key] = "" if start is None else f"{start:g}"
+    text = st.text_input(
+        q.label,
+        key=key,
+        placeholder="baseline's" if start is None else None,
+        help=None if q.field in CORE_FIELDS else f"Empty: {FALLBACKS.get(q.field, 'baseline')}",
+    )
+    reading = read_number(text, "", whole=q.integer)
+    slot = st.empty()
+    if reading.error:
+        return None, slot, reading.error
+    if reading.value is None:
+        return None, slot, None
+    return (int(reading.value) if q.integer else float(reading.value)), slot, None
+
+
 # ---------------------------------------------------------------------------------- the app
 def main() -> None:
     """The app: page settings, navigation, and the page the user chose."""
@@ -575,5 +679,6 @@ def main() -> None:
         st.Page(compare_page, title="Compare", url_path="compare"),
         st.Page(sweep_page, title="Sweep", url_path="sweep"),
         st.Page(classroom_page, title="Classroom", url_path="classroom"),
+        st.Page(team_page, title="Your team", url_path="your-team"),
     ]
     st.navigation(pages, position="top").run()

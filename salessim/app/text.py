@@ -40,31 +40,41 @@ class Reading:
 
 
 def read_number(
-    text: str, field: str, low: float, high: float, *, whole: bool = False, unit: str = ""
+    text: str,
+    field: str,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    whole: bool = False,
+    unit: str = "",
 ) -> Reading:
     """Read `text` as a number from `low` to `high` (a whole number if `whole`).
 
     Accepts what people type: spaces, thousands separators (``1,000``), a typographic minus and,
-    when `unit` is ``%``, a trailing percent sign. Empty text is no value and no error.
+    when `unit` is ``%``, a trailing percent sign. Empty text is no value and no error. The
+    error names `field` ("Random seed must be …"), or starts at "must be" if `field` is empty.
     """
     cleaned = text.strip().translate(_MINUSES).replace(",", "").replace(" ", "")
     if unit and cleaned.endswith(unit):
         cleaned = cleaned[: -len(unit)]
     if not cleaned:
         return Reading(None)
+    subject = f"{field} must be" if field else "must be"
     kind = "a whole number" if whole else "a number"
-    span = f"from {_show(low, unit)} to {_show(high, unit)}"
-    shown = text.strip()[:40]
+    span = ""
+    if low is not None and high is not None:
+        span = f" from {_show(low, unit)} to {_show(high, unit)}"
+    shown = f"(got '{text.strip()[:40]}')"
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        return Reading(None, f"{field} must be {kind} {span} (got '{shown}')")
+        return Reading(None, f"{subject} {kind}{span} {shown}")
     if not number.is_finite():
-        return Reading(None, f"{field} must be {kind} {span} (got '{shown}')")
+        return Reading(None, f"{subject} {kind}{span} {shown}")
     if whole and number != number.to_integral_value():
-        return Reading(None, f"{field} must be a whole number, without decimals (got '{shown}')")
-    if not low <= number <= high:
-        return Reading(None, f"{field} must be {span} (got '{shown}')")
+        return Reading(None, f"{subject} a whole number, without decimals {shown}")
+    if (low is not None and number < low) or (high is not None and number > high):
+        return Reading(None, f"{subject}{span} {shown}")
     return Reading(int(number) if whole else float(number))
 
 

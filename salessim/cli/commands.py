@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         _print_json(run_data(result))
     else:
         tables.print_summary(result)
+        tables.print_profile_fit(result)
         tables.print_written(written, out)
     return EXIT_OK
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from salessim import __version__, workload
-from salessim.cli import commands
+from salessim.cli import commands, profile_command
 from salessim.errors import ScenarioError
 from salessim.outputs import (
     COMPARE_CSV_FILE,
@@ -135,6 +135,18 @@ def build() -> argparse.ArgumentParser:
         f"{SWEEP_JSON_FILE}, {SWEEP_CSV_FILE} and sweep_METRIC.png per --metric",
     )
     sweep.set_defaults(handler=commands.sweep)
+
+    init = subcommands.add_parser(
+        "init",
+        help="write a scenario of your own team from a dozen business numbers",
+        description="Write a commented scenario file extending baseline from your team's "
+        "numbers: AEs, SDRs, deal size, sales cycle, leads a month, win rate... Each derived "
+        "field (stage buyer days and rep hours, lead split, deal values, drop-outs) says what "
+        "it came from. Give the numbers as flags, or be asked in a terminal. salessim run then "
+        "shows what the scenario produces beside your numbers.",
+    )
+    profile_command.add_arguments(init, _at_least_one, _seed)
+    init.set_defaults(handler=profile_command.init)
 
     validate = subcommands.add_parser(
         "validate",

@@ -33,6 +33,7 @@ from salessim.formatting import (
 )
 from salessim.metrics import MetricSpec, kind, label, spec
 from salessim.outputs import has_sdrs, value_text
+from salessim.profile import FitRow, profile_fit
 from salessim.statistics import Difference
 
 # The key metrics of the summary and comparison tables, in their order. AE hours are shown
@@ -120,6 +121,44 @@ def print_summary(result: ReplicationSet) -> None:
         )
     console.print(table)
     _print(console, INTERVAL_NOTE)
+
+
+def print_profile_fit(result: ReplicationSet) -> None:
+    """When the scenario holds a profile: each number it asked for beside what the runs
+    produced, measured the same way, with the 95% interval."""
+    rows = profile_fit(result)
+    if rows:
+        print_fit(rows)
+
+
+def print_fit(rows: Sequence[FitRow]) -> None:
+    """The "Fit to your profile" table: profile, produced mean and its 95% interval."""
+    console = Console()
+    console.print()
+    table = Table(
+        title=Text("Fit to your profile"),
+        title_justify="left",
+        show_edge=False,
+        header_style="bold",
+    )
+    table.add_column("Number")
+    table.add_column("Profile", justify="right", no_wrap=True)
+    table.add_column("Produced", justify="right", no_wrap=True)
+    table.add_column("95% interval", justify="right", no_wrap=True)
+    for row in rows:
+        iv = row.produced
+        table.add_row(
+            Text(row.label),
+            Text(format_value(row.asked, row.kind)),
+            Text(format_value(iv.mean, row.kind)),
+            Text(format_band(iv.ci_low, iv.ci_high, row.kind)),
+        )
+    console.print(table)
+    _print(
+        console,
+        "Produced: mean over replications, the cycle in calendar days (working days × 365/252), "
+        "leads per 21-working-day month",
+    )
 
 
 def print_written(files: Sequence[str], out: Path | None) -> None:
