@@ -441,7 +441,7 @@ class Rep:
         model.end_lead(lead, task.outcome, now)
         if task.outcome == FATE_CONVERTED:
             origin = ORIGIN_MARKETING if self.is_ae else ORIGIN_SDR_INBOUND
-            model.desk.create(origin, self if self.is_ae else None)
+            model.desk.create(origin, self if self.is_ae else None, lead.id)
 
     def _finish_prospecting(self, hours: float) -> None:
         """Dials on fresh accounts yield opportunities; their first meeting comes after a lag."""
