@@ -63,12 +63,28 @@ def run(args: argparse.Namespace) -> int:
                 scheduler=args.scheduler,
             )
         written = write_run(result, out) if out is not None else []
+    written_crm = _crm_export(args, scenario) if args.crm_export is not None else []
     if args.json:
         _print_json(run_data(result))
     else:
         tables.print_summary(result)
         tables.print_written(written, out)
+        tables.print_written(written_crm, args.crm_export)
     return EXIT_OK
+
+
+def _crm_export(args: argparse.Namespace, scenario: Scenario) -> list[str]:
+    """Replication 0 of the run again, with records, written as a CRM export."""
+    from salessim.crm import export_run, write_export
+    from salessim.experiments import replication_seed
+    from salessim.workdays import DEFAULT_START
+
+    start = args.start_date or DEFAULT_START
+    texts = export_run(scenario, replication_seed(args.seed, 0), start)
+    try:
+        return write_export(texts, args.crm_export)
+    except OutputError as exc:
+        raise OutputError(f"--crm-export {exc}") from exc
 
 
 def compare(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,22 @@ def build() -> argparse.ArgumentParser:
     _add_experiment_options(
         run,
         f"also write {SUMMARY_FILE}, {SERIES_FILE}, {QUARTERLY_FILE} and {DASHBOARD_FILE}",
+    )
+    run.add_argument(
+        "--crm-export",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also write replication 0 as a CRM export in DIR (leads.csv, opportunities.csv, "
+        "stage_history.csv: the columns salessim calibrate reads) over the reporting window",
+    )
+    run.add_argument(
+        "--start-date",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="with --crm-export: the date of the first reported day (default: 2026-01-05; "
+        "a weekend date moves to the Monday after)",
     )
     run.set_defaults(handler=commands.run)
 
@@ -289,6 +306,13 @@ def _units(text: str) -> float:
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number (got {text})")
     return value
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date YYYY-MM-DD (got {text!r})") from None
 
 
 def _seed(text: str) -> int:
