@@ -240,7 +240,7 @@ class CRMData:
 
     leads: lead_id, day, source, status (a key of LEAD_STATUS_WORDS), touch_day (NaN: never).
     opportunities: opportunity_id, day, status (won/lost/open), amount, list_amount, close_day,
-    source, segment, stage, loss_reason (a key of LOSS_REASON_WORDS, "other" or "").
+    discount (0: none), owner, source, segment, stage, loss_reason (a key of LOSS_REASON_WORDS, "other" or "").
     history: opportunity_id, stage, day (None without a stage-history file).
     """
 
@@ -258,6 +258,10 @@ class CRMData:
         if self.history is not None and len(self.history):
             days.append(self.history["day"].max())
         return float(np.nanmax(np.asarray(days, dtype=float)))
+
+    def date_of(self, day: float) -> str:
+        """The ISO date of working day `day` from `start`."""
+        return Clock(self.start).text(day)[:10]
 
     @property
     def quarters(self) -> int:
@@ -421,6 +425,8 @@ def parse_tables(
             "amount": amounts,
             "list_amount": np.where(opp_status[ok_] == "won", amounts / (1.0 - disc), amounts),
             "close_day": days(close_times)[ok_],
+            "discount": disc,
+            "owner": ot.text("owner")[ok_],
             "source": ot.text("source")[ok_],
             "segment": ot.text("segment")[ok_],
             "stage": ot.text("stage")[ok_],
