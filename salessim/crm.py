@@ -578,8 +578,9 @@ class _Table:
 
 def quarterly_actuals(data: CRMData, quarters: int) -> dict[str, list[float]]:
     """Per complete quarter from `data.start`: leads, opportunities, wins, bookings, win rate
-    and cycle days (working days from creation to a win, of the quarter's wins)."""
-    out: dict[str, list[float]] = {key: [] for key in BACKTEST_LINES}
+    and cycle days (working days from creation to a win, of the quarter's wins); also the
+    deals closed (won or lost) in each quarter."""
+    out: dict[str, list[float]] = {key: [] for key in (*BACKTEST_LINES, "closed")}
     leads = data.leads["day"].to_numpy(float)
     opps = data.opportunities
     created = opps["day"].to_numpy(float)
@@ -597,6 +598,7 @@ def quarterly_actuals(data: CRMData, quarters: int) -> dict[str, list[float]]:
         out["opportunities"].append(float(((created >= lo) & (created < hi)).sum()))
         out["wins"].append(n_wins)
         out["bookings"].append(float(amount[wins].sum()))
+        out["closed"].append(n_closed)
         out["win_rate"].append(n_wins / n_closed if n_closed else math.nan)
         cycle = closed[wins] - created[wins]
         out["cycle_days"].append(float(cycle.mean()) if len(cycle) else math.nan)
