@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,7 +20,12 @@ from salessim.crm import tables_of as crm_tables
 from salessim.experiments import Progress, replication_seed
 from salessim.parallel import execute
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 DEFAULT_REPLICATIONS = 20
+KINDS = {"bookings": "money", "win_rate": "share", "cycle_days": "days"}
+"""How each line's values read (salessim.formatting kinds); the others are counts."""
 BAND = (2.5, 97.5)
 """Percentiles of the replications that bound each quarter's band (and each line's total)."""
 
@@ -54,6 +59,10 @@ class BacktestLine:
     total_high: float
 
     @property
+    def kind(self) -> str:
+        return KINDS.get(self.key, "count")
+
+    @property
     def quarters_inside(self) -> int:
         return sum(
             1 for a, lo, hi in zip(self.actual, self.low, self.high, strict=True) if lo <= a <= hi
@@ -68,6 +77,15 @@ class BacktestLine:
         """The verdict: the history's total (a rate: its pooled value) inside the band."""
         return self.total_low <= self.total_actual <= self.total_high
 
+    @property
+    def verdict(self) -> str:
+        """"inside" or "outside" the 95% band, and how many quarters were inside theirs."""
+        word = "inside" if self.inside else "outside"
+        return (
+            f"{word} the 95% band ({self.quarters_inside} of {self.quarters_compared} "
+            "quarters inside)"
+        )
+
 
 @dataclass
 class Backtest:
@@ -78,6 +96,32 @@ class Backtest:
     replications: int
     seed: int
     lines: list[BacktestLine]
+
+    def title(self) -> str:
+        return (
+            f"Back-test: {self.quarters} quarter(s) from {self.start.isoformat()}, actual vs "
+            f"{self.replications} simulated replications (seed {self.seed})"
+        )
+
+    def figure(self) -> Figure:
+        """The chart: one panel per line, bands by quarter, the verdict in each title."""
+        from salessim.plots import backtest_chart
+
+        return backtest_chart(
+            [
+                {
+                    "label": line.label,
+                    "kind": line.kind,
+                    "verdict": line.verdict,
+                    "actual": line.actual,
+                    "low": line.low,
+                    "median": line.median,
+                    "high": line.high,
+                }
+                for line in self.lines
+            ],
+            self.title(),
+        )
 
     def csv(self) -> str:
         """One row per line and quarter (quarter 'all' for the whole history)."""

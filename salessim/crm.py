@@ -611,7 +611,7 @@ BACKTEST_LINES: dict[str, str] = {
     "wins": "Wins",
     "bookings": "Bookings",
     "win_rate": "Win rate",
-    "cycle_days": "Cycle (working days)",
+    "cycle_days": "Cycle (days, won deals)",
 }
 """What the back-test compares per quarter, and the label of each line."""
 

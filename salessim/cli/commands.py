@@ -41,6 +41,7 @@ from salessim.outputs import (
     write_sweep,
     write_sweep_grid,
 )
+from salessim.formatting import plural
 from salessim.scenario_files import bundled_scenarios, load_scenario, scenario_with
 
 EXIT_OK = 0
@@ -70,6 +71,45 @@ def run(args: argparse.Namespace) -> int:
         tables.print_summary(result)
         tables.print_written(written, out)
         tables.print_written(written_crm, args.crm_export)
+    return EXIT_OK
+
+
+def calibrate(args: argparse.Namespace) -> int:
+    """Fit a scenario to a CRM export, back-test it, write the file, chart and table."""
+    from salessim.backtest import backtest
+    from salessim.calibration import calibrate as fit
+    from salessim.calibration import load_text
+    from salessim.crm import read_export
+    from salessim.outputs import write_calibration
+
+    data = read_export(
+        args.leads, args.opportunities, args.stage_history, args.mapping, args.skip_bad_rows
+    )
+    for line in data.skipped:
+        print(f"salessim: skipped {line}", file=sys.stderr)
+    if data.skipped:
+        print(f"salessim: skipped {plural(len(data.skipped), 'bad row')} in all", file=sys.stderr)
+    files = ", ".join(
+        str(p) for p in (args.leads, args.opportunities, args.stage_history) if p is not None
+    )
+    out: Path = args.out
+    result = fit(data, load_scenario("baseline"), args.name or out.stem, files, seed=args.seed)
+    scenario = load_text(result.text)
+    bt = None
+    if not args.no_backtest:
+        with _progress(args, "back-test", args.replications) as progress:
+            bt = backtest(
+                scenario,
+                data,
+                result.quarters,
+                args.replications,
+                seed=args.seed,
+                workers=args.workers,
+                progress=progress,
+            )
+    written = write_calibration(result.text, bt, out)
+    tables.print_calibration(result.notes, bt)
+    tables.print_written([Path(p).name for p in written], out.parent)
     return EXIT_OK
 
 
@@ -353,9 +393,10 @@ def _progress(
     args: argparse.Namespace, label: str, total: int
 ) -> AbstractContextManager[ProgressCallback | None]:
     """Plain lines with --progress (for logs and pipes); else a bar when stderr is a terminal."""
-    if args.progress:
+    if getattr(args, "progress", False):
         return tables.progress_lines(total)
-    return tables.progress_bar(label, enabled=not args.json and sys.stderr.isatty())
+    json_out = getattr(args, "json", False)
+    return tables.progress_bar(label, enabled=not json_out and sys.stderr.isatty())
 
 
 def _print_json(data: Mapping[str, Any]) -> None:

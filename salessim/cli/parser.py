@@ -12,6 +12,8 @@ from salessim import __version__, workload
 from salessim.cli import commands
 from salessim.errors import ScenarioError
 from salessim.outputs import (
+    BACKTEST_CHART_SUFFIX,
+    BACKTEST_CSV_SUFFIX,
     COMPARE_CSV_FILE,
     COMPARE_JSON_FILE,
     COMPARISON_FILE,
@@ -152,6 +154,83 @@ def build() -> argparse.ArgumentParser:
         f"{SWEEP_JSON_FILE}, {SWEEP_CSV_FILE} and sweep_METRIC.png per --metric",
     )
     sweep.set_defaults(handler=commands.sweep)
+
+    calibrate = subcommands.add_parser(
+        "calibrate",
+        help="fit a scenario to a CRM export and back-test it",
+        description="Fit a scenario to CRM export files (Salesforce, HubSpot or salessim run "
+        "--crm-export; columns in docs/crm.md, dates in any ISO format) and write it as a "
+        "scenario file that extends baseline, each fitted number with its sample size and 95% "
+        "interval; fields the data cannot support keep the baseline's published defaults. "
+        "Then simulate the history's period and compare it with the data quarter by quarter: "
+        "leads, opportunities, wins, bookings, win rate and cycle days, each with a verdict "
+        "(inside or outside the 95% band of the replications).",
+    )
+    calibrate.add_argument(
+        "--leads", type=Path, required=True, metavar="FILE", help="the leads export (CSV)"
+    )
+    calibrate.add_argument(
+        "--opportunities",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the opportunities (deals) export (CSV)",
+    )
+    calibrate.add_argument(
+        "--stage-history",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the stage history export (CSV: opportunity, stage, date entered); without it "
+        "the baseline's stages are kept",
+    )
+    calibrate.add_argument(
+        "--mapping",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="YAML naming your columns: {leads: {created_at: CreatedDate, ...}, "
+        "opportunities: {...}, stage_history: {...}}",
+    )
+    calibrate.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the scenario file to write (e.g. my_team.yaml); the back-test goes beside it as "
+        f"FILE's name with {BACKTEST_CHART_SUFFIX} and {BACKTEST_CSV_SUFFIX}",
+    )
+    calibrate.add_argument(
+        "--name", default=None, metavar="NAME", help="the scenario's name (default: FILE's stem)"
+    )
+    calibrate.add_argument(
+        "-n",
+        "--replications",
+        type=_at_least_one,
+        default=20,
+        metavar="N",
+        help="back-test replications (default: 20)",
+    )
+    calibrate.add_argument(
+        "--seed", type=_seed, default=0, metavar="S", help="master random seed (default: 0)"
+    )
+    calibrate.add_argument(
+        "--workers",
+        type=_at_least_one,
+        default=None,
+        metavar="N",
+        help="worker processes (default: one per CPU)",
+    )
+    calibrate.add_argument(
+        "--no-backtest", action="store_true", help="write the fitted scenario only"
+    )
+    calibrate.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="leave out bad rows (one line each on stderr, then a summary) instead of stopping "
+        "at the first",
+    )
+    calibrate.set_defaults(handler=commands.calibrate)
 
     validate = subcommands.add_parser(
         "validate",
