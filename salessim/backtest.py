@@ -79,11 +79,12 @@ class BacktestLine:
 
     @property
     def verdict(self) -> str:
-        """"inside" or "outside" the 95% band, and how many quarters were inside theirs."""
+        """The history's total inside or outside its 95% band, and how many quarters were
+        inside theirs."""
         word = "inside" if self.inside else "outside"
         return (
-            f"{word} the 95% band ({self.quarters_inside} of {self.quarters_compared} "
-            "quarters inside)"
+            f"total {word} the 95% band; {self.quarters_inside} of {self.quarters_compared} "
+            "quarters inside"
         )
 
 

@@ -635,4 +635,14 @@ class _Writer:
         self.lines.append("")
 
     def text(self) -> str:
-        return "\n".join(self.lines).rstrip() + "\n"
+        """The YAML text; a section left with comments only becomes an empty mapping."""
+        lines = list(self.lines)
+        for i, line in enumerate(lines):
+            if not line.rstrip().endswith(":") or line.lstrip().startswith("#"):
+                continue
+            indent = len(line) - len(line.lstrip())
+            body = (x for x in lines[i + 1 :] if x.strip() and not x.lstrip().startswith("#"))
+            following = next(body, None)
+            if following is None or len(following) - len(following.lstrip()) <= indent:
+                lines[i] = line + " {}"
+        return "\n".join(lines).rstrip() + "\n"

@@ -971,10 +971,11 @@ def backtest_chart(lines: Sequence[Mapping[str, object]], title: str) -> Figure:
         if kind == "money":
             ax.yaxis.set_major_formatter(FuncFormatter(_dollars))
         elif kind == "share":
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("quarter of the history")
-        _axes_title(fig, ax, f"{line['label']}: {line['verdict']}")
+        # A third of the figure's width per panel: the verdict goes on its own line.
+        ax.set_title(f"{line['label']}\n{line['verdict']}", loc="left", fontsize="medium")
     for ax in axes[len(lines) :]:
         ax.set_axis_off()
     axes[0].legend(fontsize="small", loc="lower left")
