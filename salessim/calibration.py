@@ -362,6 +362,13 @@ def _fit_deals(
             f"opportunities (95% {lo:.1%}-{hi:.1%}); it follows from the stages' drop-outs and "
             "from neglect",
         )
+    outbound = int((opps["source"] == OUTBOUND_SOURCE).sum())
+    if (opps["source"] != "").any():
+        w.comment(
+            2,
+            f"observed, not set: {len(opps):,} opportunities, {outbound:,} of them "
+            f"'{OUTBOUND_SOURCE}' (prospecting: its yield follows from the reps' spare hours)",
+        )
     cycle = (opps["close_day"] - opps["day"])[status == "won"].to_numpy(float)
     if len(cycle):
         w.comment(
@@ -374,9 +381,7 @@ def _fit_deals(
         notes.append("deals.stages: no stage history: the baseline's stages kept")
         w.comment(2, "stages: no stage history given; the baseline's stages kept")
     else:
-        _fit_stages(
-            data, baseline, order, hpd, w, notes, stage_means, overheads, refine_runs
-        )
+        _fit_stages(data, baseline, order, hpd, w, notes, stage_means, overheads, refine_runs)
     reasons = opps["loss_reason"].to_numpy(dtype=object)
     comp, nodec = int((reasons == "competitor").sum()), int((reasons == "no_decision").sum())
     if comp + nodec >= MIN_LOSSES:
@@ -587,7 +592,7 @@ def _fit_team(data: CRMData, quarters: int, w: _Writer, notes: list[str]) -> Non
         mask = (day >= q * DAYS_PER_QUARTER) & (day < (q + 1) * DAYS_PER_QUARTER)
         owners = {o for o in opps["owner"].to_numpy(dtype=object)[mask] if o}
         counts.append(len(owners))
-    n = max(int(round(float(np.median(counts)))), 1)
+    n = max(round(float(np.median(counts))), 1)
     w.line(0, "aes:")
     w.comment(
         2,
@@ -616,7 +621,11 @@ def _num(value: Any) -> str:
 
 
 def _flow(items: list[dict[str, Any]]) -> str:
-    return "[" + ", ".join("{" + ", ".join(f"{k}: {_num(v)}" for k, v in i.items()) + "}" for i in items) + "]"
+    return (
+        "["
+        + ", ".join("{" + ", ".join(f"{k}: {_num(v)}" for k, v in i.items()) + "}" for i in items)
+        + "]"
+    )
 
 
 class _Writer:

@@ -240,7 +240,8 @@ class CRMData:
 
     leads: lead_id, day, source, status (a key of LEAD_STATUS_WORDS), touch_day (NaN: never).
     opportunities: opportunity_id, day, status (won/lost/open), amount, list_amount, close_day,
-    discount (0: none), owner, source, segment, stage, loss_reason (a key of LOSS_REASON_WORDS, "other" or "").
+    discount (0: none), owner, source, segment, stage, loss_reason (a key of
+    LOSS_REASON_WORDS, "other" or "").
     history: opportunity_id, stage, day (None without a stage-history file).
     """
 
@@ -385,9 +386,9 @@ def parse_tables(
         hist_times = ht.times("entered_at", required=True)
         ht.text("stage", required=True)
         known = set(ot.text("opportunity_id", required=True))
-        for i, oid in enumerate(ht.text("opportunity_id", required=True)):
+        for row, oid in enumerate(ht.text("opportunity_id", required=True)):
             if oid not in known:
-                ht.bad(i, "opportunity_id", "no such opportunity in the opportunities file", oid)
+                ht.bad(row, "opportunity_id", "no such opportunity in the opportunities file", oid)
     skipped: list[str] = []
     for table in tables.values():
         skipped.extend(table.settle(skip_bad_rows))
@@ -485,7 +486,7 @@ class _Table:
     def text(self, column: str, required: bool = False) -> np.ndarray:
         if not self.has(column):
             return np.full(self.n, "", dtype=object)
-        values = self.frame[self.source_name[column]].str.strip().to_numpy(dtype=object)
+        values: np.ndarray = self.frame[self.source_name[column]].str.strip().to_numpy(object)
         if required:
             for i in np.flatnonzero(values == ""):
                 self.bad(int(i), column, "is empty")
@@ -518,7 +519,7 @@ class _Table:
         parsed = pd.to_datetime(
             pd.Series(raw, dtype=object), format="ISO8601", errors="coerce", utc=True
         )
-        times = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[m]")
+        times: np.ndarray = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[m]")
         for i in np.flatnonzero(np.isnat(times) & (raw != "")):
             self.bad(int(i), column, "not an ISO date (YYYY-MM-DD[THH:MM])", raw[i])
         return times
@@ -527,13 +528,17 @@ class _Table:
         import pandas as pd
 
         raw = self.text(column, required=required)
-        values = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(float)
+        values: np.ndarray = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(
+            float
+        )
         for i in np.flatnonzero(raw != ""):
             v = values[i]
             if not math.isfinite(v):
                 self.bad(int(i), column, "not a number", raw[i])
             elif not low <= v <= high:
-                rule = f"must be at least {low:g}" if high == math.inf else f"must be {low:g}-{high:g}"
+                rule = (
+                    f"must be at least {low:g}" if high == math.inf else f"must be {low:g}-{high:g}"
+                )
                 self.bad(int(i), column, rule, raw[i])
         return values
 

@@ -37,7 +37,7 @@ from salessim.workdays import Clock, to_datetime, to_days
 
 DATA = Path(__file__).parent / "data"
 TRUTH = DATA / "crm_truth.yaml"
-TRUTH_SEED = 7  # salessim run --seed: the export is replication 0 of this seed
+TRUTH_SEED = 1  # salessim run --seed: the export is replication 0 of this seed
 FIT_SEED = 1  # calibrate --seed: the refining and back-test replications
 BACKTEST_REPLICATIONS = 20
 START = dt.date(2026, 1, 5)
@@ -45,9 +45,7 @@ START = dt.date(2026, 1, 5)
 
 def _short(name: str = "short") -> Scenario:
     """The truth scenario over a warm-up quarter and two quarters: quick export checks."""
-    return scenario_with(
-        load_scenario(TRUTH), {"name": name, "calendar.horizon_days": 189}
-    )
+    return scenario_with(load_scenario(TRUTH), {"name": name, "calendar.horizon_days": 189})
 
 
 def _rows(text: str) -> list[dict[str, str]]:
@@ -124,16 +122,21 @@ def round_trip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, st
     tmp = tmp_path_factory.mktemp("crm")
     export = tmp / "export"
     code = main(
-        ["run", str(TRUTH), "-n", "1", "--seed", str(TRUTH_SEED), "--workers", "1"]
-        + ["--crm-export", str(export), "--start-date", START.isoformat()]
+        [
+            *("run", str(TRUTH), "-n", "1", "--seed", str(TRUTH_SEED), "--workers", "1"),
+            *("--crm-export", str(export), "--start-date", START.isoformat()),
+        ]
     )
     assert code == 0
     out = tmp / "fit" / "my_team.yaml"
     result = subprocess.run(
-        [sys.executable, "-m", "salessim", "calibrate", "--leads", str(export / LEADS_FILE)]
-        + ["--opportunities", str(export / OPPORTUNITIES_FILE)]
-        + ["--stage-history", str(export / STAGE_HISTORY_FILE), "--out", str(out)]
-        + ["-n", str(BACKTEST_REPLICATIONS), "--seed", str(FIT_SEED), "--workers", "1"],
+        [
+            *(sys.executable, "-m", "salessim", "calibrate"),
+            *("--leads", str(export / LEADS_FILE)),
+            *("--opportunities", str(export / OPPORTUNITIES_FILE)),
+            *("--stage-history", str(export / STAGE_HISTORY_FILE), "--out", str(out)),
+            *("-n", str(BACKTEST_REPLICATIONS), "--seed", str(FIT_SEED), "--workers", "1"),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -195,7 +198,7 @@ def test_back_test_flags_a_scenario_with_the_wrong_lead_volume(
     export, out, _ = round_trip
     data = read_export(export / LEADS_FILE, export / OPPORTUNITIES_FILE)
     wrong = scenario_with(load_scenario(out), {"lead_volume_multiplier": 1.3})
-    result = backtest(wrong, data, data.quarters, 6, seed=FIT_SEED, workers=1)
+    result = backtest(wrong, data, data.quarters, 4, seed=FIT_SEED, workers=1)
     verdicts = {line.key: line.inside for line in result.lines}
     assert verdicts["leads"] is False
 
@@ -218,8 +221,16 @@ def _calibrate(tmp_path: Path, leads: str, opps: str, *extra: str) -> tuple[int,
     (tmp_path / "opps.csv").write_text(opps)
     out = tmp_path / "out" / "team.yaml"
     result = subprocess.run(
-        [sys.executable, "-m", "salessim", "calibrate", "--leads", str(tmp_path / "leads.csv")]
-        + ["--opportunities", str(tmp_path / "opps.csv"), "--out", str(out), *extra],
+        [
+            *(sys.executable, "-m", "salessim", "calibrate"),
+            *(
+                "--leads",
+                str(tmp_path / "leads.csv"),
+                "--opportunities",
+                str(tmp_path / "opps.csv"),
+            ),
+            *("--out", str(out), *extra),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -254,8 +265,15 @@ def _calibrate(tmp_path: Path, leads: str, opps: str, *extra: str) -> tuple[int,
             "opps.csv: row 2, column close_date: a won or lost opportunity needs its close date",
         ),
     ],
-    ids=["missing-column", "bad-date", "negative-amount", "duplicate-id", "empty", "no-rows",
-         "won-without-close"],
+    ids=[
+        "missing-column",
+        "bad-date",
+        "negative-amount",
+        "duplicate-id",
+        "empty",
+        "no-rows",
+        "won-without-close",
+    ],
 )
 def test_malformed_exports_give_one_line_and_write_nothing(
     tmp_path: Path, leads: str, opps: str, expected: str

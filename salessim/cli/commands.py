@@ -27,6 +27,7 @@ from salessim.experiments import ReplicationSet, replicate, sweep_grid
 from salessim.experiments import compare as compare_scenarios
 from salessim.experiments import sweep as sweep_scenario
 from salessim.explain import explain
+from salessim.formatting import plural
 from salessim.outputs import (
     SWEEP_POINTS_DIR,
     OutputError,
@@ -41,7 +42,6 @@ from salessim.outputs import (
     write_sweep,
     write_sweep_grid,
 )
-from salessim.formatting import plural
 from salessim.scenario_files import bundled_scenarios, load_scenario, scenario_with
 
 EXIT_OK = 0
