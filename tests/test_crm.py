@@ -3,12 +3,11 @@ from a scenario with known numbers back to those numbers, and malformed exports.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -129,20 +128,19 @@ def round_trip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, st
     )
     assert code == 0
     out = tmp / "fit" / "my_team.yaml"
-    result = subprocess.run(
-        [
-            *(sys.executable, "-m", "salessim", "calibrate"),
-            *("--leads", str(export / LEADS_FILE)),
-            *("--opportunities", str(export / OPPORTUNITIES_FILE)),
-            *("--stage-history", str(export / STAGE_HISTORY_FILE), "--out", str(out)),
-            *("-n", str(BACKTEST_REPLICATIONS), "--seed", str(FIT_SEED), "--workers", "1"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr
-    return export, out, result.stdout
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(
+            [
+                "calibrate",
+                *("--leads", str(export / LEADS_FILE)),
+                *("--opportunities", str(export / OPPORTUNITIES_FILE)),
+                *("--stage-history", str(export / STAGE_HISTORY_FILE), "--out", str(out)),
+                *("-n", str(BACKTEST_REPLICATIONS), "--seed", str(FIT_SEED), "--workers", "1"),
+            ]
+        )
+    assert code == 0, stderr.getvalue()
+    return export, out, stdout.getvalue()
 
 
 def test_round_trip_recovers_the_known_numbers(round_trip: tuple[Path, Path, str]) -> None:
@@ -220,22 +218,16 @@ def _calibrate(tmp_path: Path, leads: str, opps: str, *extra: str) -> tuple[int,
     (tmp_path / "leads.csv").write_text(leads)
     (tmp_path / "opps.csv").write_text(opps)
     out = tmp_path / "out" / "team.yaml"
-    result = subprocess.run(
-        [
-            *(sys.executable, "-m", "salessim", "calibrate"),
-            *(
-                "--leads",
-                str(tmp_path / "leads.csv"),
-                "--opportunities",
-                str(tmp_path / "opps.csv"),
-            ),
-            *("--out", str(out), *extra),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return result.returncode, result.stderr, out
+    stderr = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr):
+        code = main(
+            [
+                "calibrate",
+                *("--leads", str(tmp_path / "leads.csv")),
+                *("--opportunities", str(tmp_path / "opps.csv"), "--out", str(out), *extra),
+            ]
+        )
+    return code, stderr.getvalue(), out
 
 
 @pytest.mark.parametrize(
