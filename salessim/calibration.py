@@ -17,7 +17,13 @@ from typing import Any
 import numpy as np
 from scipy import optimize, stats
 
-from salessim.config import DAYS_PER_MONTH, DAYS_PER_QUARTER, LeadSource, Scenario
+from salessim.config import (
+    DAYS_PER_MONTH,
+    DAYS_PER_QUARTER,
+    DAYS_PER_YEAR,
+    LeadSource,
+    Scenario,
+)
 from salessim.crm import OPEN_LEAD_STATUSES, OUTBOUND_SOURCE, REACHED_STATUSES, CRMData
 from salessim.leads import DecayCurve
 
@@ -31,6 +37,7 @@ MIN_STAGE_DEALS = 20
 MIN_SEGMENT_DEALS = 10
 MIN_LOSSES = 20
 MIN_SEASONALITY_MONTHS = 12
+MIN_LEAVERS = 3
 DEFAULT_STAGE_REP_HOURS = 3.0
 _NAME = re.compile(r"[^A-Za-z0-9_\-]+")
 
@@ -153,7 +160,7 @@ def _fit(
     _fit_conversion(data, baseline, sources, hpd, w, notes)
     _fit_deals(data, baseline, hpd, w, notes, stage_means, overheads, refine_runs)
     _fit_segments(data, baseline, w, notes)
-    _fit_team(data, quarters, w, notes)
+    _fit_team(data, baseline, quarters, w, notes)
     return Calibration(w.text(), data, quarters, notes, stage_means)
 
 
@@ -580,11 +587,16 @@ def _fit_segments(data: CRMData, baseline: Scenario, w: _Writer, notes: list[str
     w.blank()
 
 
-def _fit_team(data: CRMData, quarters: int, w: _Writer, notes: list[str]) -> None:
-    """AEs: the median over quarters of owners who created an opportunity in the quarter."""
+def _fit_team(
+    data: CRMData, baseline: Scenario, quarters: int, w: _Writer, notes: list[str]
+) -> None:
+    """AEs: from rep start and end dates if given, else from the opportunities' owners."""
+    if data.reps is not None and (data.reps["role"] == "ae").any():
+        _fit_reps(data, baseline, quarters, w, notes)
+        return
     opps = data.opportunities
     if "owner" not in opps or (opps["owner"] == "").all():
-        notes.append("aes.count: no opportunity owners: the baseline's team kept")
+        notes.append("aes.count: no rep dates and no opportunity owners: the baseline's team kept")
         return
     day = opps["day"].to_numpy(float)
     counts = []
@@ -597,9 +609,74 @@ def _fit_team(data: CRMData, quarters: int, w: _Writer, notes: list[str]) -> Non
     w.comment(
         2,
         f"owners creating opportunities per quarter: {', '.join(str(c) for c in counts)} "
-        "(median); ramp, attrition and hiring stay the baseline's (no rep start dates given)",
+        "(median); ramp, attrition and hiring stay the baseline's (no rep dates given)",
     )
     w.line(2, f"count: {n}")
+    w.blank()
+
+
+def _fit_reps(
+    data: CRMData, baseline: Scenario, quarters: int, w: _Writer, notes: list[str]
+) -> None:
+    """Headcount at the scenario's start, attrition per AE-year, the wait to backfill a leaver
+    and hires beyond backfills, from the AEs' start and end dates."""
+    assert data.reps is not None
+    reps = data.reps[data.reps["role"] == "ae"]
+    start = reps["start_day"].to_numpy(float)
+    end = reps["end_day"].to_numpy(float)
+    end_or_inf = np.where(np.isnan(end), np.inf, end)
+    first, last = -float(WARMUP_DAYS), float(quarters * DAYS_PER_QUARTER)
+    count = int(((start <= first) & (end_or_inf > first)).sum())
+    w.line(0, "aes:")
+    w.comment(2, f"AEs on the team on day 0 (a quarter before the history): {count}")
+    w.line(2, f"count: {max(count, 1)}")
+    exposure = float(np.clip(np.minimum(end_or_inf, last) - np.maximum(start, 0.0), 0, None).sum())
+    years = exposure / DAYS_PER_YEAR
+    leavers = int(((end >= 0) & (end < last)).sum())
+    if leavers >= MIN_LEAVERS and years > 0:
+        low, high = _poisson_interval(leavers)
+        w.comment(
+            2,
+            f"{leavers} AEs left over {years:.1f} AE-years of the history; 95% interval "
+            f"{low / years:.2f}-{high / years:.2f} a year",
+        )
+        w.line(2, f"attrition_per_year: {_num(leavers / years)}")
+    else:
+        notes.append(
+            f"aes.attrition_per_year: {leavers} AEs left (fewer than {MIN_LEAVERS}): the "
+            "default kept"
+        )
+        w.comment(2, f"attrition_per_year: {leavers} leavers; the published default kept")
+    # Each hire fills the earliest open leaver's seat; hires with no seat to fill grow the team.
+    leaves = sorted(float(e) for e in end if first <= e < last)
+    gaps: list[float] = []
+    growth: list[int] = []
+    for s in sorted(float(x) for x in start if first < x < last):
+        if leaves and leaves[0] <= s:
+            gaps.append(s - leaves.pop(0))
+        else:
+            growth.append(int(s - first))
+    if len(gaps) >= 2:
+        w.comment(
+            2,
+            f"{len(gaps)} hires filled a leaver's seat after a median {np.median(gaps):.0f} "
+            "working days",
+        )
+        w.line(2, f"backfill_days: {round(float(np.median(gaps)))}")
+    if growth:
+        w.comment(2, f"{len(growth)} hire(s) beyond backfills: on the days they started")
+        days = sorted(set(growth))
+        w.line(
+            2,
+            "hiring_plan: ["
+            + ", ".join(f"{{day: {d}, count: {growth.count(d)}}}" for d in days)
+            + "]",
+        )
+    w.comment(
+        2,
+        f"ramp_days stays the baseline's {baseline.aes.ramp_days} (start dates alone do not "
+        "show how fast a new AE ramps)",
+    )
     w.blank()
 
 

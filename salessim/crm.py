@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 LEADS_FILE = "leads.csv"
 OPPORTUNITIES_FILE = "opportunities.csv"
 STAGE_HISTORY_FILE = "stage_history.csv"
+REPS_FILE = "reps.csv"
 OUTBOUND_SOURCE = "outbound"
 """The source of an opportunity that came from prospecting, not from a marketing lead."""
 
@@ -93,10 +94,21 @@ STAGE_HISTORY_COLUMNS = (
     Column("stage", True, "the stage it entered"),
     Column("entered_at", True, "when it entered the stage"),
 )
+REP_COLUMNS = (
+    Column("rep_id", True, "unique id of the person (as in the opportunities' owner column)"),
+    Column("start_date", True, "their first day on the team"),
+    Column("end_date", False, "their last day (empty: still on the team)"),
+    Column("role", False, "AE or SDR (empty: AE)"),
+)
 TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
     "leads": (LEADS_FILE, LEAD_COLUMNS),
     "opportunities": (OPPORTUNITIES_FILE, OPPORTUNITY_COLUMNS),
     "stage_history": (STAGE_HISTORY_FILE, STAGE_HISTORY_COLUMNS),
+    "reps": (REPS_FILE, REP_COLUMNS),
+}
+ROLE_WORDS: dict[str, tuple[str, ...]] = {
+    "ae": ("ae", "account executive", "closer"),
+    "sdr": ("sdr", "bdr", "sales development rep"),
 }
 
 # Lead statuses: what salessim writes for each fate, and the words read back (any case).
@@ -201,7 +213,7 @@ def export_texts(result: RunResult, scenario: Scenario, start: dt.date) -> dict[
                 when(closed) if closed is not None else "",
                 lead_source[deal["lead_id"]] if deal["lead_id"] else OUTBOUND_SOURCE,
                 _lead_id(deal["lead_id"]) if deal["lead_id"] else "",
-                f"AE-{owner + 1:03d}" if owner is not None else "",
+                f"AE-{owner:03d}" if owner is not None else "",
                 segments[deal["segment"]],
                 stages[min(deal["stage_reached"], len(stages) - 1)],
                 f"{deal['discount']:.4f}" if deal["discount"] else "",
@@ -210,11 +222,23 @@ def export_texts(result: RunResult, scenario: Scenario, start: dt.date) -> dict[
         )
         for stage, day in zip(stages, deal["stage_days"], strict=False):
             history_rows.append([oid, stage, when(day)])
-    return {
+    rep_rows = [
+        [
+            f"{rep['role'].upper()}-{rep['person']:03d}",
+            when(rep["hired_day"]),
+            when(rep["left_day"]) if rep["left_day"] is not None else "",
+            rep["role"].upper(),
+        ]
+        for rep in result.rep_records or []
+    ]
+    texts = {
         LEADS_FILE: _csv([c.name for c in LEAD_COLUMNS], lead_rows),
         OPPORTUNITIES_FILE: _csv([c.name for c in OPPORTUNITY_COLUMNS], opp_rows),
         STAGE_HISTORY_FILE: _csv([c.name for c in STAGE_HISTORY_COLUMNS], history_rows),
     }
+    if result.rep_records is not None:
+        texts[REPS_FILE] = _csv([c.name for c in REP_COLUMNS], rep_rows)
+    return texts
 
 
 def _lead_id(number: int) -> str:
@@ -243,6 +267,7 @@ class CRMData:
     discount (0: none), owner, source, segment, stage, loss_reason (a key of
     LOSS_REASON_WORDS, "other" or "").
     history: opportunity_id, stage, day (None without a stage-history file).
+    reps: rep_id, role (ae/sdr), start_day, end_day (NaN: still there); None without a file.
     """
 
     start: dt.date
@@ -250,6 +275,7 @@ class CRMData:
     opportunities: pd.DataFrame
     history: pd.DataFrame | None
     skipped: list[str] = field(default_factory=list)
+    reps: pd.DataFrame | None = None
 
     @property
     def last_day(self) -> float:
@@ -338,6 +364,7 @@ def read_export(
     stage_history: Path | None = None,
     mapping: Path | None = None,
     skip_bad_rows: bool = False,
+    reps: Path | None = None,
 ) -> CRMData:
     """Read CRM export files (columns as in LEAD_COLUMNS etc., renamed by `mapping`).
 
@@ -348,6 +375,8 @@ def read_export(
     files = {"leads": leads, "opportunities": opportunities}
     if stage_history is not None:
         files["stage_history"] = stage_history
+    if reps is not None:
+        files["reps"] = reps
     frames = {table: read_csv(path) for table, path in files.items()}
     return parse_tables(frames, {t: str(p) for t, p in files.items()}, names, skip_bad_rows)
 
@@ -389,6 +418,16 @@ def parse_tables(
         for row, oid in enumerate(ht.text("opportunity_id", required=True)):
             if oid not in known:
                 ht.bad(row, "opportunity_id", "no such opportunity in the opportunities file", oid)
+    rt = tables.get("reps")
+    if rt is not None:
+        rt.unique_ids("rep_id")
+        rep_start = rt.times("start_date", required=True)
+        rep_end = rt.times("end_date", required=False)
+        rep_role = rt.words("role", ROLE_WORDS, other=True)
+        for i in np.flatnonzero(rep_role == "other"):
+            rt.bad(int(i), "role", "unknown role (expected AE or SDR)", rt.cell(int(i), "role"))
+        for i in np.flatnonzero(~np.isnat(rep_end) & (rep_end < rep_start)):
+            rt.bad(int(i), "end_date", "is before start_date", rt.cell(int(i), "end_date"))
     skipped: list[str] = []
     for table in tables.values():
         skipped.extend(table.settle(skip_bad_rows))
@@ -446,7 +485,18 @@ def parse_tables(
             }
         )
         history = history[history["opportunity_id"].isin(kept_ids)].reset_index(drop=True)
-    return CRMData(start, leads, opps, history, skipped)
+    rep_frame = None
+    if rt is not None:
+        rk = rt.keep
+        rep_frame = pd.DataFrame(
+            {
+                "rep_id": rt.text("rep_id")[rk],
+                "role": np.where(rep_role[rk] == "sdr", "sdr", "ae"),
+                "start_day": days(rep_start)[rk],
+                "end_day": days(rep_end)[rk],
+            }
+        )
+    return CRMData(start, leads, opps, history, skipped, rep_frame)
 
 
 class _Table:

@@ -185,7 +185,7 @@ class Deal:
             "reason": self.reason,
             "closed_day": self.closed_at if self.closed_at >= 0 else None,
             "lead_id": self.lead_id,
-            "owner": self.owner.seat if self.owner is not None and self.owner.is_ae else None,
+            "owner": self.owner.person if self.owner is not None and self.owner.is_ae else None,
             "stage_days": list(self.history) if self.history is not None else [],
         }
 

@@ -23,6 +23,8 @@ from salessim.crm import (
     LEADS_FILE,
     OPPORTUNITIES_FILE,
     OPPORTUNITY_COLUMNS,
+    REP_COLUMNS,
+    REPS_FILE,
     STAGE_HISTORY_COLUMNS,
     STAGE_HISTORY_FILE,
     export_run,
@@ -79,6 +81,7 @@ def test_export_has_the_documented_columns_and_no_hidden_truth(
         LEADS_FILE: [c.name for c in LEAD_COLUMNS],
         OPPORTUNITIES_FILE: [c.name for c in OPPORTUNITY_COLUMNS],
         STAGE_HISTORY_FILE: [c.name for c in STAGE_HISTORY_COLUMNS],
+        REPS_FILE: [c.name for c in REP_COLUMNS],
     }
     assert "fit" not in " ".join(h for cols in headers.values() for h in cols)
     leads = _rows(short_export[LEADS_FILE])
@@ -104,6 +107,9 @@ def test_export_dates_are_working_hours_and_consistent(short_export: dict[str, s
     assert all(first_entry[oid] == o["created_at"] for oid, o in opps.items())
     won = [o for o in opps.values() if o["status"] == "Won"]
     assert won and all(o["stage"] == "negotiation" for o in won)
+    reps = {row["rep_id"]: row for row in _rows(short_export[REPS_FILE])}
+    owners = {o["owner"] for o in opps.values() if o["owner"]}
+    assert owners <= set(reps) and len(reps) >= 8  # the starting team, and any backfills
 
 
 def test_records_and_history_leave_results_unchanged() -> None:
@@ -136,6 +142,7 @@ def round_trip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, st
                 *("--leads", str(export / LEADS_FILE)),
                 *("--opportunities", str(export / OPPORTUNITIES_FILE)),
                 *("--stage-history", str(export / STAGE_HISTORY_FILE), "--out", str(out)),
+                *("--reps", str(export / REPS_FILE)),
                 *("-n", str(BACKTEST_REPLICATIONS), "--seed", str(FIT_SEED), "--workers", "1"),
             ]
         )
@@ -162,6 +169,10 @@ def test_round_trip_recovers_the_known_numbers(round_trip: tuple[Path, Path, str
         assert f.share == pytest.approx(t.share, abs=0.04), t.name
         assert f.value_median == pytest.approx(t.value_median, rel=0.1), t.name
     assert fitted.aes.count == truth.aes.count
+    assert fitted.aes.backfill_days == truth.aes.backfill_days  # every leaver backfilled in 42
+    assert fitted.aes.hiring_plan == []  # the truth hires only backfills
+    # A handful of leavers over ~16 AE-years: a wide interval around the truth's 0.25.
+    assert 0.1 < fitted.aes.attrition_per_year < 0.6
 
 
 def test_round_trip_comments_give_samples_and_intervals(round_trip: tuple[Path, Path, str]) -> None:

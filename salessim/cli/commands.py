@@ -83,14 +83,21 @@ def calibrate(args: argparse.Namespace) -> int:
     from salessim.outputs import write_calibration
 
     data = read_export(
-        args.leads, args.opportunities, args.stage_history, args.mapping, args.skip_bad_rows
+        args.leads,
+        args.opportunities,
+        args.stage_history,
+        args.mapping,
+        args.skip_bad_rows,
+        args.reps,
     )
     for line in data.skipped:
         print(f"salessim: skipped {line}", file=sys.stderr)
     if data.skipped:
         print(f"salessim: skipped {plural(len(data.skipped), 'bad row')} in all", file=sys.stderr)
     files = ", ".join(
-        str(p) for p in (args.leads, args.opportunities, args.stage_history) if p is not None
+        str(p)
+        for p in (args.leads, args.opportunities, args.stage_history, args.reps)
+        if p is not None
     )
     out: Path = args.out
     result = fit(data, load_scenario("baseline"), args.name or out.stem, files, seed=args.seed)

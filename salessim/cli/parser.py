@@ -69,7 +69,8 @@ def build() -> argparse.ArgumentParser:
         default=None,
         metavar="DIR",
         help="also write replication 0 as a CRM export in DIR (leads.csv, opportunities.csv, "
-        "stage_history.csv: the columns salessim calibrate reads) over the reporting window",
+        "stage_history.csv, reps.csv: the columns salessim calibrate reads) over the reporting "
+        "window",
     )
     run.add_argument(
         "--start-date",
@@ -183,6 +184,15 @@ def build() -> argparse.ArgumentParser:
         metavar="FILE",
         help="the stage history export (CSV: opportunity, stage, date entered); without it "
         "the baseline's stages are kept",
+    )
+    calibrate.add_argument(
+        "--reps",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the reps' start and end dates (CSV: rep_id, start_date, end_date, role) for "
+        "headcount, attrition, backfill and hiring; without it the team size comes from the "
+        "opportunities' owners",
     )
     calibrate.add_argument(
         "--mapping",
