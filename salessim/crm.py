@@ -484,7 +484,12 @@ def parse_tables(
                 "day": days(hist_times)[hk],
             }
         )
-        history = history[history["opportunity_id"].isin(kept_ids)].reset_index(drop=True)
+        # A CRM's history often has the closing itself as a stage ("Closed Won"): the close
+        # date is in the opportunities file, so those rows are not stages.
+        closing = {w for key in ("won", "lost") for w in DEAL_STATUS_WORDS[key]}
+        is_stage = ~history["stage"].str.lower().str.replace("_", " ").isin(closing)
+        history = history[history["opportunity_id"].isin(kept_ids) & is_stage]
+        history = history.reset_index(drop=True)
     rep_frame = None
     if rt is not None:
         rk = rt.keep

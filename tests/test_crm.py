@@ -320,3 +320,17 @@ def test_parse_tables_counts_from_the_first_lead() -> None:
     assert data.start == START
     assert data.leads["day"].tolist() == pytest.approx([0.125, 1.0])
     assert data.opportunities["close_day"].iloc[0] == pytest.approx(65.0)  # 6 April, 13 weeks on
+
+
+def test_closing_rows_of_a_stage_history_are_not_stages() -> None:
+    history = (
+        "opportunity_id,stage,entered_at\n"
+        "O1,Discovery,2026-01-05T11:00\n"
+        "O1,Proposal,2026-01-20\n"
+        "O1,Closed Won,2026-04-06\n"
+        "O2,Discovery,2026-01-07\n"
+    )
+    frames = tables_of(
+        {LEADS_FILE: LEADS_OK, OPPORTUNITIES_FILE: OPPS_OK, STAGE_HISTORY_FILE: history}
+    )
+    assert parse_tables(frames, {}).stage_order() == ["Discovery", "Proposal"]
