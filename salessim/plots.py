@@ -978,6 +978,8 @@ def backtest_chart(lines: Sequence[Mapping[str, object]], title: str) -> Figure:
         ax.set_title(f"{line['label']}\n{line['verdict']}", loc="left", fontsize="medium")
     for ax in axes[len(lines) :]:
         ax.set_axis_off()
-    axes[0].legend(fontsize="small", loc="lower left")
+    # Below the panels: inside one, the legend would hide quarters.
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize="small")
     _suptitle(fig, title)
     return fig
