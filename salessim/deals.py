@@ -83,8 +83,9 @@ class DealDesk:
         self.records: list[Deal] | None = [] if records else None
 
     # ----------------------------------------------------------------- creation and ownership
-    def create(self, origin: str, owner: Rep | None) -> Deal:
-        """A new opportunity (its first meeting is now); owned by `owner` or handed off."""
+    def create(self, origin: str, owner: Rep | None, lead_id: int = 0) -> Deal:
+        """A new opportunity (its first meeting is now); owned by `owner` or handed off;
+        `lead_id` names the marketing lead it came from (0: prospecting)."""
         now = self.env.now
         v = self._stream(origin)
         seg = v.choice_index(self.segment_cum)
@@ -92,12 +93,14 @@ class DealDesk:
         value = s.value_median * math.exp(s.value_sigma * v.normal())
         self.deals_created += 1
         deal = Deal(self.deals_created, origin, seg, value, now)
+        deal.lead_id = lead_id
         n = self.n_stages
         deal.dice = v.uniforms(4 * n)
         deal.z = v.normals(n)
         self.open[deal.id] = deal
         if self.records is not None:
             self.records.append(deal)
+            deal.history = [now]
         self.ledger.add("opps_" + origin, now)
         if owner is not None and owner.active:
             self._give(deal, owner)
@@ -294,6 +297,8 @@ class DealDesk:
             self._lose(deal, reason, now)
             return
         deal.stage += 1
+        if deal.history is not None and deal.stage < self.n_stages:
+            deal.history.append(now)
         if deal.stage >= self.n_stages:
             self._win(deal)
             return

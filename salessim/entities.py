@@ -109,8 +109,10 @@ class Deal:
         "discount",
         "due",
         "expected_close",
+        "history",
         "id",
         "last_touch",
+        "lead_id",
         "list_value",
         "loss_at",
         "origin",
@@ -160,6 +162,9 @@ class Deal:
         self.closed_at = -1.0
         self.outcome = ""
         self.reason = ""
+        self.lead_id = 0  # the marketing lead it came from (0: from prospecting)
+        # The day it entered each stage, kept only when per-deal records are asked for.
+        self.history: list[float] | None = None
 
     @property
     def net_value(self) -> float:
@@ -179,6 +184,9 @@ class Deal:
             "outcome": self.outcome or "open",
             "reason": self.reason,
             "closed_day": self.closed_at if self.closed_at >= 0 else None,
+            "lead_id": self.lead_id,
+            "owner": self.owner.person if self.owner is not None and self.owner.is_ae else None,
+            "stage_days": list(self.history) if self.history is not None else [],
         }
 
 

@@ -60,6 +60,7 @@ class SalesModel:
         self._next_seat = 0
         self._lead_id = 0
         self.lead_records: list[Lead] | None = [] if records else None
+        self.people: list[Rep] | None = [] if records else None  # everyone ever hired
         self.desk = DealDesk(
             self.env,
             scenario,
@@ -175,6 +176,7 @@ class SalesModel:
             rep.lead_queue = own
             self.lead_queues.append(own)
         self.aes.append(rep)
+        self._enlist(rep)
         self._schedule_departure(rep, a.attrition_per_year)
         self.env.process(rep.run())
         if self.desk.handoff_queue:
@@ -199,9 +201,16 @@ class SalesModel:
             lead_queue=self.lead_queue if self.sdrs_take_leads else None,
         )
         self.sdrs.append(rep)
+        self._enlist(rep)
         self._schedule_departure(rep, s.attrition_per_year)
         self.env.process(rep.run())
         return rep
+
+    def _enlist(self, rep: Rep) -> None:
+        """Keep a new hire in the per-person records (when asked for), numbered from 1."""
+        if self.people is not None:
+            self.people.append(rep)
+            rep.person = len(self.people)
 
     def _schedule_departure(self, rep: Rep, per_year: float) -> None:
         if per_year <= 0.0:
@@ -212,6 +221,7 @@ class SalesModel:
 
     def rep_left(self, rep: Rep) -> None:
         """A rep's last day is over: their work moves on and a backfill is scheduled."""
+        rep.left_at = self.env.now
         if self.env.now >= self.horizon:
             return
         sc = self.scenario

@@ -29,6 +29,7 @@ from salessim.profile import profile_fit
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from salessim.backtest import Backtest
     from salessim.experiments import Comparison, ReplicationSet, Sweep, SweepGrid
     from salessim.explain import Explanation
     from salessim.plots import ValueKind
@@ -48,6 +49,8 @@ SWEEP_GRID_JSON_FILE = "sweep_grid.json"
 SWEEP_GRID_CSV_FILE = "sweep_grid.csv"
 # The map of a grid with two values of its second parameter: one column per metric.
 SWEEP_GRID_FILE = "sweep_grid.png"
+BACKTEST_CHART_SUFFIX = "_backtest.png"
+BACKTEST_CSV_SUFFIX = "_backtest.csv"
 RUN_FILES = (SUMMARY_FILE, SERIES_FILE, QUARTERLY_FILE, DASHBOARD_FILE)
 # Totals shown side by side in comparison.png.
 COMPARISON_TOTALS = ("bookings", "profit")
@@ -233,6 +236,18 @@ def write_run(result: ReplicationSet, out: Path) -> list[str]:
         },
         {DASHBOARD_FILE: figure},
     )
+
+
+def write_calibration(text: str, backtest: Backtest | None, out: Path) -> list[str]:
+    """Write a calibrated scenario file `out` and, with a back-test, its chart and table beside
+    it (NAME_backtest.png, NAME_backtest.csv), all at once; return the paths written."""
+    texts = {out.name: text}
+    figures = {}
+    if backtest is not None:
+        texts[out.stem + BACKTEST_CSV_SUFFIX] = backtest.csv()
+        figures[out.stem + BACKTEST_CHART_SUFFIX] = backtest.figure()
+    folder = out.parent
+    return [str(folder / name) for name in _publish(folder, texts, figures)]
 
 
 def hours_shares(result: ReplicationSet, prefix: str) -> dict[str, float | None]:

@@ -944,3 +944,42 @@ def save_figure(fig: Figure, path: Path) -> None:
     from salessim.outputs import figure_png, write_atomic
 
     write_atomic(Path(path), figure_png(fig))
+
+
+def backtest_chart(lines: Sequence[Mapping[str, object]], title: str) -> Figure:
+    """Simulated vs actual by quarter, one panel per line: the replications' 95% band and
+    median, the actual quarters as dots (red outside the band), the verdict in each title.
+
+    Each line maps ``label``, ``kind`` (a ValueKind), ``verdict`` (text) and the per-quarter
+    series ``actual``, ``low``, ``median`` and ``high``.
+    """
+    fig = Figure(figsize=(13, 7.5), layout="constrained")
+    axes = fig.subplots(2, 3).ravel()
+    for ax, line in zip(axes, lines, strict=False):
+        actual = np.asarray(line["actual"], dtype=float)
+        low = np.asarray(line["low"], dtype=float)
+        high = np.asarray(line["high"], dtype=float)
+        median = np.asarray(line["median"], dtype=float)
+        q = np.arange(1, len(actual) + 1)
+        ax.fill_between(q, low, high, color="C0", alpha=0.25, label="simulated 95% band")
+        ax.plot(q, median, color="C0", label="simulated median")
+        outside = (actual < low) | (actual > high)
+        ax.plot(q, actual, color="0.3", linewidth=0.8)
+        ax.scatter(q[~outside], actual[~outside], color="black", zorder=3, label="actual")
+        ax.scatter(q[outside], actual[outside], color=WATERFALL_DOWN, zorder=3, label="outside")
+        kind = line.get("kind", "number")
+        if kind == "money":
+            ax.yaxis.set_major_formatter(FuncFormatter(_dollars))
+        elif kind == "share":
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("quarter of the history")
+        # A third of the figure's width per panel: the verdict goes on its own line.
+        ax.set_title(f"{line['label']}\n{line['verdict']}", loc="left", fontsize="medium")
+    for ax in axes[len(lines) :]:
+        ax.set_axis_off()
+    # Below the panels: inside one, the legend would hide quarters.
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize="small")
+    _suptitle(fig, title)
+    return fig

@@ -75,6 +75,8 @@ class Rep:
         self.policy = policy
         self.territory = territory
         self.hired_at = hired_at
+        self.left_at = -1.0  # the day they left (-1: still on the team)
+        self.person = 0  # who this is (a backfill reuses the seat): set when records are kept
         self.ramp_days = ramp_days
         self.ramp_start_share = ramp_start_share
         self.non_selling_share = non_selling_share
@@ -441,7 +443,7 @@ class Rep:
         model.end_lead(lead, task.outcome, now)
         if task.outcome == FATE_CONVERTED:
             origin = ORIGIN_MARKETING if self.is_ae else ORIGIN_SDR_INBOUND
-            model.desk.create(origin, self if self.is_ae else None)
+            model.desk.create(origin, self if self.is_ae else None, lead.id)
 
     def _finish_prospecting(self, hours: float) -> None:
         """Dials on fresh accounts yield opportunities; their first meeting comes after a lag."""

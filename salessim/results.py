@@ -68,6 +68,7 @@ class RunResult:
     deals_created_total: int
     deal_records: list[dict[str, Any]] | None = None
     lead_records: list[dict[str, Any]] | None = None
+    rep_records: list[dict[str, Any]] | None = None
     _metrics: dict[str, float] | None = field(default=None, repr=False)
 
     @classmethod
@@ -108,6 +109,17 @@ class RunResult:
             deal_records=[d.record() for d in desk.records] if desk.records is not None else None,
             lead_records=[lead.record(model.hours_per_day) for lead in model.lead_records]
             if model.lead_records is not None
+            else None,
+            rep_records=[
+                {
+                    "person": rep.person,
+                    "role": rep.role,
+                    "hired_day": rep.hired_at,
+                    "left_day": rep.left_at if rep.left_at >= 0 else None,
+                }
+                for rep in model.people
+            ]
+            if model.people is not None
             else None,
         )
 

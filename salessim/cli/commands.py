@@ -27,6 +27,7 @@ from salessim.experiments import ReplicationSet, replicate, sweep_grid
 from salessim.experiments import compare as compare_scenarios
 from salessim.experiments import sweep as sweep_scenario
 from salessim.explain import explain
+from salessim.formatting import plural
 from salessim.outputs import (
     SWEEP_POINTS_DIR,
     OutputError,
@@ -63,13 +64,75 @@ def run(args: argparse.Namespace) -> int:
                 scheduler=args.scheduler,
             )
         written = write_run(result, out) if out is not None else []
+    written_crm = _crm_export(args, scenario) if args.crm_export is not None else []
     if args.json:
         _print_json(run_data(result))
     else:
         tables.print_summary(result)
         tables.print_profile_fit(result)
         tables.print_written(written, out)
+        tables.print_written(written_crm, args.crm_export)
     return EXIT_OK
+
+
+def calibrate(args: argparse.Namespace) -> int:
+    """Fit a scenario to a CRM export, back-test it, write the file, chart and table."""
+    from salessim.backtest import backtest
+    from salessim.calibration import calibrate as fit
+    from salessim.calibration import load_text
+    from salessim.crm import read_export
+    from salessim.outputs import write_calibration
+
+    data = read_export(
+        args.leads,
+        args.opportunities,
+        args.stage_history,
+        args.mapping,
+        args.skip_bad_rows,
+        args.reps,
+    )
+    for line in data.skipped:
+        print(f"salessim: skipped {line}", file=sys.stderr)
+    if data.skipped:
+        print(f"salessim: skipped {plural(len(data.skipped), 'bad row')} in all", file=sys.stderr)
+    files = ", ".join(
+        str(p)
+        for p in (args.leads, args.opportunities, args.stage_history, args.reps)
+        if p is not None
+    )
+    out: Path = args.out
+    result = fit(data, load_scenario("baseline"), args.name or out.stem, files, seed=args.seed)
+    scenario = load_text(result.text)
+    bt = None
+    if not args.no_backtest:
+        with _progress(args, "back-test", args.replications) as progress:
+            bt = backtest(
+                scenario,
+                data,
+                result.quarters,
+                args.replications,
+                seed=args.seed,
+                workers=args.workers,
+                progress=progress,
+            )
+    written = write_calibration(result.text, bt, out)
+    tables.print_calibration(result.notes, bt)
+    tables.print_written([Path(p).name for p in written], out.parent)
+    return EXIT_OK
+
+
+def _crm_export(args: argparse.Namespace, scenario: Scenario) -> list[str]:
+    """Replication 0 of the run again, with records, written as a CRM export."""
+    from salessim.crm import export_run, write_export
+    from salessim.experiments import replication_seed
+    from salessim.workdays import DEFAULT_START
+
+    start = args.start_date or DEFAULT_START
+    texts = export_run(scenario, replication_seed(args.seed, 0), start)
+    try:
+        return write_export(texts, args.crm_export)
+    except OutputError as exc:
+        raise OutputError(f"--crm-export {exc}") from exc
 
 
 def compare(args: argparse.Namespace) -> int:
@@ -338,9 +401,10 @@ def _progress(
     args: argparse.Namespace, label: str, total: int
 ) -> AbstractContextManager[ProgressCallback | None]:
     """Plain lines with --progress (for logs and pipes); else a bar when stderr is a terminal."""
-    if args.progress:
+    if getattr(args, "progress", False):
         return tables.progress_lines(total)
-    return tables.progress_bar(label, enabled=not args.json and sys.stderr.isatty())
+    json_out = getattr(args, "json", False)
+    return tables.progress_bar(label, enabled=not json_out and sys.stderr.isatty())
 
 
 def _print_json(data: Mapping[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from salessim import __version__, workload
 from salessim.cli import commands, profile_command
 from salessim.errors import ScenarioError
 from salessim.outputs import (
+    BACKTEST_CHART_SUFFIX,
+    BACKTEST_CSV_SUFFIX,
     COMPARE_CSV_FILE,
     COMPARE_JSON_FILE,
     COMPARISON_FILE,
@@ -59,6 +62,23 @@ def build() -> argparse.ArgumentParser:
     _add_experiment_options(
         run,
         f"also write {SUMMARY_FILE}, {SERIES_FILE}, {QUARTERLY_FILE} and {DASHBOARD_FILE}",
+    )
+    run.add_argument(
+        "--crm-export",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also write replication 0 as a CRM export in DIR (leads.csv, opportunities.csv, "
+        "stage_history.csv, reps.csv: the columns salessim calibrate reads) over the reporting "
+        "window",
+    )
+    run.add_argument(
+        "--start-date",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="with --crm-export: the date of the first reported day (default: 2026-01-05; "
+        "a weekend date moves to the Monday after)",
     )
     run.set_defaults(handler=commands.run)
 
@@ -147,6 +167,92 @@ def build() -> argparse.ArgumentParser:
     )
     profile_command.add_arguments(init, _at_least_one, _seed)
     init.set_defaults(handler=profile_command.init)
+
+    calibrate = subcommands.add_parser(
+        "calibrate",
+        help="fit a scenario to a CRM export and back-test it",
+        description="Fit a scenario to CRM export files (Salesforce, HubSpot or salessim run "
+        "--crm-export; columns in docs/crm.md, dates in any ISO format) and write it as a "
+        "scenario file that extends baseline, each fitted number with its sample size and 95% "
+        "interval; fields the data cannot support keep the baseline's published defaults. "
+        "Then simulate the history's period and compare it with the data quarter by quarter: "
+        "leads, opportunities, wins, bookings, win rate and cycle days, each with a verdict "
+        "(inside or outside the 95% band of the replications).",
+    )
+    calibrate.add_argument(
+        "--leads", type=Path, required=True, metavar="FILE", help="the leads export (CSV)"
+    )
+    calibrate.add_argument(
+        "--opportunities",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the opportunities (deals) export (CSV)",
+    )
+    calibrate.add_argument(
+        "--stage-history",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the stage history export (CSV: opportunity, stage, date entered); without it "
+        "the baseline's stages are kept",
+    )
+    calibrate.add_argument(
+        "--reps",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the reps' start and end dates (CSV: rep_id, start_date, end_date, role) for "
+        "headcount, attrition, backfill and hiring; without it the team size comes from the "
+        "opportunities' owners",
+    )
+    calibrate.add_argument(
+        "--mapping",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="YAML naming your columns: {leads: {created_at: CreatedDate, ...}, "
+        "opportunities: {...}, stage_history: {...}}",
+    )
+    calibrate.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the scenario file to write (e.g. my_team.yaml); the back-test goes beside it as "
+        f"FILE's name with {BACKTEST_CHART_SUFFIX} and {BACKTEST_CSV_SUFFIX}",
+    )
+    calibrate.add_argument(
+        "--name", default=None, metavar="NAME", help="the scenario's name (default: FILE's stem)"
+    )
+    calibrate.add_argument(
+        "-n",
+        "--replications",
+        type=_at_least_one,
+        default=20,
+        metavar="N",
+        help="back-test replications (default: 20)",
+    )
+    calibrate.add_argument(
+        "--seed", type=_seed, default=0, metavar="S", help="master random seed (default: 0)"
+    )
+    calibrate.add_argument(
+        "--workers",
+        type=_at_least_one,
+        default=None,
+        metavar="N",
+        help="worker processes (default: one per CPU)",
+    )
+    calibrate.add_argument(
+        "--no-backtest", action="store_true", help="write the fitted scenario only"
+    )
+    calibrate.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="leave out bad rows (one line each on stderr, then a summary) instead of stopping "
+        "at the first",
+    )
+    calibrate.set_defaults(handler=commands.calibrate)
 
     validate = subcommands.add_parser(
         "validate",
@@ -309,6 +415,13 @@ def _units(text: str) -> float:
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number (got {text})")
     return value
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date YYYY-MM-DD (got {text!r})") from None
 
 
 def _seed(text: str) -> int:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -35,6 +36,9 @@ from salessim.metrics import MetricSpec, kind, label, spec
 from salessim.outputs import has_sdrs, value_text
 from salessim.profile import FitRow, profile_fit
 from salessim.statistics import Difference
+
+if TYPE_CHECKING:
+    from salessim.backtest import Backtest
 
 # The key metrics of the summary and comparison tables, in their order. AE hours are shown
 # always; SDR hours only when a scenario has SDRs; a row that is zero everywhere is left out.
@@ -158,6 +162,37 @@ def print_fit(rows: Sequence[FitRow]) -> None:
         console,
         "Produced: mean over replications, the cycle in calendar days (working days × 365/252), "
         "leads per 21-working-day month",
+    )
+
+
+def print_calibration(notes: Sequence[str], backtest: Backtest | None) -> None:
+    """What kept its default, then the back-test: per line the history's actual figure, the
+    simulated 95% band, the verdict and the quarters inside their bands."""
+    console = Console()
+    for note in notes:
+        _print(console, f"Default kept: {note}")
+    if backtest is None:
+        return
+    _print(console, backtest.title())
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("Over the history")
+    table.add_column("Actual", justify="right")
+    table.add_column("Simulated 95% band", justify="right")
+    table.add_column("Verdict")
+    table.add_column("Quarters inside", justify="right")
+    for line in backtest.lines:
+        table.add_row(
+            line.label,
+            format_value(line.total_actual, line.kind),
+            format_band(line.total_low, line.total_high, line.kind),
+            "inside" if line.inside else "OUTSIDE",
+            f"{line.quarters_inside} of {line.quarters_compared}",
+        )
+    console.print(table)
+    _print(
+        console,
+        "Band: 2.5th to 97.5th percentile of the replications' totals (win rate and cycle "
+        "pooled over the history); each quarter has its own band in the chart",
     )
 
 
