@@ -860,13 +860,13 @@ class Scenario(StrictModel):
         for i, change in enumerate(self.changes):
             if change.at_day >= horizon:
                 raise ValueError(
-                    f"changes.{i}.at_day ({change.at_day}) must be less than "
-                    f"calendar.horizon_days ({horizon})"
+                    f"changes.{i}.at_day: must be less than calendar.horizon_days ({horizon}) "
+                    f"(got {change.at_day})"
                 )
             if change.at_day < previous:
                 raise ValueError(
-                    f"changes must be listed in order of at_day: changes.{i}.at_day "
-                    f"({change.at_day}) comes before {previous}"
+                    f"changes.{i}.at_day: changes must be listed in order of at_day; day "
+                    f"{change.at_day} comes after day {previous}"
                 )
             previous = change.at_day
 

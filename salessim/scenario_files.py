@@ -232,7 +232,7 @@ def validate_raw(raw: dict[str, Any], file: str | None) -> Scenario:
     return scenario
 
 
-_LOCATED_RULE = re.compile(r"^(?P<path>(?:initial_pipeline|changes)\.[\w.]+):? (?P<rule>.*)$")
+_LOCATED_RULE = re.compile(r"^(?P<path>(?:initial_pipeline|changes)\.[\w.]+): (?P<rule>.*)$")
 
 
 def scenario_timeline(scenario: Scenario, file: str | None = None) -> list[tuple[int, Scenario]]:
@@ -254,7 +254,8 @@ def scenario_timeline(scenario: Scenario, file: str | None = None) -> list[tuple
             try:
                 done.append((path, _set_by_path(raw, path, value)))
             except ScenarioError as exc:
-                raise ScenarioError(file, f"{where}.{path}", exc.rule, exc.value) from exc
+                at = f"{where}.{exc.path or path}"
+                raise ScenarioError(file, at, exc.rule, exc.value) from exc
         try:
             changed = Scenario.model_validate(raw)
         except ValidationError as exc:

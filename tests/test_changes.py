@@ -1,0 +1,269 @@
+"""Plans that start on a date: ``changes:`` set fields from a working day on, and SDRs hired on a
+plan ramp like AEs.
+
+Each kind of change is run against the same scenario without it, with the same seed: every
+daily counter must be identical before the change's day (a change draws no random number and
+touches nothing early) and the change's effect must show after it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from salessim.config import Scenario
+from salessim.errors import ScenarioError
+from salessim.model import SalesModel, run
+from salessim.results import RunResult
+from salessim.scenario_files import load_scenario, scenario_timeline, scenario_with
+
+DAY = 105
+"""The day the changes below take effect (a multiple of the 5-day week: snapshots align)."""
+HORIZON = 252
+
+
+@pytest.fixture(scope="module")
+def base() -> Scenario:
+    """The baseline over one year, reported from day 0, with no attrition (fewer moving parts)."""
+    return load_scenario(
+        "baseline",
+        {
+            "calendar.horizon_days": HORIZON,
+            "calendar.warmup_days": 0,
+            "aes.attrition_per_year": 0,
+            "sdrs.attrition_per_year": 0,
+        },
+    )
+
+
+def with_change(base: Scenario, fields: dict[str, Any], day: int = DAY) -> Scenario:
+    return scenario_with(base, {"changes": [{"at_day": day, "set": fields}]})
+
+
+def before(result: RunResult, name: str) -> np.ndarray:
+    return result.daily[name][:DAY]
+
+
+def after(result: RunResult, name: str) -> float:
+    return float(result.daily[name][DAY:].sum())
+
+
+def assert_same_before(a: RunResult, b: RunResult) -> None:
+    """Every daily counter is identical before the change's day."""
+    for name in a.daily:
+        assert before(a, name).tolist() == before(b, name).tolist(), name
+
+
+# ---------------------------------------------------------------------------- effects
+def test_a_lead_budget_from_a_day_on_brings_more_leads_from_that_day(base: Scenario) -> None:
+    plain = run(base, 3)
+    changed = run(with_change(base, {"lead_volume_multiplier": 2.0}), 3)
+    assert changed.change_days == [DAY]
+    assert_same_before(plain, changed)
+    # Twice the leads from day 105: ~147 days × ~11 leads a day more (Poisson noise is small).
+    assert after(changed, "leads_arrived") > 1.8 * after(plain, "leads_arrived")
+    assert after(changed, "leads_incremental") > 0
+    assert before(changed, "leads_incremental").sum() == 0
+
+
+def test_lead_scoring_switched_on_filters_leads_only_from_its_day(base: Scenario) -> None:
+    plain = run(base, 4)
+    changed = run(with_change(base, {"lead_filter.enabled": True}), 4)
+    assert_same_before(plain, changed)
+    assert before(changed, "leads_filtered").sum() == 0
+    # 60% of suspects and 10% of fit leads dropped: a third or more of all leads.
+    assert after(changed, "leads_filtered") > 0.3 * after(changed, "leads_arrived")
+
+
+def test_a_policy_switch_to_closer_first_slows_responses_after_its_day(
+    base: Scenario,
+) -> None:
+    assert base.aes.policy.name == "lead_first"
+    plain = run(base, 5)
+    changed = run(with_change(base, {"aes.policy.name": "closer_first"}), 5)
+    assert_same_before(plain, changed)
+
+    def response_hours(result: RunResult) -> float:
+        return after(result, "response_hours_sum") / after(result, "leads_first_attempt")
+
+    # Lead-first AEs call a new lead before anything else; closer-first after their deal work.
+    assert response_hours(changed) > 1.5 * response_hours(plain)
+
+
+def test_management_switched_on_steers_the_team_only_after_its_day(base: Scenario) -> None:
+    changed = run(with_change(base, {"management.enabled": True}), 6)
+    steering = (
+        changed.weekly_snapshots["management_push"] + changed.weekly_snapshots["management_focus"]
+    )
+    weeks_before = DAY // 5
+    assert steering[:weeks_before].sum() == 0
+    assert steering[weeks_before:].sum() > 0
+
+
+def test_a_change_to_a_deal_stage_applies_to_deals_reaching_it_later(base: Scenario) -> None:
+    # Buyers who take ten times longer over proposals: fewer wins in the last quarters.
+    plain = run(base, 7)
+    changed = run(with_change(base, {"deals.stages.proposal.buyer_days": 100.0}), 7)
+    assert_same_before(plain, changed)
+    assert after(changed, "wins") < 0.8 * after(plain, "wins")
+
+
+def test_a_scenario_without_changes_runs_as_before(base: Scenario) -> None:
+    # An empty list of changes is the same scenario: same numbers, no change days.
+    a = run(base, 8)
+    b = run(scenario_with(base, {"changes": []}), 8)
+    assert b.change_days == []
+    for name in a.daily:
+        assert a.daily[name].tolist() == b.daily[name].tolist(), name
+
+
+def test_changes_apply_in_order_each_on_top_of_the_last(base: Scenario) -> None:
+    scenario = scenario_with(
+        base,
+        {
+            "changes": [
+                {"at_day": 63, "set": {"lead_volume_multiplier": 2.0}},
+                {"at_day": 126, "set": {"lead_filter.enabled": True}},
+            ]
+        },
+    )
+    timeline = scenario_timeline(scenario)
+    assert [day for day, _ in timeline] == [63, 126]
+    assert timeline[0][1].lead_volume_multiplier == 2.0
+    assert not timeline[0][1].lead_filter.enabled
+    assert timeline[1][1].lead_volume_multiplier == 2.0  # the first change still holds
+    assert timeline[1][1].lead_filter.enabled
+
+
+# ---------------------------------------------------------------------------- SDRs hired on a plan
+def test_planned_sdrs_start_on_their_day_and_ramp(base: Scenario) -> None:
+    ramp = 63
+    scenario = scenario_with(
+        base, {"sdrs.hiring_plan": [{"day": DAY, "count": 2}], "sdrs.ramp_days": ramp}
+    )
+    result = run(scenario, 9)
+    headcount = result.daily["sdr_headcount"]
+    assert headcount[:DAY].sum() == 0
+    assert headcount[DAY:].tolist() == [2.0] * (HORIZON - DAY)
+    # A new SDR sells 30% of a ramped SDR's hours on day one, all of them after the ramp.
+    selling = result.daily["sdr_hours_available"] - result.daily["sdr_hours_non_selling"]
+    full = 2 * 8.0 * (1 - scenario.sdrs.non_selling_share)
+    assert selling[DAY] == pytest.approx(0.3 * full)
+    assert selling[DAY + ramp // 2] == pytest.approx((0.3 + 0.7 * (ramp // 2) / ramp) * full)
+    assert selling[DAY + ramp] == pytest.approx(full)
+
+
+def test_planned_sdrs_take_over_the_marketing_leads_on_their_first_day(base: Scenario) -> None:
+    result = run(scenario_with(base, {"sdrs.hiring_plan": [{"day": DAY, "count": 3}]}), 10)
+    # AEs qualify marketing leads until the SDRs come; then SDRs do (AEs finish calls under way).
+    assert before(result, "opps_marketing").sum() > 0
+    assert before(result, "opps_sdr_inbound").sum() == 0
+    assert before(result, "sdr_hours_qualifying").sum() == 0
+    assert after(result, "opps_sdr_inbound") > 0
+    assert float(result.daily["ae_hours_qualifying"][DAY + 5 :].sum()) == 0.0
+
+
+def test_planned_sdrs_are_not_ramped_like_a_starting_team(base: Scenario) -> None:
+    # "+2 SDRs" as a starting team are ramped on day 0; hired on day 0 by a plan they ramp.
+    ramped = run(scenario_with(base, {"sdrs.count": 2}), 11)
+    hired = run(scenario_with(base, {"sdrs.hiring_plan": [{"day": 0, "count": 2}]}), 11)
+    first_quarter = slice(0, 63)
+
+    def selling(result: RunResult) -> float:
+        hours = result.daily["sdr_hours_available"] - result.daily["sdr_hours_non_selling"]
+        return float(hours[first_quarter].sum())
+
+    assert selling(hired) < 0.85 * selling(ramped)
+
+
+def test_planned_sdrs_bring_their_accounts_to_the_sdr_territory(base: Scenario) -> None:
+    scenario = scenario_with(
+        base,
+        {
+            "sdrs.hiring_plan": [{"day": DAY, "count": 2}],
+            "sdrs.works_inbound_leads": False,
+        },
+    )
+    model = SalesModel(scenario, 0)
+    model.env.run(until=DAY + 0.5)
+    assert len(model.sdrs) == 2
+    # 2 × 1,500 accounts, less what half a day of calling has worked through.
+    assert 2900 < model.sdr_territory.refresh(model.env.now) <= 3000
+
+
+# ---------------------------------------------------------------------------- refused changes
+@pytest.mark.parametrize(
+    ("fields", "path", "rule"),
+    [
+        ({"aes.count": 12}, "changes.0.set.aes.count", "add AEs with aes.hiring_plan"),
+        ({"sdrs.count": 3}, "changes.0.set.sdrs.count", "add SDRs with sdrs.hiring_plan"),
+        ({"calendar.hours_per_day": 9}, "changes.0.set.calendar.hours_per_day", "calendar"),
+        ({"forecast.snapshot_week": 3}, "changes.0.set.forecast.snapshot_week", "forecast"),
+        (
+            {"aes.hiring_plan": [{"day": 150, "count": 1}]},
+            "changes.0.set.aes.hiring_plan",
+            "give their day in aes.hiring_plan",
+        ),
+        (
+            {"aes": {"count": 4}},
+            "changes.0.set.aes",
+            "add AEs with aes.hiring_plan",
+        ),
+        (
+            {"deals.stages.demo.name": "trial"},
+            "changes.0.set.deals.stages.demo.name",
+            "deal stages cannot be added, removed or renamed",
+        ),
+        (
+            {"lead_sources.web_inbound.name": "web"},
+            "changes.0.set.lead_sources.web_inbound.name",
+            "lead sources cannot be added, removed or renamed",
+        ),
+    ],
+)
+def test_fields_read_only_at_the_start_are_refused_by_name(
+    base: Scenario, fields: dict[str, Any], path: str, rule: str
+) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        with_change(base, fields)
+    assert caught.value.path == path
+    assert rule in caught.value.rule
+    assert "cannot change mid-run" in caught.value.rule
+    assert "\n" not in str(caught.value)
+
+
+def test_a_changed_value_must_be_valid_and_is_named_by_its_change(base: Scenario) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        with_change(base, {"lead_volume_multiplier": 12})
+    assert str(caught.value).endswith("changes.0.set.lead_volume_multiplier: must be ≤ 10 (got 12)")
+    with pytest.raises(ScenarioError, match=r"changes\.0\.set\.aes\.polcy: unknown field"):
+        with_change(base, {"aes.polcy.name": "lead_first"})
+
+
+def test_a_change_must_fall_inside_the_run_and_in_order(base: Scenario) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        with_change(base, {"lead_volume_multiplier": 1.3}, day=HORIZON)
+    assert caught.value.path == "changes.0.at_day"
+    assert caught.value.rule == "must be less than calendar.horizon_days (252) (got 252)"
+    with pytest.raises(ScenarioError, match=r"changes\.0\.at_day: must be > 0"):
+        with_change(base, {"lead_volume_multiplier": 1.3}, day=0)
+    with pytest.raises(ScenarioError, match="in order of at_day"):
+        scenario_with(
+            base,
+            {
+                "changes": [
+                    {"at_day": 126, "set": {"lead_volume_multiplier": 1.3}},
+                    {"at_day": 63, "set": {"lead_volume_multiplier": 1.0}},
+                ]
+            },
+        )
+
+
+def test_a_change_in_a_scenario_file_is_checked_when_the_file_loads(tmp_path: Any) -> None:
+    path = tmp_path / "plan.yaml"
+    path.write_text("extends: baseline\nchanges:\n  - at_day: 63\n    set: {aes.count: 12}\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert str(caught.value).startswith(f"{path}: changes.0.set.aes.count: cannot change mid-run")
