@@ -640,7 +640,7 @@ class OpenDeal(StrictModel):
     stage: str | int = Field(
         description="its stage: a name from deals.stages, or an index (0 is the first stage)"
     )
-    value: Real = Field(gt=0, le=1e9, description="its value, $ (before any discount)")
+    value: Real = Field(gt=0, le=1e9, description="its value before any discount, $")
     age_in_stage_days: Real = Field(
         0.0,
         ge=0,
@@ -790,7 +790,11 @@ class Scenario(StrictModel):
         default_factory=list,
         max_length=100,
         description="plans that start on a date: each {at_day, set: {path: value}} changes "
-        "the scenario from the morning of working day at_day; listed in order of at_day",
+        "the scenario from the morning of working day at_day; listed in order of at_day. "
+        "Fields read only when a run starts are refused by name: the calendar, aes.count and "
+        "sdrs.count (use the hiring plans), the hiring plans, tenure and attrition, territory "
+        "sizes, who works the leads, the forecast method, and adding or renaming lead "
+        "sources, segments or stages",
     )
 
     @model_validator(mode="after")

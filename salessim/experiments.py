@@ -169,6 +169,11 @@ class ReplicationSet:
             "text": window_phrase(calendar.warmup_days, calendar.horizon_days),
         }
 
+    @property
+    def change_days(self) -> list[int]:
+        """The working days on which the scenario's plan changed (its ``changes:``)."""
+        return [change.at_day for change in self.scenario.changes]
+
     def metrics_json(self) -> dict[str, dict[str, float | None]]:
         """Every metric's interval for JSON (null where undefined); totals over the reporting
         window also carry their mean per reported year."""
