@@ -662,7 +662,12 @@ class OpenDeal(StrictModel):
 class Change(StrictModel):
     """A plan that starts on a date: fields set by path from a working day on."""
 
-    at_day: int = Field(gt=0, description="working day the change takes effect (its morning)")
+    at_day: int = Field(
+        gt=0,
+        le=2520,
+        description="working day the change takes effect (its morning); a change on or after "
+        "the horizon falls outside the run and never takes effect, like a hire planned then",
+    )
     set: dict[str, Any] = Field(
         min_length=1,
         description="field paths (as in --set: lead_volume_multiplier, "
@@ -859,14 +864,8 @@ class Scenario(StrictModel):
                 )
 
     def _check_change_days(self) -> None:
-        horizon = self.calendar.horizon_days
         previous = 0
         for i, change in enumerate(self.changes):
-            if change.at_day >= horizon:
-                raise ValueError(
-                    f"changes.{i}.at_day: must be less than calendar.horizon_days ({horizon}) "
-                    f"(got {change.at_day})"
-                )
             if change.at_day < previous:
                 raise ValueError(
                     f"changes.{i}.at_day: changes must be listed in order of at_day; day "

@@ -39,8 +39,13 @@ class SalesModel:
         self, scenario: Scenario, seed: int | np.random.SeedSequence = 0, records: bool = False
     ) -> None:
         self.scenario = scenario
-        # The scenarios a run changes to on given days (plans that start on a date).
-        self.timeline = scenario_timeline(scenario) if scenario.changes else []
+        # The scenarios a run changes to on given days (plans that start on a date); a change
+        # on or after the horizon falls outside the run.
+        self.timeline = [
+            (day, changed)
+            for day, changed in (scenario_timeline(scenario) if scenario.changes else [])
+            if day < scenario.calendar.horizon_days
+        ]
         self.seed = seed
         self.env = simpy.Environment()
         self.streams = Streams(seed)

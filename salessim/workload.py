@@ -62,7 +62,7 @@ def estimate(scenario: Scenario) -> float:
     )
     rep_days = ae_days + sdr_days
     # Changes may set lead volumes, non-selling shares and block lengths from their day on.
-    periods = [(0, scenario), *scenario_timeline(scenario)]
+    periods = [(0, scenario), *((d, sc) for d, sc in scenario_timeline(scenario) if d < days)]
     ends = [day for day, _ in periods[1:]] + [days]
     leads = sum(
         sum(daily_rate(source, day, sc.lead_volume_multiplier))

@@ -242,11 +242,16 @@ def test_a_changed_value_must_be_valid_and_is_named_by_its_change(base: Scenario
         with_change(base, {"aes.polcy.name": "lead_first"})
 
 
-def test_a_change_must_fall_inside_the_run_and_in_order(base: Scenario) -> None:
-    with pytest.raises(ScenarioError) as caught:
-        with_change(base, {"lead_volume_multiplier": 1.3}, day=HORIZON)
-    assert caught.value.path == "changes.0.at_day"
-    assert caught.value.rule == "must be less than calendar.horizon_days (252) (got 252)"
+def test_a_change_on_or_after_the_horizon_never_takes_effect(base: Scenario) -> None:
+    # Like a hire planned after the horizon: a shortened run simply ends before the change.
+    late = with_change(base, {"lead_volume_multiplier": 2.0}, day=HORIZON)
+    result = run(late, 12)
+    assert result.change_days == []
+    for name, values in run(base, 12).daily.items():
+        assert result.daily[name].tolist() == values.tolist(), name
+
+
+def test_a_change_must_fall_after_day_0_and_in_order(base: Scenario) -> None:
     with pytest.raises(ScenarioError, match=r"changes\.0\.at_day: must be > 0"):
         with_change(base, {"lead_volume_multiplier": 1.3}, day=0)
     with pytest.raises(ScenarioError, match="in order of at_day"):
