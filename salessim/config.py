@@ -496,7 +496,7 @@ class AccountExecutives(StrictModel):
     hiring_plan: list[Hire] = Field(
         default_factory=list,
         description="AEs hired on given days, on top of backfills (counted in the limit of "
-        f"{MAX_HEADCOUNT:,} people with aes.count and sdrs.count)",
+        f"{MAX_HEADCOUNT:,} people with aes.count and the SDRs)",
     )
     quota_per_year: Real = Field(
         770_000.0, ge=0, le=1e9, description="bookings target per ramped AE per year, $"
@@ -564,7 +564,8 @@ class SDRTeam(StrictModel):
         default_factory=list,
         description="SDRs hired on given days, on top of backfills; they ramp over ramp_days "
         "(a team hired in month 4 starts on day 63); SDRs take over the marketing leads from "
-        "the first SDR's first day if works_inbound_leads",
+        "the first SDR's first day if works_inbound_leads (counted in the limit of "
+        f"{MAX_HEADCOUNT:,} people with the AEs and sdrs.count)",
     )
     non_selling_share: Share = Field(0.15, le=0.95, description="admin share of an SDR's day")
     ramp_start_share: Share = Field(

@@ -1,4 +1,11 @@
-"""Wires a scenario into one SimPy run: lead sources, reps, deals, management and snapshots."""
+"""Wires a scenario into one SimPy run: lead sources, reps, deals, management and snapshots.
+
+A run starts from the scenario's state at day 0 (an empty or given open pipeline, reps with
+their tenure) and may change scenario on given days (``changes:``): on such a day every part of
+the model re-reads the new scenario through its ``configure`` method, so any field read while
+the run goes on takes effect; fields read only at the start are refused when the scenario loads
+(:data:`salessim.config.FIXED_FOR_RUN`).
+"""
 
 from __future__ import annotations
 
@@ -214,6 +221,11 @@ class SalesModel:
         if scenario.management.enabled and not self.managing:
             self.managing = True
             self.env.process(self._management())
+        elif not scenario.management.enabled and self.management_mode:
+            # Managers stop steering this morning (their review process ends when it wakes).
+            self.management_mode = ""
+            for rep in self.aes:
+                rep.notify()
 
     def _later(self, delay: float, action: Callable[[], object]) -> None:
         """Call `action` after `delay` days (a bare timeout callback: no process needed)."""

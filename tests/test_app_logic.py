@@ -484,6 +484,7 @@ GOOD = b"extends: baseline\nname: mine\naes:\n  count: 12\n"
         (b"a: &x [1]\nb: *x\n", "anchors and aliases"),
         (b"extends: /etc/passwd\n", "extends: an uploaded file may extend only a bundled"),
         (b"extends: ../scenarios/baseline.yaml\n", "may extend only a bundled scenario"),
+        (b"initial_pipeline: /etc/passwd\n", "initial_pipeline: an uploaded file must list"),
         (b"- 1\n", "top level must be a mapping"),
         (b"\xff\xfe\x00", "not a text file"),
         (b"#" * 70_000, "may be at most 64 kB"),
