@@ -245,7 +245,9 @@ def _bookings_panel(
         )
         _whiskers(ax, x - width / 2, bookings, low, high, capsize=3)
     ax.bar(x + width / 2, forecast, width, label="Forecast", color="C1", alpha=0.8)
-    _change_lines(ax, change_days, DAYS_PER_QUARTER, -0.5)
+    # Bars sit at positions 0, 1, …: the first quarter shown may not be quarter 0.
+    first = float(quarters[0]) if n else 0.0
+    _change_lines(ax, change_days, DAYS_PER_QUARTER, -0.5 - first)
     step = max(1, math.ceil(n / MAX_QUARTER_LABELS))
     ax.set_xticks(x[::step], [_label(q) for q in quarters[::step]])
     ax.set_xlabel("Quarter")
