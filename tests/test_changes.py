@@ -15,9 +15,11 @@ import pytest
 
 from salessim.config import Scenario
 from salessim.errors import ScenarioError
+from salessim.experiments import ReplicationSet, compare
 from salessim.model import SalesModel, run
 from salessim.results import RunResult
 from salessim.scenario_files import load_scenario, scenario_timeline, scenario_with
+from salessim.statistics import paired_difference
 
 DAY = 105
 """The day the changes below take effect (a multiple of the 5-day week: snapshots align)."""
@@ -272,3 +274,29 @@ def test_a_change_in_a_scenario_file_is_checked_when_the_file_loads(tmp_path: An
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
     assert str(caught.value).startswith(f"{path}: changes.0.set.aes.count: cannot change mid-run")
+
+
+# ---------------------------------------------------------------------------- the story, watched
+@pytest.mark.slow
+def test_more_leads_next_quarter_books_less_only_after_the_change() -> None:
+    # 12 paired replications (seed 2026) of the baseline and of the bundled plan that buys 30%
+    # more leads from day 315: the four reported quarters before the change are the
+    # baseline's own to the dollar (common random numbers), and over the two years after it
+    # the plan books less; the 95% interval of the paired difference must lie below zero.
+    comparison = compare(
+        [load_scenario("baseline"), load_scenario("more_leads_next_quarter")],
+        12,
+        seed=2026,
+        workers=2,
+    )
+    plain, plan = comparison.sets
+
+    def bookings(result: ReplicationSet, first: int, last: int) -> list[float]:
+        return [
+            sum(run["quarterly"][q]["bookings"] for q in range(first, last)) for run in result.runs
+        ]
+
+    assert plan.change_days == [315]
+    assert bookings(plan, 1, 5) == bookings(plain, 1, 5)
+    after = paired_difference(bookings(plain, 5, 13), bookings(plan, 5, 13))
+    assert after.ci_high < 0, after
