@@ -2,7 +2,9 @@
 
 All balances use whole-run counters (daily arrays summed over *all* days, warm-up included),
 so nothing can hide before the reported window. They are checked on every bundled scenario
-(shortened to one year) and, with hypothesis, on randomly generated valid scenarios.
+(shortened to one year) and, with hypothesis, on randomly generated valid scenarios, which may
+start from an open pipeline, hire SDRs on a plan and change fields on given days (every lead,
+deal and hour is accounted for across a change).
 """
 
 from __future__ import annotations
