@@ -300,3 +300,134 @@ def test_more_leads_next_quarter_books_less_only_after_the_change() -> None:
     assert bookings(plan, 1, 5) == bookings(plain, 1, 5)
     after = paired_difference(bookings(plain, 5, 13), bookings(plan, 5, 13))
     assert after.ci_high < 0, after
+
+
+# ---------------------------------------------------------------------------- nothing left behind
+RULES = {
+    "desk": (
+        "stages",
+        "neglect",
+        "rush",
+        "touch_every",
+        "touch_hours",
+        "competitor_share",
+        "segment_cum",
+        "forecast_stage",
+        "remaining_days",
+        "handoff_cap",
+        "handoff_rule",
+    ),
+    "rep": (
+        "ramp_days",
+        "ramp_start_share",
+        "non_selling_share",
+        "daily_cost",
+        "attempt_hours",
+        "connect_p",
+        "max_attempts",
+        "retry_gap",
+        "conv_hours",
+        "conv_cv",
+        "fit_conv",
+        "session_hours",
+        "dials_per_hour",
+        "dials_per_account",
+        "dial_p",
+        "block_hours",
+        "meeting_lag",
+        "low_mark",
+        "high_mark",
+        "floor_share",
+        "spare_activity",
+        "sla_days",
+    ),
+    "source": (
+        "overall",
+        "source",
+        "lead_filter",
+        "score_accuracy",
+        "delay_days",
+        "base_cost",
+        "marginal_cost",
+        "base_fit",
+        "marginal_fit",
+    ),
+    "queue": ("discipline", "due_order", "expiry_days"),
+}
+"""What each part of the model reads from the scenario and keeps (see their configure())."""
+
+EVERYTHING = {
+    "lead_volume_multiplier": 1.7,
+    "lead_sources.web_inbound.monthly_volume": 300,
+    "lead_sources.web_inbound.routing_delay_hours": 4,
+    "lead_sources.content.marginal_cost_per_lead": 90,
+    "lead_sources.content.response_decay": [{"hours": 0, "multiplier": 0.9}],
+    "lead_filter.enabled": True,
+    "lead_filter.suspect_catch_share": 0.8,
+    "qualification.attempt_minutes": 4,
+    "qualification.connect_probability": 0.5,
+    "qualification.max_attempts": 3,
+    "qualification.retry_gap_days": 2,
+    "qualification.conversation_hours": 1.5,
+    "qualification.conversation_cv": 0.2,
+    "qualification.fit_conversion_probability": 0.7,
+    "qualification.call_session_minutes": 45,
+    "qualification.queue_discipline": "score",
+    "qualification.call_order": "new_first",
+    "qualification.score_accuracy": 0.9,
+    "qualification.expiry_days": 10,
+    "prospecting.dials_per_hour": 20,
+    "prospecting.dial_to_opportunity_probability": 0.02,
+    "prospecting.dials_per_account": 3,
+    "prospecting.meeting_lag_days": 2,
+    "prospecting.block_hours": 1,
+    "prospecting.efficiency.ae": 1.2,
+    "deals.stages.demo.buyer_days": 30,
+    "deals.stages.proposal.rep_hours": 9,
+    "deals.stages.negotiation.forecast_probability": 0.95,
+    "deals.touch_every_days": 2,
+    "deals.touch_hours": 1,
+    "deals.competitor_share": 0.2,
+    "neglect.grace_days": 1,
+    "rushing.enabled": False,
+    "segments.mid_market.value_median": 40_000,
+    "aes.non_selling_share": 0.4,
+    "aes.ramp_days": 30,
+    "aes.ramp_start_share": 0.5,
+    "aes.policy.name": "time_blocked",
+    "aes.policy.daily_prospecting_hours": 2,
+    "aes.policy.pipeline_low_deals": 2,
+    "aes.policy.pipeline_high_deals": 4,
+    "aes.policy.response_sla_hours": 3,
+    "aes.policy.prospecting_share_above_mark": 0.2,
+    "aes.policy.spare_hours": "research",
+    "economics.ae_cost_per_year": 250_000,
+    "sdrs.handoff": "round_robin",
+    "sdrs.ae_max_open_deals": 7,
+}
+
+
+def test_a_changed_model_reads_what_a_model_built_from_the_change_reads(
+    base: Scenario,
+) -> None:
+    # Every rule each part of the model keeps, after a change that sets almost every field a
+    # change may set, is what a model built from the changed scenario keeps from day 0.
+    changed = SalesModel(with_change(base, EVERYTHING, day=1), 0)
+    changed.env.run(until=1.5)
+    fresh = SalesModel(scenario_with(base, EVERYTHING), 0)
+    assert changed.scenario == fresh.scenario.model_copy(update={"changes": []})
+
+    def rules(part: object, kind: str) -> dict[str, object]:
+        return {name: getattr(part, name) for name in RULES[kind]}
+
+    assert rules(changed.desk, "desk") == rules(fresh.desk, "desk")
+    for a, b in zip(changed.aes, fresh.aes, strict=True):
+        assert rules(a, "rep") == rules(b, "rep")
+        assert type(a.policy) is type(b.policy)
+    for a, b in zip(changed.sources, fresh.sources, strict=True):
+        assert rules(a, "source") == rules(b, "source")
+    for a, b in zip(changed.lead_queues, fresh.lead_queues, strict=True):
+        assert rules(a, "queue") == rules(b, "queue")
+    assert changed.stage_category == fresh.stage_category
+    for hours in (0.0, 5.0, 50.0):
+        assert [d(hours) for d in changed.decay] == [d(hours) for d in fresh.decay]
