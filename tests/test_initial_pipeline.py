@@ -130,6 +130,11 @@ def test_reps_start_with_their_tenure_partly_ramped(quiet: Scenario) -> None:
     assert got[0] == pytest.approx(0.3)
     assert got[1] == pytest.approx(0.3 + 0.7 * 30 / 105)
     assert got[2] == got[3] == 1.0
+    sdrs = SalesModel(
+        scenario_with(quiet, {"sdrs.count": 2, "sdrs.tenure_days": [0, 63], "sdrs.ramp_days": 63}),
+        0,
+    ).sdrs
+    assert [rep.ramp_productivity(0.0) for rep in sdrs] == pytest.approx([0.3, 1.0])
 
 
 def test_tenure_needs_one_value_per_starting_rep(quiet: Scenario) -> None:
