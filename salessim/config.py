@@ -7,7 +7,7 @@ applied to the raw mapping before validation (see :mod:`salessim.scenario_files`
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -410,6 +410,8 @@ def _default_segments() -> list[Segment]:
 
 
 class Hire(StrictModel):
+    """People hired on one day; they start unramped and ramp up over the team's ramp_days."""
+
     day: int = Field(ge=0, description="working day the new hires start")
     count: int = Field(ge=1, le=200, description="number of people hired that day")
 
@@ -476,6 +478,11 @@ class AccountExecutives(StrictModel):
     )
     ramp_days: int = Field(105, ge=0, le=504, description="working days for a new hire to ramp")
     start_ramped: bool = Field(True, description="whether the starting team is already ramped")
+    tenure_days: list[Annotated[int, Field(ge=0, le=10_000)]] | None = Field(
+        None,
+        description="working days each starting AE has already been on the team at day 0, one "
+        "value per AE (a rep 30 days in is 30 days into the ramp); overrides start_ramped",
+    )
     ramp_start_share: Share = Field(
         0.3, description="a new AE's productivity on day one, rising linearly to 1 over the ramp"
     )
@@ -489,7 +496,7 @@ class AccountExecutives(StrictModel):
     hiring_plan: list[Hire] = Field(
         default_factory=list,
         description="AEs hired on given days, on top of backfills (counted in the limit of "
-        f"{MAX_HEADCOUNT:,} people with aes.count and sdrs.count)",
+        f"{MAX_HEADCOUNT:,} people with aes.count and the SDRs)",
     )
     quota_per_year: Real = Field(
         770_000.0, ge=0, le=1e9, description="bookings target per ramped AE per year, $"
@@ -497,6 +504,19 @@ class AccountExecutives(StrictModel):
     policy: Policy = Field(
         default_factory=Policy, description="how an AE picks the next task when free"
     )
+
+    @model_validator(mode="after")
+    def _tenure(self) -> AccountExecutives:
+        _tenure_matches(self.tenure_days, self.count, "aes")
+        return self
+
+
+def _tenure_matches(tenure: list[int] | None, count: int, team: str) -> None:
+    if tenure is not None and len(tenure) != count:
+        raise ValueError(
+            f"{team}.tenure_days must hold one value per starting rep: {len(tenure)} values "
+            f"for {team}.count {count}"
+        )
 
 
 class Management(StrictModel):
@@ -535,6 +555,18 @@ class SDRTeam(StrictModel):
     count: int = Field(0, ge=0, le=500, description="SDRs at the start")
     ramp_days: int = Field(63, ge=0, le=504, description="working days for a new SDR to ramp")
     start_ramped: bool = Field(True, description="whether the starting SDRs are already ramped")
+    tenure_days: list[Annotated[int, Field(ge=0, le=10_000)]] | None = Field(
+        None,
+        description="working days each starting SDR has already been on the team at day 0, one "
+        "value per SDR; overrides start_ramped",
+    )
+    hiring_plan: list[Hire] = Field(
+        default_factory=list,
+        description="SDRs hired on given days, on top of backfills; they ramp over ramp_days "
+        "(a team hired in month 4 starts on day 63); SDRs take over the marketing leads from "
+        "the first SDR's first day if works_inbound_leads (counted in the limit of "
+        f"{MAX_HEADCOUNT:,} people with the AEs and sdrs.count)",
+    )
     non_selling_share: Share = Field(0.15, le=0.95, description="admin share of an SDR's day")
     ramp_start_share: Share = Field(
         0.3, description="a new SDR's productivity on day one, rising linearly to 1 over the ramp"
@@ -556,6 +588,11 @@ class SDRTeam(StrictModel):
     ae_max_open_deals: int | None = Field(
         None, ge=1, le=500, description="AEs accept hand-offs only below this many open deals"
     )
+
+    @model_validator(mode="after")
+    def _tenure(self) -> SDRTeam:
+        _tenure_matches(self.tenure_days, self.count, "sdrs")
+        return self
 
 
 class Forecast(StrictModel):
@@ -651,6 +688,83 @@ class Profile(StrictModel):
         return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
+class OpenDeal(StrictModel):
+    """A deal already open at day 0 (today's pipeline), in the buyer's part of its stage."""
+
+    stage: str | int = Field(
+        description="its stage: a name from deals.stages, or an index (0 is the first stage)"
+    )
+    value: Real = Field(gt=0, le=1e9, description="its value before any discount, $")
+    age_in_stage_days: Real = Field(
+        0.0,
+        ge=0,
+        le=2520,
+        description="working days it has spent in its stage by day 0; its buyer's remaining "
+        "days are drawn given that age",
+    )
+    owner: int | None = Field(
+        None,
+        ge=0,
+        description="the AE who owns it: index of a starting AE (0 is the first); none: the "
+        "starting AEs in turn",
+    )
+    segment: str | None = Field(
+        None, description="its customer segment by name (none: the first segment)"
+    )
+
+
+class Change(StrictModel):
+    """A plan that starts on a date: fields set by path from a working day on."""
+
+    at_day: int = Field(
+        gt=0,
+        le=2520,
+        description="working day the change takes effect (its morning); a change on or after "
+        "the horizon falls outside the run and never takes effect, like a hire planned then",
+    )
+    set: dict[str, Any] = Field(
+        min_length=1,
+        description="field paths (as in --set: lead_volume_multiplier, "
+        "lead_sources.web_inbound.monthly_volume, aes.policy.name) and their new values",
+    )
+
+
+FIXED_FOR_RUN: dict[str, str] = {
+    "name": "the scenario's name belongs to the whole run",
+    "description": "the scenario's description belongs to the whole run",
+    "calendar": "the calendar is fixed for the whole run",
+    "changes": "a change cannot schedule changes; list them all under changes",
+    "initial_pipeline": "the open pipeline is the state at day 0",
+    "aes.count": "it is the team at day 0; add AEs with aes.hiring_plan",
+    "sdrs.count": "it is the team at day 0; add SDRs with sdrs.hiring_plan",
+    "aes.start_ramped": "describes the team at day 0",
+    "sdrs.start_ramped": "describes the team at day 0",
+    "aes.tenure_days": "describes the team at day 0",
+    "sdrs.tenure_days": "describes the team at day 0",
+    "aes.hiring_plan": "hires are planned by day for the whole run: give their day in "
+    "aes.hiring_plan",
+    "sdrs.hiring_plan": "hires are planned by day for the whole run: give their day in "
+    "sdrs.hiring_plan",
+    "aes.attrition_per_year": "each rep's leaving day is drawn when they join",
+    "sdrs.attrition_per_year": "each rep's leaving day is drawn when they join",
+    "sdrs.works_inbound_leads": "who works the marketing leads is fixed for the whole run",
+    "qualification.ae_lead_routing": "who works the marketing leads is fixed for the whole run",
+    "prospecting.territory_accounts_per_ae": "territories are drawn up at the start",
+    "prospecting.territory_accounts_per_sdr": "territories are drawn up at the start",
+    "prospecting.account_rest_days": "territories are drawn up at the start",
+    "forecast": "the forecast method is fixed for the whole run (past calls score later ones)",
+}
+"""Field paths (a path and everything under it; list items written ``*``) that the model reads
+only when a run starts, so ``changes:`` may not set them, and why."""
+
+FIXED_ITEMS: dict[str, str] = {
+    "lead_sources": "lead sources",
+    "segments": "segments",
+    "deals.stages": "deal stages",
+}
+"""Lists whose items a change may edit but not add, remove or rename."""
+
+
 class Scenario(StrictModel):
     """A whole scenario: the team, its leads, its deals and its economics."""
 
@@ -729,6 +843,23 @@ class Scenario(StrictModel):
         description="the team in an executive's numbers, as salessim init asked for them: "
         "a record for the fit report, never read by the model",
     )
+    initial_pipeline: list[OpenDeal] = Field(
+        default_factory=list,
+        max_length=100_000,
+        description="deals open at day 0 (start from today's pipeline instead of an empty one): "
+        "a list of {stage, value, age_in_stage_days, owner, segment}, or in a scenario file "
+        "the path of a CSV file with those columns (relative to the file)",
+    )
+    changes: list[Change] = Field(
+        default_factory=list,
+        max_length=100,
+        description="plans that start on a date: each {at_day, set: {path: value}} changes "
+        "the scenario from the morning of working day at_day; listed in order of at_day. "
+        "Fields read only when a run starts are refused by name: the calendar, aes.count and "
+        "sdrs.count (use the hiring plans), the hiring plans, tenure and attrition, territory "
+        "sizes, who works the leads, the forecast method, and adding or renaming lead "
+        "sources, segments or stages",
+    )
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
@@ -743,12 +874,15 @@ class Scenario(StrictModel):
                 f"{MAX_MONTHLY_LEADS:,} are allowed"
             )
         headcount = (
-            self.aes.count + sum(hire.count for hire in self.aes.hiring_plan) + self.sdrs.count
+            self.aes.count
+            + sum(hire.count for hire in self.aes.hiring_plan)
+            + self.sdrs.count
+            + sum(hire.count for hire in self.sdrs.hiring_plan)
         )
         if headcount > MAX_HEADCOUNT:
             raise ValueError(
-                f"aes.count, aes.hiring_plan and sdrs.count add up to {headcount} people; "
-                f"at most {MAX_HEADCOUNT} are allowed"
+                f"aes.count, aes.hiring_plan, sdrs.count and sdrs.hiring_plan add up to "
+                f"{headcount} people; at most {MAX_HEADCOUNT} are allowed"
             )
         _unique_names(list(self.segments), "segments")
         total = sum(s.share for s in self.segments)
@@ -759,4 +893,47 @@ class Scenario(StrictModel):
                 f"rushing.from_stage ({self.rushing.from_stage}) must be a stage index below "
                 f"{len(self.deals.stages)}"
             )
+        self._check_pipeline()
+        self._check_change_days()
         return self
+
+    def _check_pipeline(self) -> None:
+        names = [stage.name for stage in self.deals.stages]
+        segments = [segment.name for segment in self.segments]
+        for i, deal in enumerate(self.initial_pipeline):
+            where = f"initial_pipeline.{i}"
+            stage = deal.stage
+            if isinstance(stage, int) and not 0 <= stage < len(names):
+                raise ValueError(
+                    f"{where}.stage: a stage index must be 0 to {len(names) - 1} (got {stage})"
+                )
+            if isinstance(stage, str) and stage not in names:
+                raise ValueError(
+                    f"{where}.stage: no such stage '{stage}' (stages: {', '.join(names)})"
+                )
+            if deal.owner is not None and deal.owner >= self.aes.count:
+                raise ValueError(
+                    f"{where}.owner: must be the index of a starting AE, 0 to "
+                    f"{self.aes.count - 1} (got {deal.owner})"
+                )
+            if deal.segment is not None and deal.segment not in segments:
+                raise ValueError(
+                    f"{where}.segment: no such segment '{deal.segment}' "
+                    f"(segments: {', '.join(segments)})"
+                )
+
+    def _check_change_days(self) -> None:
+        previous = 0
+        for i, change in enumerate(self.changes):
+            if change.at_day < previous:
+                raise ValueError(
+                    f"changes.{i}.at_day: changes must be listed in order of at_day; day "
+                    f"{change.at_day} comes after day {previous}"
+                )
+            previous = change.at_day
+
+    def stage_index(self, stage: str | int) -> int:
+        """The index of a stage named or numbered as in ``initial_pipeline``."""
+        if isinstance(stage, int):
+            return stage
+        return [s.name for s in self.deals.stages].index(stage)

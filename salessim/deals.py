@@ -15,6 +15,7 @@ from salessim.entities import (
     LOSS_DISQUALIFIED,
     LOSS_NEGLECT,
     LOSS_NO_DECISION,
+    ORIGIN_INITIAL,
     PHASE_BUYER,
     PHASE_CLOSED,
     PHASE_REP,
@@ -22,7 +23,7 @@ from salessim.entities import (
     Deal,
 )
 from salessim.ledger import Ledger
-from salessim.random_streams import Stream, Streams, lognormal
+from salessim.random_streams import Stream, Streams, lognormal, lognormal_beyond
 
 if TYPE_CHECKING:
     from salessim.reps import Rep
@@ -43,13 +44,26 @@ class DealDesk:
         records: bool = False,
     ) -> None:
         self.env = env
-        self.sc = scenario
         self.streams = streams
         self.ledger = ledger
         self.ae_roster = ae_roster
         self.hours_per_day = scenario.calendar.hours_per_day
+        self.n_stages = len(scenario.deals.stages)
+        # Day of each quarter on which its forecast is called (deals created later are run-rate).
+        self.call_day = scenario.forecast.snapshot_week * DAYS_PER_WEEK
+        self.open: dict[int, Deal] = {}
+        self.handoff_queue: deque[Deal] = deque()
+        self._rr = 0
+        self._last_id = 0
+        self.deals_created = 0
+        self.deals_initial = 0
+        self.configure(scenario)
+        self.records: list[Deal] | None = [] if records else None
+
+    def configure(self, scenario: Scenario) -> None:
+        """Read the scenario's deal rules (at the start, and again when a change sets them)."""
+        self.sc = scenario
         self.stages = scenario.deals.stages
-        self.n_stages = len(self.stages)
         self.neglect = scenario.neglect
         self.rush = scenario.rushing
         self.touch_every = scenario.deals.touch_every_days
@@ -72,17 +86,32 @@ class DealDesk:
             s = self.stages[i]
             remaining[i] = remaining[i + 1] + s.buyer_days + s.rep_hours / self.hours_per_day
         self.remaining_days = remaining
-        # Day of each quarter on which its forecast is called (deals created later are run-rate).
-        self.call_day = scenario.forecast.snapshot_week * DAYS_PER_WEEK
-        self.open: dict[int, Deal] = {}
-        self.handoff_queue: deque[Deal] = deque()
         self.handoff_cap = scenario.sdrs.ae_max_open_deals
         self.handoff_rule = scenario.sdrs.handoff
-        self._rr = 0
-        self.deals_created = 0
-        self.records: list[Deal] | None = [] if records else None
 
     # ----------------------------------------------------------------- creation and ownership
+    def open_existing(
+        self, stage: int, value: float, age_in_stage: float, segment: int, owner: Rep
+    ) -> Deal:
+        """A deal already open at the start of the run (today's pipeline): in the buyer's part
+        of `stage` for `age_in_stage` days so far, owned by `owner`. It counts as no new
+        opportunity; its random numbers come from a stream of its own."""
+        v = self.streams.get("deals:" + ORIGIN_INITIAL)
+        self._last_id += 1
+        self.deals_initial += 1
+        deal = Deal(self._last_id, ORIGIN_INITIAL, segment, value, self.env.now - age_in_stage)
+        deal.dice = v.uniforms(4 * self.n_stages)
+        deal.z = v.normals(self.n_stages)
+        deal.stage = stage
+        self.open[deal.id] = deal
+        if self.records is not None:
+            self.records.append(deal)
+            # No stage history: when it entered its earlier stages is not known.
+        deal.owner = owner
+        owner.take_deal()
+        self._start_buyer_phase(deal, age_in_stage)
+        return deal
+
     def create(self, origin: str, owner: Rep | None, lead_id: int = 0) -> Deal:
         """A new opportunity (its first meeting is now); owned by `owner` or handed off;
         `lead_id` names the marketing lead it came from (0: prospecting)."""
@@ -92,7 +121,8 @@ class DealDesk:
         s = self.sc.segments[seg]
         value = s.value_median * math.exp(s.value_sigma * v.normal())
         self.deals_created += 1
-        deal = Deal(self.deals_created, origin, seg, value, now)
+        self._last_id += 1
+        deal = Deal(self._last_id, origin, seg, value, now)
         deal.lead_id = lead_id
         n = self.n_stages
         deal.dice = v.uniforms(4 * n)
@@ -238,13 +268,17 @@ class DealDesk:
         """The rep's stage work is done: the deal slips by its neglect, then the buyer works."""
         self._start_buyer_phase(deal)
 
-    def _start_buyer_phase(self, deal: Deal) -> None:
+    def _start_buyer_phase(self, deal: Deal, elapsed: float = 0.0) -> None:
+        """The buyer's part of the stage; `elapsed` days of it are already over (a deal of
+        today's pipeline), so its length is drawn given it has lasted that long."""
         now = self.env.now
         stage = self.stages[deal.stage]
-        days = (
-            lognormal(stage.buyer_days * deal.buyer_factor, stage.buyer_days_cv, deal.z[deal.stage])
-            + deal.slip
-        )
+        mean = stage.buyer_days * deal.buyer_factor
+        z = deal.z[deal.stage]
+        if elapsed > 0.0:
+            days = lognormal_beyond(mean, stage.buyer_days_cv, z, elapsed) - elapsed
+        else:
+            days = lognormal(mean, stage.buyer_days_cv, z) + deal.slip
         deal.slip = 0.0
         deal.phase = PHASE_BUYER
         deal.token += 1

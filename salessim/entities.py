@@ -31,6 +31,8 @@ ORIGIN_SDR_INBOUND = "sdr_inbound"  # a marketing lead qualified by an SDR
 ORIGIN_AE_PROSPECTING = "ae_prospecting"
 ORIGIN_SDR_PROSPECTING = "sdr_prospecting"
 ORIGINS = (ORIGIN_MARKETING, ORIGIN_SDR_INBOUND, ORIGIN_AE_PROSPECTING, ORIGIN_SDR_PROSPECTING)
+# A deal of the pipeline a run starts from: open before day 0, so no new opportunity.
+ORIGIN_INITIAL = "initial_pipeline"
 
 # Why a deal was lost.
 LOSS_COMPETITOR = "competitor"

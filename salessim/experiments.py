@@ -169,6 +169,12 @@ class ReplicationSet:
             "text": window_phrase(calendar.warmup_days, calendar.horizon_days),
         }
 
+    @property
+    def change_days(self) -> list[int]:
+        """The working days on which the scenario's plan changed (its ``changes:``)."""
+        horizon = self.scenario.calendar.horizon_days
+        return [c.at_day for c in self.scenario.changes if c.at_day < horizon]
+
     def metrics_json(self) -> dict[str, dict[str, float | None]]:
         """Every metric's interval for JSON (null where undefined); totals over the reporting
         window also carry their mean per reported year."""

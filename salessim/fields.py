@@ -269,6 +269,10 @@ def _type_text(annotation: Any) -> str:
         return _one_of(typing.get_args(annotation))
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         return _one_of([member.value for member in annotation])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return " or ".join(_type_text(arg) for arg in typing.get_args(annotation))
+    if annotation is Any:
+        return "any value"
     names = {bool: "bool", int: "int", float: "float", str: "text"}
     if annotation in names:
         return names[annotation]

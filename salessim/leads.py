@@ -64,14 +64,18 @@ class LeadQueue:
     def __init__(self, q: Qualification, ledger: Ledger, owner: Rep | None = None) -> None:
         self.owner = owner  # the AE these leads are assigned to (None: a shared queue)
         self.alarm_at = INF  # when an idle worker of this queue is next woken for a lead
-        self.discipline = q.queue_discipline
-        self.due_order = q.call_order == "due_time"
-        self.expiry_days = q.expiry_days
+        self.configure(q)
         self.ledger = ledger
         self.incoming: list[tuple[float, int, Lead]] = []
         self.high: deque[Lead] = deque()
         self.low: deque[Lead] = deque()
         self.retries: list[tuple[float, int, Lead]] = []
+
+    def configure(self, q: Qualification) -> None:
+        """Read the call order and expiry (at the start, and again when a change sets them)."""
+        self.discipline = q.queue_discipline
+        self.due_order = q.call_order == "due_time"
+        self.expiry_days = q.expiry_days
 
     def __len__(self) -> int:
         """Leads that have reached sales and wait for a first call or a retry."""
@@ -173,13 +177,10 @@ class LeadSourceArrivals:
         overall: float = 1.0,
     ) -> None:
         self.index = index
-        self.overall = overall
-        self.source = source
         self.arrivals = arrivals
         self.attributes = attributes
-        self.lead_filter = lead_filter
-        self.score_accuracy = score_accuracy
-        self.delay_days = source.routing_delay_hours / hours_per_day
+        self.hours_per_day = hours_per_day
+        self.configure(source, lead_filter, score_accuracy, overall)
         daily = ledger.daily
         self._counters = [
             daily[key]
@@ -192,6 +193,17 @@ class LeadSourceArrivals:
             )
         ]
         self.ledger = ledger
+
+    def configure(
+        self, source: LeadSource, lead_filter: LeadFilter, score_accuracy: float, overall: float
+    ) -> None:
+        """Read the source's volume, fit, cost and delay, the lead scoring and the overall
+        multiplier (at the start, and again when a change sets them)."""
+        self.overall = overall
+        self.source = source
+        self.lead_filter = lead_filter
+        self.score_accuracy = score_accuracy
+        self.delay_days = source.routing_delay_hours / self.hours_per_day
         self.base_cost = source.cost_per_lead
         self.marginal_cost = (
             source.marginal_cost_per_lead

@@ -1,4 +1,11 @@
-"""Wires a scenario into one SimPy run: lead sources, reps, deals, management and snapshots."""
+"""Wires a scenario into one SimPy run: lead sources, reps, deals, management and snapshots.
+
+A run starts from the scenario's state at day 0 (an empty or given open pipeline, reps with
+their tenure) and may change scenario on given days (``changes:``): on such a day every part of
+the model re-reads the new scenario through its ``configure`` method, so any field read while
+the run goes on takes effect; fields read only at the start are refused when the scenario loads
+(:data:`salessim.config.FIXED_FOR_RUN`).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +25,7 @@ from salessim.policies import SDRPolicy, make_policy
 from salessim.random_streams import Streams
 from salessim.reps import Rep
 from salessim.results import RunResult
+from salessim.scenario_files import scenario_timeline
 from salessim.territory import Territory
 
 
@@ -38,6 +46,13 @@ class SalesModel:
         self, scenario: Scenario, seed: int | np.random.SeedSequence = 0, records: bool = False
     ) -> None:
         self.scenario = scenario
+        # The scenarios a run changes to on given days (plans that start on a date); a change
+        # on or after the horizon falls outside the run.
+        self.timeline = [
+            (day, changed)
+            for day, changed in (scenario_timeline(scenario) if scenario.changes else [])
+            if day < scenario.calendar.horizon_days
+        ]
         self.seed = seed
         self.env = simpy.Environment()
         self.streams = Streams(seed)
@@ -79,6 +94,8 @@ class SalesModel:
             for s in scenario.lead_sources
         ]
         sdr = scenario.sdrs
+        # SDRs take over the marketing leads from the first SDR's first day (day 0 for a
+        # starting team; a hiring plan's first day for a team hired later).
         self.sdrs_take_leads = sdr.count > 0 and sdr.works_inbound_leads
         self.leads_assigned = (
             not self.sdrs_take_leads and scenario.qualification.ae_lead_routing == "assigned"
@@ -123,17 +140,93 @@ class SalesModel:
         ]
         if self.sources:
             env.process(self._lead_days())
-        for _ in range(sc.aes.count):
-            self._hire_ae(seat=None, ramped=sc.aes.start_ramped)
-        for _ in range(sc.sdrs.count):
-            self._hire_sdr(ramped=sc.sdrs.start_ramped)
+        tenure = sc.aes.tenure_days
+        for i in range(sc.aes.count):
+            self._hire_ae(
+                seat=None,
+                ramped=sc.aes.start_ramped,
+                tenure=None if tenure is None else float(tenure[i]),
+            )
+        tenure = sc.sdrs.tenure_days
+        for i in range(sc.sdrs.count):
+            self._hire_sdr(
+                ramped=sc.sdrs.start_ramped,
+                tenure=None if tenure is None else float(tenure[i]),
+            )
         for hire in sc.aes.hiring_plan:
             if hire.day < self.horizon:
                 self._later(hire.day, partial(self._hire_many, hire.count))
+        for hire in sc.sdrs.hiring_plan:
+            if hire.day < self.horizon:
+                self._later(hire.day, partial(self._hire_sdrs, hire.count))
+        self._open_initial_pipeline()
         env.process(self._weekly())
         env.process(self._quarter_forecasts())
+        self.managing = False
         if sc.management.enabled:
+            self.managing = True
             env.process(self._management())
+        for day, changed in self.timeline:
+            self._later(day, partial(self._apply, changed))
+
+    def _open_initial_pipeline(self) -> None:
+        """Today's open deals, owned by the starting AEs (named, or in turn)."""
+        sc = self.scenario
+        starting = list(self.aes)
+        segments = [segment.name for segment in sc.segments]
+        turn = 0
+        for deal in sc.initial_pipeline:
+            if deal.owner is not None:
+                owner = starting[deal.owner]
+            else:
+                owner = starting[turn % len(starting)]
+                turn += 1
+            self.desk.open_existing(
+                sc.stage_index(deal.stage),
+                deal.value,
+                deal.age_in_stage_days,
+                segments.index(deal.segment) if deal.segment is not None else 0,
+                owner,
+            )
+
+    def _apply(self, scenario: Scenario) -> None:
+        """A change takes effect this morning: every part of the model reads the new scenario
+        (the fields it reads only at the start are refused when the scenario is loaded)."""
+        self.scenario = scenario
+        self.desk.configure(scenario)
+        for source, config in zip(self.sources, scenario.lead_sources, strict=True):
+            source.configure(
+                config,
+                scenario.lead_filter,
+                scenario.qualification.score_accuracy,
+                scenario.lead_volume_multiplier,
+            )
+        self.decay = [
+            DecayCurve([(p.hours, p.multiplier) for p in s.response_decay])
+            for s in scenario.lead_sources
+        ]
+        for queue in self.lead_queues:
+            queue.configure(scenario.qualification)
+        self.ae_policy = make_policy(scenario.aes.policy)
+        self.sdr_policy = SDRPolicy(scenario.aes.policy)
+        for rep in self.aes:
+            rep.configure(scenario, self.ae_policy)
+            rep.notify()
+        for rep in self.sdrs:
+            rep.configure(scenario, self.sdr_policy)
+            rep.notify()
+        self.stage_category = [
+            forecast_category(stage.forecast_probability, scenario.forecast)
+            for stage in scenario.deals.stages
+        ]
+        if scenario.management.enabled and not self.managing:
+            self.managing = True
+            self.env.process(self._management())
+        elif not scenario.management.enabled and self.management_mode:
+            # Managers stop steering this morning (their review process ends when it wakes).
+            self.management_mode = ""
+            for rep in self.aes:
+                rep.notify()
 
     def _later(self, delay: float, action: Callable[[], object]) -> None:
         """Call `action` after `delay` days (a bare timeout callback: no process needed)."""
@@ -147,7 +240,31 @@ class SalesModel:
         for _ in range(n):
             self._hire_ae(seat=None, ramped=False)
 
-    def _hire_ae(self, seat: int | None, ramped: bool) -> Rep:
+    def _hire_sdrs(self, n: int) -> None:
+        """Planned SDR hires join (unramped) and bring their accounts to the SDRs' territory;
+        the first SDRs of a team hired later take over the marketing leads."""
+        s = self.scenario.sdrs
+        self.sdr_territory.add(self.scenario.prospecting.territory_accounts_per_sdr * n)
+        if s.works_inbound_leads and not self.sdrs_take_leads:
+            self._sdrs_take_over_leads()
+        for _ in range(n):
+            self._hire_sdr(ramped=False)
+
+    def _sdrs_take_over_leads(self) -> None:
+        """From now on SDRs work the marketing leads: the AEs' waiting leads join the team's
+        queue, and AEs call no more marketing leads."""
+        now = self.env.now
+        self.sdrs_take_leads = True
+        self.leads_assigned = False
+        team = self.lead_queue
+        for rep in self.aes:
+            own = rep.lead_queue
+            if own is not None and own is not team:
+                team.take_all(own, now)
+            rep.lead_queue = None
+        self.lead_queues = [team]
+
+    def _hire_ae(self, seat: int | None, ramped: bool, tenure: float | None = None) -> Rep:
         sc = self.scenario
         if seat is None:
             seat = self._next_seat
@@ -163,7 +280,7 @@ class SalesModel:
             seat,
             self.ae_policy,
             self.ae_territories[seat],
-            hired_at=now - (a.ramp_days if ramped else 0),
+            hired_at=now - (tenure if tenure is not None else a.ramp_days if ramped else 0),
             ramp_days=a.ramp_days,
             ramp_start_share=a.ramp_start_share,
             non_selling_share=a.non_selling_share,
@@ -183,7 +300,7 @@ class SalesModel:
             self.desk.capacity_freed()
         return rep
 
-    def _hire_sdr(self, ramped: bool) -> Rep:
+    def _hire_sdr(self, ramped: bool, tenure: float | None = None) -> Rep:
         sc = self.scenario
         s = sc.sdrs
         now = self.env.now
@@ -193,7 +310,7 @@ class SalesModel:
             -1 - len(self.sdrs),
             self.sdr_policy,
             self.sdr_territory,
-            hired_at=now - (s.ramp_days if ramped else 0),
+            hired_at=now - (tenure if tenure is not None else s.ramp_days if ramped else 0),
             ramp_days=s.ramp_days,
             ramp_start_share=s.ramp_start_share,
             non_selling_share=s.non_selling_share,
@@ -227,9 +344,10 @@ class SalesModel:
         sc = self.scenario
         now = self.env.now
         lead = rep.drop_carried_task()
-        if lead is not None and rep.lead_queue is not None:
-            # A conversation cut short by the leaver: the lead goes back to be called again.
-            rep.lead_queue.push_retry(lead, now)
+        if lead is not None:
+            # A conversation cut short by the leaver: the lead goes back to be called again
+            # (to the team's queue if SDRs took the leads over while the AE was on the call).
+            (rep.lead_queue or self.lead_queue).push_retry(lead, now)
         if rep.is_ae:
             self.aes.remove(rep)
             own = rep.lead_queue
@@ -249,9 +367,9 @@ class SalesModel:
         """Each morning, the day's leads from every source are put on their way to sales."""
         env = self.env
         records = self.lead_records
-        assigned = self.leads_assigned
         shared = self.lead_queue
         for day in range(self.horizon):
+            assigned = self.leads_assigned  # until SDRs hired later take the leads over
             touched: set[LeadQueue] = set()
             for source in self.sources:
                 for at, lead in source.day(day, self.horizon, self._lead_id + 1):
@@ -447,8 +565,15 @@ class SalesModel:
         reads in the weekly forecast call, and a shared signal synchronises the reps.
         """
         env = self.env
-        m = self.scenario.management
         while env.now < self.horizon:
+            m = self.scenario.management  # a change may switch management off, or retune it
+            if not m.enabled:
+                self.managing = False
+                if self.management_mode:
+                    self.management_mode = ""
+                    for rep in self.aes:
+                        rep.notify()
+                return
             days_left = DAYS_PER_QUARTER - (env.now % DAYS_PER_QUARTER)
             old = self.management_mode
             if days_left <= m.quarter_end_window_days:

@@ -226,7 +226,13 @@ def write_run(result: ReplicationSet, out: Path) -> list[str]:
     weekly = result.mean_weekly()
     series = {key: values for key, values in weekly.items() if key != "report_start_week"}
     quarterly = result.quarterly()
-    figure = plots.dashboard(weekly, quarterly, result.lead_fates(), run_title(result))
+    figure = plots.dashboard(
+        weekly,
+        quarterly,
+        result.lead_fates(),
+        run_title(result),
+        change_days=result.change_days,
+    )
     return _publish(
         out,
         {
@@ -287,6 +293,7 @@ def write_comparison(
         [s.lead_fates() for s in result.sets],
         comparison_title(result),
         sdr_hours=sdr_hours,
+        change_days=[s.change_days for s in result.sets],
     )
     figures = {COMPARISON_FILE: figure}
     for k, explanation in enumerate(explanations):

@@ -26,6 +26,7 @@ from matplotlib.gridspec import SubplotSpec
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK
 from salessim.entities import ACTIVITIES
 from salessim.formatting import compact_money, format_delta
 from salessim.metrics import activity_label
@@ -190,13 +191,43 @@ def _warm_up_line(ax: Axes, weekly: Mapping[str, Sequence[float]]) -> None:
         ax.axvline(week, color="0.35", linestyle=":", linewidth=1.5, label="warm-up ends", zorder=5)
 
 
+def _change_lines(
+    ax: Axes,
+    change_days: Sequence[int],
+    days_per_unit: int,
+    shift: float,
+    color: str = "0.15",
+    legend: str | None = "plan changes",
+) -> None:
+    """Mark each day on which the scenario's plan changed (``changes:``): a dashed vertical
+    line labelled with its day, so the quarters before and after can be told apart."""
+    for k, day in enumerate(change_days):
+        x = day / days_per_unit + shift
+        label = legend if k == 0 else None
+        ax.axvline(x, color=color, linestyle="--", linewidth=1.2, label=label, zorder=6)
+        ax.annotate(
+            f"day {day}",
+            xy=(x, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -3),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize="x-small",
+            color=color,
+        )
+
+
 def _start_at_zero(ax: Axes) -> None:
     """Anchor the y axis at zero, with headroom above the data for the legend."""
     ax.set_ylim(0.0, ax.get_ylim()[1] * LEGEND_HEADROOM)
 
 
-def _bookings_panel(ax: Axes, quarterly: Mapping[str, Sequence[float]]) -> None:
-    """Grouped bars of bookings (with interval whiskers if given) and forecast per quarter."""
+def _bookings_panel(
+    ax: Axes, quarterly: Mapping[str, Sequence[float]], change_days: Sequence[int] = ()
+) -> None:
+    """Grouped bars of bookings (with interval whiskers if given) and forecast per quarter,
+    with a line where the plan changed (a bar is centred on its quarter)."""
     if "quarter" not in quarterly:
         raise PlotDataError(f"quarterly has no series 'quarter'; it has {sorted(quarterly)}")
     quarters = list(quarterly["quarter"])
@@ -214,6 +245,9 @@ def _bookings_panel(ax: Axes, quarterly: Mapping[str, Sequence[float]]) -> None:
         )
         _whiskers(ax, x - width / 2, bookings, low, high, capsize=3)
     ax.bar(x + width / 2, forecast, width, label="Forecast", color="C1", alpha=0.8)
+    # Bars sit at positions 0, 1, …: the first quarter shown may not be quarter 0.
+    first = float(quarters[0]) if n else 0.0
+    _change_lines(ax, change_days, DAYS_PER_QUARTER, -0.5 - first)
     step = max(1, math.ceil(n / MAX_QUARTER_LABELS))
     ax.set_xticks(x[::step], [_label(q) for q in quarters[::step]])
     ax.set_xlabel("Quarter")
@@ -224,7 +258,9 @@ def _bookings_panel(ax: Axes, quarterly: Mapping[str, Sequence[float]]) -> None:
     ax.legend(loc="upper left", fontsize="small")
 
 
-def _pipeline_panel(ax: Axes, weekly: Mapping[str, Sequence[float]]) -> Axes:
+def _pipeline_panel(
+    ax: Axes, weekly: Mapping[str, Sequence[float]], change_days: Sequence[int] = ()
+) -> Axes:
     """Pipeline value and weighted forecast in dollars, open-deal count on a twin axis."""
     weeks = _series(weekly, "week", "weekly")
     value = _series(weekly, "pipeline_value", "weekly", weeks.size)
@@ -236,6 +272,7 @@ def _pipeline_panel(ax: Axes, weekly: Mapping[str, Sequence[float]]) -> Axes:
     ax.set_ylabel("Value")
     ax.set_xlabel("Week")
     _warm_up_line(ax, weekly)
+    _change_lines(ax, change_days, DAYS_PER_WEEK, 0.0)
     twin = ax.twinx()
     twin.plot(weeks, count, color="C3", linestyle="--", label="Open deals")
     twin.set_ylabel("Open deals")
@@ -272,6 +309,7 @@ def _hours_panel(
     title: str,
     *,
     legend_size: str = "small",
+    change_days: Sequence[int] = (),
 ) -> None:
     """Stacked hours of one kind of rep (AEs or SDRs) by activity per week."""
     ax.set_title(title, loc="left")
@@ -287,6 +325,7 @@ def _hours_panel(
         alpha=0.85,
     )
     _warm_up_line(ax, weekly)
+    _change_lines(ax, change_days, DAYS_PER_WEEK, 0.0)
     _start_at_zero(ax)
     ax.set_xlabel("Week")
     ax.set_ylabel(f"{who} hours per week")
@@ -316,8 +355,13 @@ def dashboard(
     quarterly: Mapping[str, Sequence[float]],
     lead_fates: Mapping[str, float],
     title: str,
+    *,
+    change_days: Sequence[int] = (),
 ) -> Figure:
     """Build the 2×2 dashboard: bookings vs forecast, pipeline, rep hours, lead fates.
+
+    `change_days` are the working days on which the scenario's plan changed: each is marked
+    on the bookings, pipeline and hours panels.
 
     Panel (c) stacks ``ae_hours_*`` by activity; when `weekly` also has ``sdr_hours_*`` with
     hours in some week (the scenario has SDRs), it splits into AE and SDR hours side by side.
@@ -334,17 +378,36 @@ def dashboard(
         ax_hours, ax_sdr = _split(fig, grid[1, 0])
         # Half-width panels: a smaller legend leaves the stacks readable.
         _hours_panel(
-            ax_hours, weekly, ae_hours, "AE", "(c) AE hours by activity", legend_size="x-small"
+            ax_hours,
+            weekly,
+            ae_hours,
+            "AE",
+            "(c) AE hours by activity",
+            legend_size="x-small",
+            change_days=change_days,
         )
         _hours_panel(
-            ax_sdr, weekly, sdr_hours, "SDR", "SDR hours by activity", legend_size="x-small"
+            ax_sdr,
+            weekly,
+            sdr_hours,
+            "SDR",
+            "SDR hours by activity",
+            legend_size="x-small",
+            change_days=change_days,
         )
     else:
         ax_hours = fig.add_subplot(grid[1, 0])
-        _hours_panel(ax_hours, weekly, ae_hours, "Rep", "(c) Rep hours by activity")
+        _hours_panel(
+            ax_hours,
+            weekly,
+            ae_hours,
+            "Rep",
+            "(c) Rep hours by activity",
+            change_days=change_days,
+        )
     ax_fates = fig.add_subplot(grid[1, 1])
-    _bookings_panel(ax_bookings, quarterly)
-    _pipeline_panel(ax_pipeline, weekly)
+    _bookings_panel(ax_bookings, quarterly, change_days)
+    _pipeline_panel(ax_pipeline, weekly, change_days)
     _fates_panel(ax_fates, lead_fates)
     _suptitle(fig, title)
     return fig
@@ -402,8 +465,13 @@ def _totals_panel(
     ax.set_title("(a) Totals by scenario (mean, 95% interval)", loc="left")
 
 
-def _quarterly_lines_panel(ax: Axes, quarterly: Sequence[Mapping[str, Sequence[float]]]) -> None:
-    """Mean bookings per quarter, one line per scenario with a light 95% band where defined."""
+def _quarterly_lines_panel(
+    ax: Axes,
+    quarterly: Sequence[Mapping[str, Sequence[float]]],
+    change_days: Sequence[Sequence[int]] = (),
+) -> None:
+    """Mean bookings per quarter, one line per scenario with a light 95% band where defined,
+    and a line in the scenario's colour on each day its plan changed."""
     for i, table in enumerate(quarterly):
         name = f"quarterly[{i}]"
         quarters = _series(table, "quarter", name)
@@ -418,7 +486,13 @@ def _quarterly_lines_panel(ax: Axes, quarterly: Sequence[Mapping[str, Sequence[f
             if (np.isfinite(low) & np.isfinite(high)).any():
                 ax.fill_between(quarters, low, high, color=color, alpha=0.15, linewidth=0)
         ax.plot(quarters, bookings, color=color, marker="o", markersize=4)
+    labelled = False
+    for i, days in enumerate(change_days):
+        legend = None if labelled else "plan changes"
+        _change_lines(ax, days, DAYS_PER_QUARTER, -0.5, _scenario_color(i), legend)
+        labelled = labelled or bool(days)
     first = quarterly[0]
+    hidden: list[float] = []
     if "reported" in first and "quarter" in first:
         hidden = [
             q for q, shown in zip(first["quarter"], first["reported"], strict=True) if not shown
@@ -426,8 +500,8 @@ def _quarterly_lines_panel(ax: Axes, quarterly: Sequence[Mapping[str, Sequence[f
         for k, q in enumerate(hidden):
             label = "not reported (warm-up)" if k == 0 else None
             ax.axvspan(q - 0.5, q + 0.5, color="0.9", zorder=0, label=label)
-        if hidden:
-            ax.legend(loc="upper left", fontsize="small")
+    if any(change_days) or hidden:
+        ax.legend(loc="upper left", fontsize="small")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("Quarter")
     ax.set_ylabel("Bookings per quarter")
@@ -543,6 +617,7 @@ def comparison(
     title: str,
     *,
     sdr_hours: Sequence[Mapping[str, float | None]] | None = None,
+    change_days: Sequence[Sequence[int]] = (),
 ) -> Figure:
     """Build the side-by-side comparison of scenarios, one colour per scenario.
 
@@ -554,7 +629,8 @@ def comparison(
     `sdr_hours`, like `hours_shares` for SDR hours (None or NaN for a scenario without
     SDRs), adds an SDR panel beside the AE hours when some scenario has SDRs. Long or many
     names are ticked A, B, C… and named in the legend. Raises PlotDataError when an entry is
-    missing.
+    missing. `change_days`, per scenario, are the days its plan changed (marked on the
+    quarterly panel in its colour).
     """
     _check_per_scenario(
         names,
@@ -577,7 +653,7 @@ def comparison(
         ax_hours = fig.add_subplot(grid[1, 0])
     ax_fates = fig.add_subplot(grid[1, 1])
     _totals_panel(ax_totals, names, totals)
-    _quarterly_lines_panel(ax_quarterly, quarterly)
+    _quarterly_lines_panel(ax_quarterly, quarterly, change_days)
     ticks = _scenario_ticks(names)
     # One colour per activity in every comparison, whichever activities a figure shows.
     known = [key.removeprefix("ae_hours_") for key, _ in HOURS_SERIES]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from statistics import NormalDist
 
 import numpy as np
 
@@ -32,6 +33,24 @@ def lognormal(mean: float, cv: float, z: float) -> float:
         return mean
     s2 = math.log1p(cv * cv)
     return mean * math.exp(math.sqrt(s2) * z - 0.5 * s2)
+
+
+_STANDARD_NORMAL = NormalDist()
+
+
+def lognormal_beyond(mean: float, cv: float, z: float, elapsed: float) -> float:
+    """A lognormal value (mean, cv) drawn given that it exceeds `elapsed`, from a standard
+    normal draw `z`: the whole length of a wait that has already lasted `elapsed` (with cv 0,
+    or a mean of 0, the value itself, or `elapsed` if it is already past)."""
+    if mean <= 0.0 or cv <= 0.0:
+        return max(mean, elapsed)
+    s2 = math.log1p(cv * cv)
+    mu = math.log(mean) - 0.5 * s2
+    below = _STANDARD_NORMAL.cdf((math.log(elapsed) - mu) / math.sqrt(s2))
+    u = below + (1.0 - below) * _STANDARD_NORMAL.cdf(z)
+    if u >= 1.0:
+        return elapsed
+    return max(elapsed, math.exp(mu + math.sqrt(s2) * _STANDARD_NORMAL.inv_cdf(max(u, 1e-300))))
 
 
 class Stream:

@@ -44,6 +44,7 @@ from salessim.policies import RepPolicy
 from salessim.territory import Territory
 
 if TYPE_CHECKING:
+    from salessim.config import Scenario
     from salessim.leads import LeadQueue
     from salessim.model import SalesModel
 
@@ -100,7 +101,11 @@ class Rep:
         self.since = 0.0
         self.wake: simpy.Event | None = None
         self._day_timer: simpy.Event | None = None
-        sc = model.scenario
+        self._read_work_rules(model.scenario)
+
+    def _read_work_rules(self, sc: Scenario) -> None:
+        """Cache the scenario's rules for calling, prospecting and picking work (read at every
+        step, so kept as attributes; re-read when a change sets them)."""
         q = sc.qualification
         self.attempt_hours = q.attempt_minutes / 60.0
         self.connect_p = q.connect_probability
@@ -127,6 +132,19 @@ class Rep:
         )
         sla = pol.response_sla_hours
         self.sla_days = None if sla is None else sla / self.hours_per_day
+
+    def configure(self, sc: Scenario, policy: RepPolicy) -> None:
+        """A change set the scenario: from the next working day the rep works by its rules
+        (ramp, non-selling share, cost, policy, calling and prospecting)."""
+        team = sc.aes if self.is_ae else sc.sdrs
+        self.ramp_days = team.ramp_days
+        self.ramp_start_share = team.ramp_start_share
+        self.non_selling_share = team.non_selling_share
+        economics = sc.economics
+        cost = economics.ae_cost_per_year if self.is_ae else economics.sdr_cost_per_year
+        self.daily_cost = cost / DAYS_PER_YEAR
+        self.policy = policy
+        self._read_work_rules(sc)
 
     # ----------------------------------------------------------------- waking up
     def notify(self) -> None:
@@ -194,19 +212,20 @@ class Rep:
         horizon = model.horizon
         prefix = self.prefix
         hours_of = {act: daily[prefix + act] for act in ACTIVITIES}
-        spare_activity = self.spare_activity
-        idle_hours = hours_of[spare_activity]
-        floor_share = self.floor_share
         available = daily[prefix + "available"]
         non_selling = hours_of[ACT_NON_SELLING]
         salary = daily[self.role + "_salary_cost"]
         headcount = daily[self.role + "_headcount"]
-        policy = self.policy
         while True:
             start = env.now
             day = int(start + EPS)
             if self.leaving or day >= horizon:
                 break
+            # Read each morning: a change may have set the rep's rules overnight.
+            policy = self.policy
+            spare_activity = self.spare_activity
+            idle_hours = hours_of[spare_activity]
+            floor_share = self.floor_share
             self.productivity = self.ramp_productivity(start)
             selling = H * (1.0 - self.non_selling_share) * self.productivity
             window_end = start + selling / H

@@ -66,6 +66,10 @@ class RunResult:
     leads_in_progress_end: int
     deals_open_end: int
     deals_created_total: int
+    deals_initial_total: int = 0
+    """Deals of the pipeline the run started from (open at day 0, not created in the run)."""
+    change_days: list[int] = field(default_factory=list)
+    """Working days on which the scenario's ``changes`` took effect."""
     deal_records: list[dict[str, Any]] | None = None
     lead_records: list[dict[str, Any]] | None = None
     rep_records: list[dict[str, Any]] | None = None
@@ -106,6 +110,8 @@ class RunResult:
             leads_in_progress_end=in_progress,
             deals_open_end=len(desk.open),
             deals_created_total=desk.deals_created,
+            deals_initial_total=desk.deals_initial,
+            change_days=[day for day, _ in model.timeline],
             deal_records=[d.record() for d in desk.records] if desk.records is not None else None,
             lead_records=[lead.record(model.hours_per_day) for lead in model.lead_records]
             if model.lead_records is not None

@@ -7,6 +7,7 @@ as one :class:`~salessim.errors.ScenarioError` naming file, field path, rule and
 
 from __future__ import annotations
 
+import csv
 import importlib.resources
 import re
 import types
@@ -19,8 +20,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from salessim.config import Scenario
-from salessim.errors import ScenarioError
+from salessim.config import FIXED_FOR_RUN, FIXED_ITEMS, Scenario
+from salessim.errors import NO_VALUE, ScenarioError
 
 # Installed packages are folders on disk (pip unpacks wheels; an editable install maps the
 # package salessim.scenarios to the repository's scenarios/ folder), so this is a real path.
@@ -209,18 +210,105 @@ def apply_override(raw: dict[str, Any], path: str, value: object) -> None:
 
 
 def validate_raw(raw: dict[str, Any], file: str | None) -> Scenario:
-    """Build a :class:`Scenario`, turning pydantic's first error into a one-line ScenarioError."""
+    """Build a :class:`Scenario`, turning pydantic's first error into a one-line ScenarioError;
+    each of its ``changes`` must give a valid scenario too (see :func:`scenario_timeline`)."""
     try:
-        return Scenario.model_validate(raw)
+        scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         first = errors[0]
         rule = _human_rule(first)
         if len(errors) > 1:
             rule += f" (+{len(errors) - 1} more)"
-        raise ScenarioError(
-            file=file, path=_error_path(raw, first["loc"]), rule=rule, value=first["input"]
-        ) from exc
+        path = _error_path(raw, first["loc"])
+        value = first["input"]
+        located = _LOCATED_RULE.match(rule) if not path else None
+        if located is not None:
+            # A cross-field check on one item of a list names the item itself.
+            path, rule, value = located["path"], located["rule"], NO_VALUE
+        raise ScenarioError(file=file, path=path, rule=rule, value=value) from exc
+    if scenario.changes:
+        scenario_timeline(scenario, file)
+    return scenario
+
+
+_LOCATED_RULE = re.compile(r"^(?P<path>(?:initial_pipeline|changes)\.[\w.]+): (?P<rule>.*)$")
+
+
+def scenario_timeline(scenario: Scenario, file: str | None = None) -> list[tuple[int, Scenario]]:
+    """The scenarios a run goes through: for each of ``scenario.changes`` in order, its day and
+    the scenario in force from that day (the previous one with the change's fields set).
+
+    A change must give a valid scenario and may not touch a field the model reads only when a
+    run starts (:data:`salessim.config.FIXED_FOR_RUN`); either is a ScenarioError naming
+    ``changes.<i>.set.<path>``.
+    """
+    raw = scenario.model_dump()
+    raw["changes"] = []
+    before = _plain_copy(raw)
+    timeline: list[tuple[int, Scenario]] = []
+    for i, change in enumerate(scenario.changes):
+        where = f"changes.{i}.set"
+        done: list[tuple[str, str]] = []
+        for path, value in change.set.items():
+            try:
+                done.append((path, _set_by_path(raw, path, value)))
+            except ScenarioError as exc:
+                at = f"{where}.{exc.path or path}"
+                raise ScenarioError(file, at, exc.rule, exc.value) from exc
+        try:
+            changed = Scenario.model_validate(raw)
+        except ValidationError as exc:
+            error = exc.errors(include_url=False)[0]
+            at = _error_path(raw, error["loc"])
+            named = _set_path_of(done, at)
+            raise ScenarioError(
+                file,
+                f"{where}.{named}" if named else where,
+                _human_rule(error) if named else f"{at or '<top>'}: {_human_rule(error)}",
+                error["input"],
+            ) from exc
+        after = changed.model_dump()
+        for key, rule in FIXED_FOR_RUN.items():
+            if _value_at(before, key) != _value_at(after, key):
+                named = _set_path_of(done, key)
+                raise ScenarioError(
+                    file,
+                    f"{where}.{named}" if named else where,
+                    f"cannot change mid-run: {rule}",
+                    change.set.get(named, NO_VALUE) if named else NO_VALUE,
+                )
+        for key, what in FIXED_ITEMS.items():
+            old, new = _value_at(before, key), _value_at(after, key)
+            if [item["name"] for item in old] != [item["name"] for item in new]:
+                named = _set_path_of(done, key)
+                raise ScenarioError(
+                    file,
+                    f"{where}.{named}" if named else where,
+                    f"cannot change mid-run: {what} cannot be added, removed or renamed "
+                    "(change their fields instead)",
+                )
+        timeline.append((change.at_day, changed))
+        before = after
+    return timeline
+
+
+def _value_at(data: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path of plain fields (no list items) of a dumped scenario."""
+    value: Any = data
+    for key in path.split("."):
+        value = value[key]
+    return value
+
+
+def _set_path_of(done: list[tuple[str, str]], field: str) -> str | None:
+    """The path as the user wrote it of the set that reached ``field`` (or a field inside it,
+    or the block holding it)."""
+    for written, named in done:
+        for path in (named, written):
+            if path == field or field.startswith(path + ".") or path.startswith(field + "."):
+                return written
+    return None
 
 
 def load_scenario(
@@ -276,6 +364,9 @@ def _load_raw(
     file = str(path)
     if data is None:
         data = _read_yaml(path)
+    pipeline = data.get("initial_pipeline")
+    if isinstance(pipeline, str):
+        data["initial_pipeline"] = read_pipeline_csv(path.parent / pipeline)
     ref = data.pop("extends", None)
     if ref is None:
         merged = data
@@ -311,6 +402,86 @@ def _load_raw(
     if "name" not in data:
         merged["name"] = path.stem
     return merged
+
+
+PIPELINE_COLUMNS: tuple[str, ...] = ("stage", "value", "age_in_stage_days", "owner", "segment")
+"""Columns of an ``initial_pipeline`` CSV file (stage and value required, the rest optional)."""
+
+
+def read_pipeline_csv(path: Path) -> list[dict[str, Any]]:
+    """Read today's open deals from a CSV file with a header row of PIPELINE_COLUMNS.
+
+    A problem is one ScenarioError naming the file, the row (its line in the file), the column,
+    the rule and the value.
+    """
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise ScenarioError(
+            file=file, path="initial_pipeline", rule=f"cannot read the pipeline CSV ({reason})"
+        ) from exc
+    reader = csv.DictReader(text.splitlines())
+    columns = [name.strip() for name in reader.fieldnames or []]
+    unknown = [name for name in columns if name not in PIPELINE_COLUMNS]
+    if unknown:
+        raise ScenarioError(
+            file=file,
+            path="row 1",
+            rule=f"unknown column (columns: {', '.join(PIPELINE_COLUMNS)})",
+            value=unknown[0],
+        )
+    missing = [name for name in ("stage", "value") if name not in columns]
+    if missing:
+        raise ScenarioError(file=file, path="row 1", rule=f"column {missing[0]} is required")
+    deals: list[dict[str, Any]] = []
+    for row in reader:
+        line = reader.line_num
+        cells = {
+            str(key).strip(): (cell or "").strip()
+            for key, cell in row.items()
+            if key is not None and isinstance(cell, str)
+        }
+        if not any(cells.values()):
+            continue  # a blank line
+        deal: dict[str, Any] = {}
+        for column, cell in cells.items():
+            if not cell:
+                continue
+            deal[column] = _pipeline_cell(file, line, column, cell)
+        for column in ("stage", "value"):
+            if column not in deal:
+                raise ScenarioError(
+                    file=file, path=f"row {line}, column {column}", rule="must not be empty"
+                )
+        deals.append(deal)
+    return deals
+
+
+def _pipeline_cell(file: str, line: int, column: str, cell: str) -> object:
+    """One cell of a pipeline CSV as the value its column holds."""
+
+    def bad(rule: str) -> ScenarioError:
+        return ScenarioError(file=file, path=f"row {line}, column {column}", rule=rule, value=cell)
+
+    if column == "stage":
+        return int(cell) if cell.isascii() and cell.isdigit() else cell
+    if column == "segment":
+        return cell
+    if column == "owner":
+        if not (cell.isascii() and cell.isdigit()):
+            raise bad("must be the index of a starting AE (0, 1, 2…)")
+        return int(cell)
+    try:
+        number = float(cell)
+    except ValueError:
+        number = float("nan")
+    if column == "value" and not number > 0:
+        raise bad("must be a positive number")
+    if column == "age_in_stage_days" and not number >= 0:
+        raise bad("must be a number ≥ 0")
+    return number
 
 
 def _read_parent(path: Path, child: str) -> dict[str, Any]:

@@ -19,6 +19,10 @@ class Territory:
         self.rest_days = rest_days
         self.resting: deque[tuple[float, float]] = deque()
 
+    def add(self, accounts: float) -> None:
+        """More fresh accounts to call (a team that grows brings its share of the market)."""
+        self.fresh += accounts
+
     def refresh(self, now: float) -> float:
         """Return rested accounts to the list; the number of fresh accounts now."""
         resting = self.resting

@@ -4,10 +4,11 @@ Work is counted in *units*: one unit is one replication of the bundled ``baselin
 (819 days, 8 AEs, ~240 leads a month, 2-hour prospecting blocks). A replication's CPU time
 grows with three things the scenario fixes before it runs:
 
-- rep-days: each rep (AEs and SDRs at the start, planned hires from their start day) runs a
+- rep-days: each rep (AEs and SDRs at the start, planned hires of both from their start day) runs a
   day loop of tasks every simulated day;
 - leads: every lead over the horizon, with seasonality, overlapping campaigns and both volume
-  multipliers, is drawn, queued and called;
+  multipliers (as the scenario's changes set them from their day on), is drawn, queued and
+  called;
 - prospecting blocks: a rep can sit down to prospect once per block of its selling hours, so
   short blocks mean many more steps.
 
@@ -29,6 +30,7 @@ from collections.abc import Sequence
 from salessim.config import Scenario
 from salessim.errors import SalessimError
 from salessim.leads import daily_rate
+from salessim.scenario_files import scenario_timeline
 
 MAX_REPLICATION_WORK = 50.0
 """The most work one replication may ask for unless raised: about a minute of one core."""
@@ -55,18 +57,29 @@ def estimate(scenario: Scenario) -> float:
     ae_days = scenario.aes.count * days + sum(
         hire.count * max(0, days - hire.day) for hire in scenario.aes.hiring_plan
     )
-    sdr_days = scenario.sdrs.count * days
+    sdr_days = scenario.sdrs.count * days + sum(
+        hire.count * max(0, days - hire.day) for hire in scenario.sdrs.hiring_plan
+    )
     rep_days = ae_days + sdr_days
+    # Changes may set lead volumes, non-selling shares and block lengths from their day on.
+    periods = [(0, scenario), *((d, sc) for d, sc in scenario_timeline(scenario) if d < days)]
+    ends = [day for day, _ in periods[1:]] + [days]
     leads = sum(
-        sum(daily_rate(source, day, scenario.lead_volume_multiplier))
-        for source in scenario.lead_sources
-        for day in range(days)
+        sum(daily_rate(source, day, sc.lead_volume_multiplier))
+        for (start, sc), end in zip(periods, ends, strict=True)
+        for source in sc.lead_sources
+        for day in range(start, end)
     )
-    selling_hours = scenario.calendar.hours_per_day * (
-        ae_days * (1.0 - scenario.aes.non_selling_share)
-        + sdr_days * (1.0 - scenario.sdrs.non_selling_share)
+    # Prospecting blocks: the busiest of the scenarios in force (an upper bound).
+    blocks = max(
+        sc.calendar.hours_per_day
+        * (
+            ae_days * (1.0 - sc.aes.non_selling_share)
+            + sdr_days * (1.0 - sc.sdrs.non_selling_share)
+        )
+        / sc.prospecting.block_hours
+        for _, sc in periods
     )
-    blocks = selling_hours / scenario.prospecting.block_hours
     seconds = (
         _SECONDS_PER_REP_DAY * rep_days + _SECONDS_PER_LEAD * leads + _SECONDS_PER_BLOCK * blocks
     )

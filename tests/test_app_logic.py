@@ -316,6 +316,21 @@ def _marks(chart: charts.ChartSpec) -> list[str]:
     ]
 
 
+def test_quarterly_charts_mark_the_quarter_a_plan_changes(base: Scenario) -> None:
+    # Four quarters: a warm-up quarter, then day 126 starts the second reported quarter.
+    long = with_horizon(base, 4)
+    plan = scenario_with(long, {"changes": [{"at_day": 126, "set": {"lead_filter.enabled": True}}]})
+    view = summarise_comparison(compare([long, plan], n=1, seed=SEED, workers=1))
+    assert view.scenarios[1].change_days == (126,)
+    assert _marks(charts.quarterly_bookings(view)) == ["line", "rule", "text"]
+    spec = charts.forecast_vs_actual(view).to_dict()
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar", "tick", "rule", "text"]
+    rows = [row for data in spec["datasets"].values() for row in data if "label" in row]
+    assert [(row["quarter"], row["label"]) for row in rows] == [("Y1 Q2", "day 126")]
+    unchanged = summarise_comparison(compare([long, long], n=1, seed=SEED, workers=1))
+    assert _marks(charts.quarterly_bookings(unchanged)) == ["line"]
+
+
 def test_sweep_marks_the_scenario_value_between_the_swept_values(base: Scenario) -> None:
     lever = next(lever for lever in sweep_levers(base) if lever.key == "lead_volume")
     values = [50, 125, 200]  # the scenario's own 100% lies between two of them
@@ -473,6 +488,7 @@ GOOD = b"extends: baseline\nname: mine\naes:\n  count: 12\n"
         (b"a: &x [1]\nb: *x\n", "anchors and aliases"),
         (b"extends: /etc/passwd\n", "extends: an uploaded file may extend only a bundled"),
         (b"extends: ../scenarios/baseline.yaml\n", "may extend only a bundled scenario"),
+        (b"initial_pipeline: /etc/passwd\n", "initial_pipeline: an uploaded file must list"),
         (b"- 1\n", "top level must be a mapping"),
         (b"\xff\xfe\x00", "not a text file"),
         (b"#" * 70_000, "may be at most 64 kB"),

@@ -2,7 +2,9 @@
 
 All balances use whole-run counters (daily arrays summed over *all* days, warm-up included),
 so nothing can hide before the reported window. They are checked on every bundled scenario
-(shortened to one year) and, with hypothesis, on randomly generated valid scenarios.
+(shortened to one year) and, with hypothesis, on randomly generated valid scenarios, which may
+start from an open pipeline, hire SDRs on a plan and change fields on given days (every lead,
+deal and hour is accounted for across a change).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from salessim.entities import (
     ACTIVITIES,
     LEAD_FATES,
     LOSS_REASONS,
+    ORIGIN_INITIAL,
     ORIGIN_MARKETING,
     ORIGIN_SDR_PROSPECTING,
     ORIGINS,
@@ -54,14 +57,17 @@ def assert_leads_conserved(result: RunResult) -> None:
 
 
 def assert_deals_conserved(result: RunResult) -> None:
-    """Every opportunity created is won, lost for a reason, or still open at the end."""
+    """Every deal open at the start or created is won, lost for a reason, or still open at the
+    end."""
     created = sum(total(result, f"opps_{origin}") for origin in ORIGINS)
     assert created == result.deals_created_total
+    deals = created + result.deals_initial_total
     wins = total(result, "wins")
     losses = sum(total(result, f"losses_{reason}") for reason in LOSS_REASONS)
-    assert wins + losses + result.deals_open_end == created, (
-        f"deals: {created:g} created, {wins:g} won + {losses:g} lost "
-        f"+ {result.deals_open_end} open = {wins + losses + result.deals_open_end:g}"
+    assert wins + losses + result.deals_open_end == deals, (
+        f"deals: {result.deals_initial_total} open at the start + {created:g} created, "
+        f"{wins:g} won + {losses:g} lost + {result.deals_open_end} open "
+        f"= {wins + losses + result.deals_open_end:g}"
     )
 
 
@@ -89,7 +95,7 @@ def assert_records_agree(result: RunResult) -> None:
     assert set(leads) <= {*LEAD_FATES, "queued"}
 
     deals = Counter(deal["outcome"] for deal in result.deal_records)
-    assert len(result.deal_records) == result.deals_created_total
+    assert len(result.deal_records) == result.deals_created_total + result.deals_initial_total
     assert deals["won"] == total(result, "wins")
     assert deals["open"] == result.deals_open_end
     reasons = Counter(d["reason"] for d in result.deal_records if d["outcome"] == "lost")
@@ -98,6 +104,7 @@ def assert_records_agree(result: RunResult) -> None:
     origins = Counter(deal["origin"] for deal in result.deal_records)
     for origin in ORIGINS:
         assert origins[origin] == total(result, f"opps_{origin}"), f"origin {origin}"
+    assert origins[ORIGIN_INITIAL] == result.deals_initial_total
 
 
 def assert_source_counters_agree(result: RunResult, scenario: Scenario) -> None:
@@ -213,6 +220,59 @@ def valid_scenarios(draw: st.DrawFn) -> Scenario:
         "sdrs.works_inbound_leads": draw(st.booleans()),
         "sdrs.ae_max_open_deals": draw(st.none() | st.integers(1, 20)),
     }
+    horizon = overrides["calendar.horizon_days"]
+    assert isinstance(horizon, int)
+    aes = overrides["aes.count"]
+    assert isinstance(aes, int)
+    if draw(st.booleans()):
+        overrides["sdrs.hiring_plan"] = [
+            {"day": draw(st.integers(0, horizon)), "count": draw(st.integers(1, 3))}
+        ]
+    # Today's pipeline: open deals in any stage, owned by a named starting AE or in turn.
+    overrides["initial_pipeline"] = [
+        {
+            "stage": draw(st.integers(0, 3)),
+            "value": draw(st.floats(1_000.0, 100_000.0)),
+            "age_in_stage_days": draw(st.floats(0.0, 40.0)),
+            "owner": draw(st.none() | st.integers(0, aes - 1)),
+        }
+        for _ in range(draw(st.integers(0, 12)))
+    ]
+    # Plans that start on a date: a few fields set mid-run, in order of day.
+    change_sets = st.dictionaries(
+        st.sampled_from(
+            [
+                "lead_volume_multiplier",
+                "lead_filter.enabled",
+                "aes.policy.name",
+                "management.enabled",
+                "qualification.queue_discipline",
+                "aes.on_departure",
+                "deals.stages.demo.buyer_days",
+                "aes.non_selling_share",
+                "sdrs.ae_max_open_deals",
+            ]
+        ),
+        st.none(),
+        min_size=1,
+        max_size=3,
+    )
+    values: dict[str, st.SearchStrategy[object]] = {
+        "lead_volume_multiplier": st.sampled_from([0.0, 0.5, 1.5, 2.0]),
+        "lead_filter.enabled": st.booleans(),
+        "aes.policy.name": st.sampled_from(["closer_first", "lead_first"]),
+        "management.enabled": st.booleans(),
+        "qualification.queue_discipline": st.sampled_from(["fifo", "newest_first", "score"]),
+        "aes.on_departure": st.sampled_from(["reassign", "lose"]),
+        "deals.stages.demo.buyer_days": st.floats(0.0, 30.0),
+        "aes.non_selling_share": st.sampled_from([0.0, 0.3, 0.6]),
+        "sdrs.ae_max_open_deals": st.none() | st.integers(1, 20),
+    }
+    days = sorted(draw(st.lists(st.integers(1, horizon - 1), max_size=3)))
+    overrides["changes"] = [
+        {"at_day": day, "set": {path: draw(values[path]) for path in draw(change_sets)}}
+        for day in days
+    ]
     return scenario_with(_BASE, overrides)
 
 

@@ -80,10 +80,18 @@ def test_every_value_of_a_full_scenario_has_exactly_one_row(baseline: Scenario) 
         {"start_day": 10, "duration_days": 5, "volume_multiplier": 2.0}
     ]
     raw["aes"]["hiring_plan"] = [{"day": 100, "count": 2}]
+    raw["sdrs"]["hiring_plan"] = [{"day": 100, "count": 2}]
+    raw["initial_pipeline"] = [{"stage": "demo", "value": 5000, "owner": 1, "segment": None}]
+    raw["changes"] = [{"at_day": 200, "set": {"lead_volume_multiplier": 1.3}}]
     full = Scenario.model_validate(raw)
     paths = [row.path for row in field_rows()]
     assert len(paths) == len(set(paths))
-    assert set(paths) == _leaf_paths(full.model_dump(), "")
+    # A change's `set` is one field: a mapping of any paths to their values.
+    leaves = {
+        "changes.<index>.set" if leaf.startswith("changes.<index>.set.") else leaf
+        for leaf in _leaf_paths(full.model_dump(), "")
+    }
+    assert set(paths) == leaves
 
 
 @pytest.mark.parametrize(

@@ -104,6 +104,28 @@ def test_dashboard_skips_missing_hours_and_warm_up() -> None:
     assert "warm-up ends" not in hours.get_legend_handles_labels()[1]
 
 
+def test_dashboard_marks_each_day_the_plan_changes() -> None:
+    weekly = _weekly()
+    fig = dashboard(weekly, _quarterly(), FATES, "A plan from day 315", change_days=[315, 441])
+    bookings, pipeline, hours, _, _ = fig.axes
+    for ax in (bookings, pipeline, hours):
+        assert ax.get_legend_handles_labels()[1].count("plan changes") == 1
+        assert {t.get_text() for t in ax.texts} >= {"day 315", "day 441"}
+    # Quarter 5 (days 315–377) is the fifth bar from quarter 1: its left edge is at 3.5.
+    dashed = [line for line in bookings.get_lines() if line.get_linestyle() == "--"]
+    assert [line.get_xdata()[0] for line in dashed] == pytest.approx([3.5, 5.5])
+    weeks = [line.get_xdata()[0] for line in pipeline.get_lines() if line.get_linestyle() == "--"]
+    assert weeks[-2:] == pytest.approx([63.0, 88.2])
+    plain = _figure()
+    assert "plan changes" not in plain.axes[0].get_legend_handles_labels()[1]
+
+
+def test_comparison_marks_each_scenarios_change_days_once_in_the_legend() -> None:
+    quarterly = _comparison(change_days=[[], [315]]).axes[1]
+    assert quarterly.get_legend_handles_labels()[1].count("plan changes") == 1
+    assert [t.get_text() for t in quarterly.texts] == ["day 315"]
+
+
 def test_dashboard_names_missing_or_misfit_series() -> None:
     weekly = _weekly()
     del weekly["pipeline_value"]

@@ -13,6 +13,7 @@ BUNDLED = (
     "more_leads_30",
     "more_leads_30_filtered",
     "more_leads_30_with_sdrs",
+    "more_leads_next_quarter",
     "reps_own_calling",
     "teleprospecting",
     "time_blocked_prospecting",
@@ -52,6 +53,20 @@ def test_campaigns_and_seasonality_count_as_leads() -> None:
         ],
     )
     assert estimate(burst) > estimate(quiet) + 1.0
+
+
+def test_planned_sdr_hires_and_changed_lead_volumes_count_from_their_day() -> None:
+    base = estimate(load_scenario("baseline"))
+    hired = load_scenario("baseline", {"sdrs.hiring_plan": [{"day": 0, "count": 8}]})
+    late = load_scenario("baseline", {"sdrs.hiring_plan": [{"day": 756, "count": 8}]})
+    # Eight SDRs double the rep-days from day 0; hired on day 756 they add little.
+    assert estimate(hired) > base + 0.3
+    assert base < estimate(late) < estimate(hired)
+    more = load_scenario(
+        "baseline", {"changes": [{"at_day": 63, "set": {"lead_volume_multiplier": 10}}]}
+    )
+    assert estimate(more) > estimate(load_scenario("baseline", ["lead_volume_multiplier=10"])) - 0.5
+    assert estimate(more) > base + 2.0
 
 
 def test_a_big_team_over_ten_years_is_past_the_default_limit() -> None:

@@ -26,6 +26,7 @@ from salessim.app.views import (
     quarter_label,
     reported_quarters,
 )
+from salessim.config import DAYS_PER_QUARTER
 from salessim.entities import ACTIVITIES
 from salessim.explain import Explanation
 from salessim.metrics import activity_label
@@ -91,6 +92,41 @@ def _quarter_rows(view: ComparisonView, fields: Mapping[str, str]) -> list[Row]:
     return rows
 
 
+def _change_marks(view: ComparisonView) -> list[alt.Chart]:
+    """A dashed rule at the quarter in which each scenario's plan changed and a label with its
+    day: two layers to add to a quarterly chart (none when no change falls in a reported
+    quarter)."""
+    rows: list[Row] = []
+    for summary in view.scenarios:
+        shown = reported_quarters(summary.quarterly)
+        for day in summary.change_days:
+            quarter = day // DAYS_PER_QUARTER
+            if quarter in shown:
+                rows.append(
+                    {
+                        "scenario": summary.name,
+                        "order": shown.index(quarter),
+                        "quarter": quarter_label(shown.index(quarter)),
+                        "label": f"day {day}",
+                    }
+                )
+    if not rows:
+        return []
+    base = alt.Chart(_data(rows)).encode(
+        x=alt.X("quarter:O", sort=alt.SortField("order")),
+        color=alt.Color("scenario:N", scale=_scenario_scale(view.names), title="Scenario"),
+        tooltip=[
+            "scenario:N",
+            alt.Tooltip("label:N", title="Plan changes on"),
+        ],
+    )
+    rule = base.mark_rule(strokeDash=[5, 4], strokeWidth=1.5)
+    text = base.mark_text(align="left", dx=3, dy=4, baseline="top", fontSize=10).encode(
+        text="label:N", y=alt.value(0)
+    )
+    return [rule, text]
+
+
 def quarterly_bookings(view: ComparisonView) -> ChartSpec:
     """Bookings per reported quarter for each scenario: mean line and 95% band."""
     return quarterly_metric(view, "bookings", "Bookings")
@@ -123,7 +159,9 @@ def quarterly_metric(view: ComparisonView, key: str, label: str) -> ChartSpec:
         band = base.mark_area(opacity=0.18).encode(y=alt.Y("low:Q"), y2="high:Q")
     line = base.mark_line(point=True).encode(y=y, tooltip=tooltip)
     what = "mean and 95% band" if banded else "one replication: no band"
-    return _layers(band, line).properties(height=HEIGHT, title=f"{label} by quarter ({what})")
+    return _layers(band, line, *_change_marks(view)).properties(
+        height=HEIGHT, title=f"{label} by quarter ({what})"
+    )
 
 
 def totals(view: ComparisonView, metric: str) -> ChartSpec:
@@ -177,7 +215,7 @@ def forecast_vs_actual(view: ComparisonView) -> ChartSpec:
         tooltip=tooltip,
     )
     ticks = base.mark_tick(color="black", thickness=2).encode(y="forecast:Q", tooltip=tooltip)
-    return alt.layer(bars, ticks).properties(
+    return alt.layer(bars, ticks, *_change_marks(view)).properties(
         height=HEIGHT, title="Forecast (black tick) vs actual bookings (bar) by quarter"
     )
 

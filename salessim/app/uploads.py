@@ -76,13 +76,20 @@ def scenario_yaml(scenario: Scenario) -> str:
 
 
 def _check_yaml(name: str, text: str) -> None:
-    """Refuse what no scenario file may use (parse_yaml) and extends: other than a bundled name."""
+    """Refuse what no scenario file may use (parse_yaml), extends: other than a bundled name and
+    an initial pipeline read from a file."""
     try:
         raw = parse_yaml(text, name)
     except ScenarioError as exc:
         raise UploadError(f"{name}: {exc.rule}") from None
     if not isinstance(raw, dict):
         raise UploadError(f"{name}: the top level must be a mapping of scenario fields")
+    if isinstance(raw.get("initial_pipeline"), str):
+        # A path would be read on the server, and its errors would quote what it holds.
+        raise UploadError(
+            f"{name}: initial_pipeline: an uploaded file must list its open deals in the file "
+            "(a list of {stage, value, age_in_stage_days, owner}), not name a CSV file"
+        )
     parent = raw.get("extends")
     if parent is None:
         return

@@ -95,6 +95,8 @@ class ScenarioSummary:
     weekly: dict[str, list[float]]
     lead_fates: dict[str, float]
     has_sdrs: bool = False
+    change_days: tuple[int, ...] = ()
+    """Working days on which the scenario's plan changed (its ``changes:``)."""
 
     def value(self, metric: str) -> Interval:
         """A metric's mean and 95% interval (NaN if the metric is unknown)."""
@@ -219,6 +221,7 @@ def summarise(result: ReplicationSet, name: str) -> ScenarioSummary:
         weekly=weekly,
         lead_fates=result.lead_fates(),
         has_sdrs=has_sdrs(result),
+        change_days=tuple(result.change_days),
     )
 
 
