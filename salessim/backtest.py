@@ -26,8 +26,12 @@ if TYPE_CHECKING:
 DEFAULT_REPLICATIONS = 20
 KINDS = {"bookings": "money", "win_rate": "share", "cycle_days": "days"}
 """How each line's values read (salessim.formatting kinds); the others are counts."""
-BAND = (2.5, 97.5)
-"""Percentiles of the replications that bound each quarter's band (and each line's total)."""
+BAND_LEVEL = 0.95
+"""Each band is a 95% prediction interval: where one more run of the scenario — or the history,
+if the scenario describes it — falls 95 times in 100. From n replications with mean m and
+standard deviation s it is m ± t(0.975, n−1) · s · √(1 + 1/n), which widens with few
+replications. (The 2.5th–97.5th percentiles of 20 replications would cover a new run only
+about 86 times in 100.)"""
 
 
 def backtest_chunk(
@@ -183,17 +187,32 @@ def _line(
     key: str, label: str, actual: dict[str, list[float]], sims: list[dict[str, list[float]]]
 ) -> BacktestLine:
     arr = np.array([s[key] for s in sims], dtype=float)
-    low, median, high = (np.nanpercentile(arr, p, axis=0) for p in (BAND[0], 50, BAND[1]))
+    low, high = _prediction_band(arr)
+    totals = np.array([_total(key, s) for s in sims], dtype=float)
+    total_low, total_high = _prediction_band(totals)
     return BacktestLine(
         key,
         label,
         list(actual[key]),
         low.tolist(),
-        median.tolist(),
+        np.nanmedian(arr, axis=0).tolist(),
         high.tolist(),
         _total(key, actual),
-        *(float(np.nanpercentile([_total(key, s) for s in sims], p)) for p in BAND),
+        float(total_low),
+        float(total_high),
     )
+
+
+def _prediction_band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% prediction interval of one more draw, per column (see BAND_LEVEL)."""
+    from scipy import stats
+
+    n = np.sum(~np.isnan(values), axis=0)
+    mean = np.nanmean(values, axis=0)
+    sd = np.nanstd(values, axis=0, ddof=1) if values.shape[0] > 1 else np.full_like(mean, np.nan)
+    t = stats.t.ppf(0.5 + BAND_LEVEL / 2, np.maximum(n - 1, 1))
+    half = t * sd * np.sqrt(1.0 + 1.0 / np.maximum(n, 1))
+    return mean - half, mean + half
 
 
 def _total(key: str, figures: dict[str, list[float]]) -> float:

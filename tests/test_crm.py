@@ -184,8 +184,12 @@ def test_round_trip_comments_give_samples_and_intervals(round_trip: tuple[Path, 
 
 
 def test_round_trip_back_test_is_inside_its_bands(round_trip: tuple[Path, Path, str]) -> None:
+    """The fitted scenario's back-test against the history it was fitted to. Each line's band is
+    a 95% prediction interval, so even a perfect fit puts one of the six lines outside about one
+    time in four (two or more: about one time in thirty): one line outside is allowed. (The
+    control below shows the verdict fails a scenario that is wrong.)"""
     _, out, stdout = round_trip
-    assert "OUTSIDE" not in stdout, stdout
+    assert stdout.count("OUTSIDE") <= 1, stdout
     table = (out.parent / "my_team_backtest.csv").read_text().splitlines()
     totals = [row.split(",") for row in table if ",all," in row]
     assert [row[0] for row in totals] == [
@@ -196,7 +200,8 @@ def test_round_trip_back_test_is_inside_its_bands(round_trip: tuple[Path, Path, 
         "win_rate",
         "cycle_days",
     ]
-    assert all(row[-1] == "yes" for row in totals)
+    outside = [row[0] for row in totals if row[-1] != "yes"]
+    assert len(outside) <= 1, outside
     assert (out.parent / "my_team_backtest.png").stat().st_size > 10_000
 
 

@@ -191,8 +191,8 @@ def print_calibration(notes: Sequence[str], backtest: Backtest | None) -> None:
     console.print(table)
     _print(
         console,
-        "Band: 2.5th to 97.5th percentile of the replications' totals (win rate and cycle "
-        "pooled over the history); each quarter has its own band in the chart",
+        "Band: 95% prediction interval of one more run, from the replications' totals (win "
+        "rate and cycle pooled over the history); each quarter has its own band in the chart",
     )
 
 
