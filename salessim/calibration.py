@@ -38,8 +38,28 @@ MIN_SEGMENT_DEALS = 10
 MIN_LOSSES = 20
 MIN_SEASONALITY_MONTHS = 12
 MIN_LEAVERS = 3
+MIN_HIRES = 3
+"""AEs hired within the history needed to fit how fast a new AE ramps."""
+RAMP_WINDOW = 126
+"""Working days of a new AE's tenure compared with tenured AEs' (half a year)."""
+MAX_RAMP_DAYS = 504
 DEFAULT_STAGE_REP_HOURS = 3.0
 _NAME = re.compile(r"[^A-Za-z0-9_\-]+")
+
+
+@dataclass
+class RampFit:
+    """How fast new AEs ramp: their opportunities a day in their first RAMP_WINDOW working days
+    as a share of a tenured AE's, in the history and in simulations of the fit at two ramps."""
+
+    ramp_days: int
+    low: int
+    high: int
+    hires: int
+    hire_days: float
+    opportunities: int
+    share: float
+    simulated: tuple[tuple[int, float], tuple[int, float]]
 
 
 @dataclass
@@ -86,26 +106,126 @@ def calibrate(
         )
     quarters = min(quarters, MAX_QUARTERS)
     first = _fit(data, baseline, name, files, quarters, None, 0)
-    if refine_runs < 1 or not first.stage_means:
+    observed = ramp_statistic(data, quarters)
+    if refine_runs < 1 or not (first.stage_means or observed is not None):
         return first
     scenario = load_text(first.text)
-    simulated: dict[str, list[float]] = {}
-    for i in range(refine_runs):
-        from salessim.crm import export_run, parse_tables, tables_of
-        from salessim.experiments import replication_seed
+    sims = [_simulate(scenario, seed, i, data.start) for i in range(refine_runs)]
+    overheads: dict[str, float] | None = None
+    if first.stage_means:
+        simulated: dict[str, list[float]] = {}
+        for sim in sims:
+            sim_first = _fit(sim, baseline, name, files, quarters, None, 0)
+            for stage, mean in sim_first.stage_means.items():
+                simulated.setdefault(stage, []).append(mean)
+        fitted = {s.name: s.buyer_days for s in scenario.deals.stages}
+        overheads = {
+            stage: max(float(np.nanmean(means)) - fitted[stage], 0.0)
+            for stage, means in simulated.items()
+            if stage in fitted and np.isfinite(means).any()
+        }
+    ramp = None
+    if observed is not None:
+        ramp = _fit_ramp(observed, scenario, sims, seed, data, quarters)
+    runs = refine_runs if overheads is not None else 0
+    return _fit(data, baseline, name, files, quarters, overheads, runs, ramp)
 
-        texts = export_run(scenario, replication_seed(seed, i), data.start)
-        sim = parse_tables(tables_of(texts), {}, start=data.start)
-        sim_first = _fit(sim, baseline, name, files, quarters, None, 0)
-        for stage, mean in sim_first.stage_means.items():
-            simulated.setdefault(stage, []).append(mean)
-    fitted = {s.name: s.buyer_days for s in scenario.deals.stages}
-    overheads = {
-        stage: max(float(np.nanmean(means)) - fitted[stage], 0.0)
-        for stage, means in simulated.items()
-        if stage in fitted and np.isfinite(means).any()
-    }
-    return _fit(data, baseline, name, files, quarters, overheads, refine_runs)
+
+def _simulate(scenario: Scenario, seed: int, index: int, start: Any) -> CRMData:
+    """Replication `index` of `scenario`, exported and read back like the history."""
+    from salessim.crm import export_run, parse_tables, tables_of
+    from salessim.experiments import replication_seed
+
+    texts = export_run(scenario, replication_seed(seed, index), start)
+    return parse_tables(tables_of(texts), {}, start=start)
+
+
+def ramp_statistic(data: CRMData, quarters: int) -> tuple[float, int, float, int] | None:
+    """New AEs' opportunities a day in their first RAMP_WINDOW working days as a share of tenured
+    AEs' (tenure past the window), over the history: (share, hires, hire-days, their
+    opportunities), or None with too few hires or no rep dates."""
+    if data.reps is None:
+        return None
+    reps = data.reps[data.reps["role"] == "ae"]
+    last = float(quarters * DAYS_PER_QUARTER)
+    opps = data.opportunities
+    owners = opps["owner"].to_numpy(dtype=object)
+    days = opps["day"].to_numpy(float)
+    new_days = vet_days = 0.0
+    new_opps = vet_opps = hires = 0
+    for rep, start, end in zip(
+        reps["rep_id"].to_numpy(dtype=object),
+        reps["start_day"].to_numpy(float),
+        reps["end_day"].to_numpy(float),
+        strict=True,
+    ):
+        stop = last if math.isnan(end) else min(float(end), last)
+        own = days[owners == rep]
+        if start >= 0:
+            until = min(start + RAMP_WINDOW, stop)
+            if until - start >= RAMP_WINDOW / 2:
+                hires += 1
+                new_days += until - start
+                new_opps += int(((own >= start) & (own < until)).sum())
+        tenured = max(start + RAMP_WINDOW, 0.0)
+        if stop > tenured:
+            vet_days += stop - tenured
+            vet_opps += int(((own >= tenured) & (own < stop)).sum())
+    if hires < MIN_HIRES or vet_opps == 0 or new_days <= 0:
+        return None
+    return (new_opps / new_days) / (vet_opps / vet_days), hires, new_days, new_opps
+
+
+def _fit_ramp(
+    observed: tuple[float, int, float, int],
+    scenario: Scenario,
+    sims: list[CRMData],
+    seed: int,
+    data: CRMData,
+    quarters: int,
+) -> RampFit | None:
+    """The ramp at which the fitted scenario's new AEs reach the share the history shows.
+
+    Simulated at the fit's ramp (those replications are already run) and at a longer one, with
+    the same seeds, the share falls as the ramp lengthens; the history's share is interpolated
+    (or extrapolated) along that line, within 0 and MAX_RAMP_DAYS. Its interval maps the Poisson
+    interval of the new AEs' opportunity count the same way."""
+    from salessim.scenario_files import scenario_with
+
+    share, hires, hire_days, opportunities = observed
+    r1 = scenario.aes.ramp_days
+    r2 = r1 + 105 if r1 + 105 <= MAX_RAMP_DAYS else max(r1 - 105, 0)
+    longer = scenario_with(scenario, {"aes.ramp_days": r2})
+    s1_runs, s2_runs = [], []
+    for i, sim in enumerate(sims):
+        a = ramp_statistic(sim, quarters)
+        b = ramp_statistic(_simulate(longer, seed, i, data.start), quarters)
+        if a is not None and b is not None:
+            s1_runs.append(a[0])
+            s2_runs.append(b[0])
+    if not s1_runs:
+        return None
+    s1, s2 = float(np.mean(s1_runs)), float(np.mean(s2_runs))
+    if abs(s2 - s1) < 1e-3:
+        return None
+    slope = (r2 - r1) / (s2 - s1)
+
+    def to_days(x: float) -> int:
+        return round(min(max(r1 + (x - s1) * slope, 0.0), MAX_RAMP_DAYS))
+
+    low, high = _poisson_interval(opportunities)
+    per = share / opportunities if opportunities else 0.0
+    bounds = sorted((to_days(low * per), to_days(high * per)))
+    return RampFit(
+        to_days(share),
+        bounds[0],
+        bounds[1],
+        hires,
+        hire_days,
+        opportunities,
+        share,
+        ((r1, s1), (r2, s2)),
+    )
 
 
 def load_text(text: str) -> Scenario:
@@ -129,6 +249,7 @@ def _fit(
     quarters: int,
     overheads: dict[str, float] | None,
     refine_runs: int,
+    ramp: RampFit | None = None,
 ) -> Calibration:
     w = _Writer()
     notes: list[str] = []
@@ -160,7 +281,7 @@ def _fit(
     _fit_conversion(data, baseline, sources, hpd, w, notes)
     _fit_deals(data, baseline, hpd, w, notes, stage_means, overheads, refine_runs)
     _fit_segments(data, baseline, w, notes)
-    _fit_team(data, baseline, quarters, w, notes)
+    _fit_team(data, baseline, quarters, w, notes, ramp)
     return Calibration(w.text(), data, quarters, notes, stage_means)
 
 
@@ -588,11 +709,16 @@ def _fit_segments(data: CRMData, baseline: Scenario, w: _Writer, notes: list[str
 
 
 def _fit_team(
-    data: CRMData, baseline: Scenario, quarters: int, w: _Writer, notes: list[str]
+    data: CRMData,
+    baseline: Scenario,
+    quarters: int,
+    w: _Writer,
+    notes: list[str],
+    ramp: RampFit | None = None,
 ) -> None:
     """AEs: from rep start and end dates if given, else from the opportunities' owners."""
     if data.reps is not None and (data.reps["role"] == "ae").any():
-        _fit_reps(data, baseline, quarters, w, notes)
+        _fit_reps(data, baseline, quarters, w, notes, ramp)
         return
     opps = data.opportunities
     if "owner" not in opps or (opps["owner"] == "").all():
@@ -616,7 +742,12 @@ def _fit_team(
 
 
 def _fit_reps(
-    data: CRMData, baseline: Scenario, quarters: int, w: _Writer, notes: list[str]
+    data: CRMData,
+    baseline: Scenario,
+    quarters: int,
+    w: _Writer,
+    notes: list[str],
+    ramp: RampFit | None = None,
 ) -> None:
     """Headcount at the scenario's start, attrition per AE-year, the wait to backfill a leaver
     and hires beyond backfills, from the AEs' start and end dates."""
@@ -672,11 +803,26 @@ def _fit_reps(
             + ", ".join(f"{{day: {d}, count: {growth.count(d)}}}" for d in days)
             + "]",
         )
-    w.comment(
-        2,
-        f"ramp_days stays the baseline's {baseline.aes.ramp_days} (start dates alone do not "
-        "show how fast a new AE ramps)",
-    )
+    if ramp is not None:
+        (r1, s1), (r2, s2) = ramp.simulated
+        w.comment(
+            2,
+            f"{ramp.hires} AEs hired in the history made {ramp.share:.0%} of a tenured AE's "
+            f"opportunities a day in their first {RAMP_WINDOW} working days ({ramp.opportunities} "
+            f"opportunities over {ramp.hire_days:,.0f} AE-days); this fit simulated makes "
+            f"{s1:.0%} at a {r1}-day ramp and {s2:.0%} at {r2} days; 95% interval "
+            f"{ramp.low}-{ramp.high} days",
+        )
+        w.line(2, f"ramp_days: {ramp.ramp_days}")
+    else:
+        hired = ramp_statistic(data, quarters)
+        why = (
+            f"fewer than {MIN_HIRES} AEs hired in the history with half a year of tenure seen"
+            if hired is None
+            else "not simulated, or the simulated ramps did not separate"
+        )
+        notes.append(f"aes.ramp_days: {why}: the default kept")
+        w.comment(2, f"ramp_days stays the baseline's {baseline.aes.ramp_days} ({why})")
     w.blank()
 
 

@@ -339,3 +339,44 @@ def test_closing_rows_of_a_stage_history_are_not_stages() -> None:
         {LEADS_FILE: LEADS_OK, OPPORTUNITIES_FILE: OPPS_OK, STAGE_HISTORY_FILE: history}
     )
     assert parse_tables(frames, {}).stage_order() == ["Discovery", "Proposal"]
+
+
+# --------------------------------------------------------------------------- ramp of new AEs
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [3, 4])
+def test_ramp_of_new_aes_is_fitted_from_rep_dates(seed: int) -> None:
+    """A team of 16 AEs with high attrition (about 24 hires in three years) whose new AEs take
+    210 working days to ramp, twice the baseline's 105. The history's share of a tenured AE's
+    opportunities that new AEs make is matched by simulating the first fit at two ramps (same
+    seeds). At two export seeds the fit lands nearer the truth than the baseline's ramp and its
+    95% interval covers the truth; with the baseline's ramp the same export would fit ~105."""
+    from salessim.calibration import calibrate, ramp_statistic
+    from salessim.crm import export_run, parse_tables, tables_of
+
+    base = load_scenario("baseline")
+    truth = scenario_with(
+        base,
+        {
+            "calendar.horizon_days": 819,
+            "aes.count": 16,
+            "aes.attrition_per_year": 0.5,
+            "aes.ramp_days": 210,
+        },
+    )
+    texts = export_run(truth, np.random.SeedSequence(seed), START)
+    data = parse_tables(tables_of(texts), {}, start=START)
+    observed = ramp_statistic(data, data.quarters)
+    assert observed is not None and observed[1] >= 10, observed  # hires seen
+    fitted = calibrate(data, base, "ramp_fit", "export", refine_runs=2, seed=seed)
+    scenario = load_scenario_text(fitted.text)
+    comment = next(line for line in fitted.text.splitlines() if "AEs hired in the history" in line)
+    low, high = (int(x) for x in comment.rsplit("interval ", 1)[1].split(" ")[0].split("-"))
+    ramp = scenario.aes.ramp_days
+    assert abs(ramp - 210) < abs(ramp - 105), (ramp, comment)
+    assert low <= 210 <= high, comment
+
+
+def load_scenario_text(text: str) -> Scenario:
+    from salessim.calibration import load_text
+
+    return load_text(text)
