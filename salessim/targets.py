@@ -62,7 +62,11 @@ class Target:
 
     def reached(self, runs: ReplicationSet) -> np.ndarray:
         """Per replication: did it reach the target (a replication with no value did not)?"""
-        values = self.values(runs)
+        return self.reached_by(self.values(runs))
+
+    def reached_by(self, values: np.ndarray) -> np.ndarray:
+        """Which of the target metric's values (per year if the target is) reach it."""
+        values = np.asarray(values, dtype=float)
         with np.errstate(invalid="ignore"):
             hit = values >= self.value if self.at_least else values <= self.value
         return np.asarray(hit & np.isfinite(values), dtype=bool)
