@@ -167,3 +167,30 @@ def test_cli_refuses_a_bad_target_before_running(capsys: pytest.CaptureFixture[s
     assert main(["run", "baseline", "--target", "bookings_per_year=lots"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["salessim: error: --target 'bookings_per_year=lots': 'lots' is not a number"]
+
+
+def test_cli_sweep_writes_one_row_per_value_and_replication(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    per_rep = tmp_path / "runs.csv"
+    argv = ["sweep", "baseline", "--param", "aes.count", "--values", "6,8", "-n", "2"]
+    argv += ["--workers", "1", "--json", "--per-replication", str(per_rep)]
+    argv += [arg for k, v in SHORT.items() for arg in ("--set", f"{k}={v}")]
+    argv += ["--target", "wins_per_year=100", "--target", "avg_discount=0.05"]
+    assert main(argv) == 0
+    data = json.loads(capsys.readouterr().out)
+    rows = list(csv.DictReader(per_rep.open(encoding="utf-8")))
+    assert [(r["value"], r["replication"], r["seed"]) for r in rows] == [
+        ("6", "0", "0"),
+        ("6", "1", "0"),
+        ("8", "0", "0"),
+        ("8", "1", "0"),
+    ]
+    years = (200 - 21) / DAYS_PER_YEAR
+    for point in data["points"]:
+        wins, discount = point["targets"]
+        mine = [r for r in rows if r["value"] == str(point["value"])]
+        assert wins["hits"] == sum(float(r["wins"]) / years >= 100 for r in mine)
+        assert discount["at_least"] is False
+        assert discount["hits"] == sum(float(r["avg_discount"]) <= 0.05 for r in mine)
+        assert set(point["percentiles"]) == set(point["metrics"])
