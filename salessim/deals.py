@@ -358,8 +358,11 @@ class DealDesk:
     def _win(self, deal: Deal) -> None:
         now = self.env.now
         deal.outcome = "won"
+        owner = deal.owner
         self._close(deal, now)
         net = deal.net_value
+        if owner is not None:
+            owner.credit_win(now, net)
         ledger = self.ledger
         ledger.add("wins", now)
         ledger.add("won_deal_days", now, now - deal.created)

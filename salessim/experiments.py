@@ -28,6 +28,9 @@ from salessim.outputs import write_atomic
 from salessim.parallel import default_workers, execute
 from salessim.scenario_files import scenario_with
 from salessim.statistics import Difference, Interval, paired_difference, t_interval
+from salessim.targets import Target
+
+PERCENTILES = (10, 50, 90)
 
 Progress = Callable[[int, int], None]
 
@@ -187,6 +190,26 @@ class ReplicationSet:
             out[name] = entry
         return out
 
+    def percentiles(self, metric: str) -> dict[str, float]:
+        """P10, P50 and P90 of one metric over replications: the spread of what a single run
+        (a year as it may turn out) produces, not the uncertainty of the mean (NaN if undefined)."""
+        values = self.values(metric)
+        values = values[np.isfinite(values)]
+        if not values.size:
+            return {f"p{p}": math.nan for p in PERCENTILES}
+        return {f"p{p}": float(np.percentile(values, p)) for p in PERCENTILES}
+
+    def percentiles_json(self) -> dict[str, dict[str, float | None]]:
+        """Every metric's P10, P50 and P90 over replications for JSON (null where undefined)."""
+        return {
+            name: {k: (v if math.isfinite(v) else None) for k, v in self.percentiles(name).items()}
+            for name in self.metric_names()
+        }
+
+    def targets_json(self, targets: Sequence[Target]) -> list[dict[str, Any]]:
+        """Each target's chance of being reached, with its Wilson 95% interval."""
+        return [target.to_dict(self) for target in targets]
+
     def mean_weekly(self) -> dict[str, list[float]]:
         """Weekly series averaged over replications."""
         keys = list(self.runs[0]["weekly"])
@@ -216,16 +239,20 @@ class ReplicationSet:
         """Mean count of leads by fate over the reported window."""
         return {f: float(np.nanmean(self.values(f"leads_{f}"))) for f in LEAD_FATES}
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object of ``salessim run --json``."""
-        return {
+    def to_dict(self, targets: Sequence[Target] = ()) -> dict[str, Any]:
+        """The JSON object of ``salessim run --json``: with `targets`, their chances too."""
+        out = {
             "scenario": self.scenario.name,
             "seed": self.seed,
             "replications": self.n,
             "window": self.window,
             "metrics": self.metrics_json(),
+            "percentiles": self.percentiles_json(),
             "quarterly": self.quarterly(),
         }
+        if targets:
+            out["targets"] = self.targets_json(targets)
+        return out
 
 
 def replicate(
@@ -276,13 +303,20 @@ class Comparison:
             )
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object of ``salessim compare --json``."""
+    def to_dict(self, targets: Sequence[Target] = ()) -> dict[str, Any]:
+        """The JSON object of ``salessim compare --json``: with `targets`, each scenario's
+        chance of reaching them."""
         return {
             "seed": self.seed,
             "replications": self.n,
             "scenarios": [
-                {"name": name, "window": s.window, "metrics": s.metrics_json()}
+                {
+                    "name": name,
+                    "window": s.window,
+                    "metrics": s.metrics_json(),
+                    "percentiles": s.percentiles_json(),
+                    **({"targets": s.targets_json(targets)} if targets else {}),
+                }
                 for name, s in zip(self.names, self.sets, strict=True)
             ],
             "differences": [
@@ -339,8 +373,9 @@ class Sweep:
             "ci_high": [iv.ci_high for iv in ivs],
         }
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object of ``salessim sweep --json``."""
+    def to_dict(self, targets: Sequence[Target] = ()) -> dict[str, Any]:
+        """The JSON object of ``salessim sweep --json``: with `targets`, each value's chance
+        of reaching them."""
         return {
             "seed": self.seed,
             "replications": self.n,
@@ -348,7 +383,13 @@ class Sweep:
             "scenario_value": self.base_value,
             "values": self.values,
             "points": [
-                {"value": v, "window": s.window, "metrics": s.metrics_json()}
+                {
+                    "value": v,
+                    "window": s.window,
+                    "metrics": s.metrics_json(),
+                    "percentiles": s.percentiles_json(),
+                    **({"targets": s.targets_json(targets)} if targets else {}),
+                }
                 for v, s in zip(self.values, self.sets, strict=True)
             ],
         }
@@ -506,8 +547,9 @@ class SweepGrid:
             for i in range(len(self.values))
         ]
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object of ``salessim sweep --param2 --json``."""
+    def to_dict(self, targets: Sequence[Target] = ()) -> dict[str, Any]:
+        """The JSON object of ``salessim sweep --param2 --json``: with `targets`, each cell's
+        chance of reaching them."""
         metrics = self.sweeps[0].sets[0].metric_names()
         table = {m: self.differences(m) for m in metrics}
         return {
@@ -520,7 +562,14 @@ class SweepGrid:
             "values2": self.values2,
             "scenario_value2": self.base_value2,
             "points": [
-                {"value": v, "value2": v2, "window": s.window, "metrics": s.metrics_json()}
+                {
+                    "value": v,
+                    "value2": v2,
+                    "window": s.window,
+                    "metrics": s.metrics_json(),
+                    "percentiles": s.percentiles_json(),
+                    **({"targets": s.targets_json(targets)} if targets else {}),
+                }
                 for v2, column in zip(self.values2, self.sweeps, strict=True)
                 for v, s in zip(self.values, column.sets, strict=True)
             ],

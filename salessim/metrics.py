@@ -517,6 +517,25 @@ METRICS: tuple[MetricSpec, ...] = (
         "Deals still open when the run ends.",
     ),
     _m(
+        "quota_attainment_share",
+        "AE-years at quota",
+        "share",
+        True,
+        "Share of AE-years (each AE in each reported year) whose bookings reached the quota "
+        "due, pro-rated for days on the team and ramp; weighted by quota-bearing time.",
+    ),
+    *(
+        _m(
+            f"quota_attainment_p{p}",
+            f"Quota attainment P{p}",
+            "fraction",
+            True,
+            f"{p}th percentile over AE-years of bookings over quota due (1 = 100% of quota), "
+            "weighted by quota-bearing time.",
+        )
+        for p in (10, 50, 90)
+    ),
+    _m(
         "ae_headcount_avg",
         "AE headcount",
         "headcount",

@@ -76,6 +76,7 @@ class SalesModel:
         self._lead_id = 0
         self.lead_records: list[Lead] | None = [] if records else None
         self.people: list[Rep] | None = [] if records else None  # everyone ever hired
+        self.ae_roster: list[Rep] = []  # every AE ever hired, for quota attainment
         self.desk = DealDesk(
             self.env,
             scenario,
@@ -293,6 +294,7 @@ class SalesModel:
             rep.lead_queue = own
             self.lead_queues.append(own)
         self.aes.append(rep)
+        self.ae_roster.append(rep)
         self._enlist(rep)
         self._schedule_departure(rep, a.attrition_per_year)
         self.env.process(rep.run())

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from salessim.experiments import Comparison, ReplicationSet, Sweep, SweepGrid
     from salessim.explain import Explanation
     from salessim.plots import ValueKind
+    from salessim.targets import Target
 
 SUMMARY_FILE = "summary.json"
 SERIES_FILE = "series.csv"
@@ -155,33 +156,37 @@ def make_dir(out: Path) -> None:
 
 
 # --------------------------------------------------------------------------- JSON data
-def run_data(result: ReplicationSet) -> dict[str, Any]:
+def run_data(result: ReplicationSet, targets: Sequence[Target] = ()) -> dict[str, Any]:
     """The JSON object of a run (``summary.json``, ``salessim run --json``)."""
-    data: dict[str, Any] = json_safe(result.to_dict())
+    data: dict[str, Any] = json_safe(result.to_dict(targets))
     fit = profile_fit(result)
     if fit:
         data["profile_fit"] = [row.to_dict() for row in fit]
     return data
 
 
-def comparison_data(result: Comparison, explanations: Sequence[Explanation] = ()) -> dict[str, Any]:
-    """The JSON object of a comparison, with its explanations if any."""
-    data = result.to_dict()
+def comparison_data(
+    result: Comparison,
+    explanations: Sequence[Explanation] = (),
+    targets: Sequence[Target] = (),
+) -> dict[str, Any]:
+    """The JSON object of a comparison, with its explanations and targets if any."""
+    data = result.to_dict(targets)
     if explanations:
         data["explain"] = [e.to_dict() for e in explanations]
     safe: dict[str, Any] = json_safe(data)
     return safe
 
 
-def sweep_data(result: Sweep) -> dict[str, Any]:
+def sweep_data(result: Sweep, targets: Sequence[Target] = ()) -> dict[str, Any]:
     """The JSON object of a sweep."""
-    data: dict[str, Any] = json_safe(result.to_dict())
+    data: dict[str, Any] = json_safe(result.to_dict(targets))
     return data
 
 
-def sweep_grid_data(result: SweepGrid) -> dict[str, Any]:
+def sweep_grid_data(result: SweepGrid, targets: Sequence[Target] = ()) -> dict[str, Any]:
     """The JSON object of a two-parameter sweep."""
-    data: dict[str, Any] = json_safe(result.to_dict())
+    data: dict[str, Any] = json_safe(result.to_dict(targets))
     return data
 
 
@@ -219,7 +224,7 @@ def comparison_title(result: Comparison) -> str:
 
 
 # --------------------------------------------------------------------------- writers
-def write_run(result: ReplicationSet, out: Path) -> list[str]:
+def write_run(result: ReplicationSet, out: Path, targets: Sequence[Target] = ()) -> list[str]:
     """Write summary.json, series.csv, quarterly.csv and dashboard.png; return their names."""
     from salessim import plots
 
@@ -236,7 +241,7 @@ def write_run(result: ReplicationSet, out: Path) -> list[str]:
     return _publish(
         out,
         {
-            SUMMARY_FILE: json_text(run_data(result)),
+            SUMMARY_FILE: json_text(run_data(result, targets)),
             SERIES_FILE: csv_columns(series),
             QUARTERLY_FILE: csv_columns(quarterly),
         },
@@ -272,7 +277,10 @@ def has_sdrs(result: ReplicationSet) -> bool:
 
 
 def write_comparison(
-    result: Comparison, out: Path, explanations: Sequence[Explanation] = ()
+    result: Comparison,
+    out: Path,
+    explanations: Sequence[Explanation] = (),
+    targets: Sequence[Target] = (),
 ) -> list[str]:
     """Write compare.json, compare.csv and comparison.png, and one waterfall per explanation
     (explain.png, explain_2.png, ...); return the names written."""
@@ -304,7 +312,7 @@ def write_comparison(
             f"numbers; {result.sets[0].window['text']}); steps add up to the difference",
         )
     texts = {
-        COMPARE_JSON_FILE: json_text(comparison_data(result, explanations)),
+        COMPARE_JSON_FILE: json_text(comparison_data(result, explanations, targets)),
         COMPARE_CSV_FILE: compare_csv(result),
     }
     return _publish(out, texts, figures)
@@ -348,7 +356,9 @@ def compare_csv(result: Comparison) -> str:
     return csv_rows(header, rows)
 
 
-def write_sweep(result: Sweep, out: Path, metrics: Sequence[str]) -> list[str]:
+def write_sweep(
+    result: Sweep, out: Path, metrics: Sequence[str], targets: Sequence[Target] = ()
+) -> list[str]:
     """Write sweep.json, sweep.csv and one sweep_<metric>.png per chosen metric."""
     from salessim import plots
     from salessim.metrics import kind
@@ -369,7 +379,10 @@ def write_sweep(result: Sweep, out: Path, metrics: Sequence[str]) -> list[str]:
             f"{result.sets[0].window['text']}",
             scenario_value=scenario_value,
         )
-    texts = {SWEEP_JSON_FILE: json_text(sweep_data(result)), SWEEP_CSV_FILE: sweep_csv(result)}
+    texts = {
+        SWEEP_JSON_FILE: json_text(sweep_data(result, targets)),
+        SWEEP_CSV_FILE: sweep_csv(result),
+    }
     return _publish(out, texts, figures)
 
 
@@ -393,7 +406,9 @@ def sweep_csv(result: Sweep) -> str:
     return csv_rows(["value", "metric", "mean", "ci_low", "ci_high"], rows)
 
 
-def write_sweep_grid(result: SweepGrid, out: Path, metrics: Sequence[str]) -> list[str]:
+def write_sweep_grid(
+    result: SweepGrid, out: Path, metrics: Sequence[str], targets: Sequence[Target] = ()
+) -> list[str]:
     """Write sweep_grid.json, sweep_grid.csv and the maps of paired differences: with two
     values of the second parameter one map, sweep_grid.png, one column per metric; with more,
     one sweep_grid_<metric>.png per metric, one column per value after the first."""
@@ -444,7 +459,7 @@ def write_sweep_grid(result: SweepGrid, out: Path, metrics: Sequence[str]) -> li
                 scenario_value=result.base_value,
             )
     texts = {
-        SWEEP_GRID_JSON_FILE: json_text(sweep_grid_data(result)),
+        SWEEP_GRID_JSON_FILE: json_text(sweep_grid_data(result, targets)),
         SWEEP_GRID_CSV_FILE: sweep_grid_csv(result),
     }
     return _publish(out, texts, figures)
@@ -491,6 +506,45 @@ def sweep_grid_csv(result: SweepGrid) -> str:
                     row += ["true" if d.significant else "false"]
                 rows.append(row)
     return csv_rows(header, rows)
+
+
+# --------------------------------------------------------------------------- per replication
+def replications_csv(points: Sequence[tuple[Mapping[str, str], ReplicationSet]]) -> str:
+    """One row per replication of each point (a scenario, a swept value): the point's labels
+    (``scenario`` or ``value``), the replication index, the master seed (replication i runs on
+    child i of it) and every metric; a metric a point does not report is an empty cell."""
+    labels = list(points[0][0]) if points else []
+    metrics = list(dict.fromkeys(m for _, runs in points for m in runs.metric_names()))
+    rows = []
+    for names, runs in points:
+        for run in runs.runs:
+            values = run["metrics"]
+            row = [names[key] for key in labels]
+            row += [str(run["replication"]), str(runs.seed)]
+            row += [csv_number(_number(values.get(m))) for m in metrics]
+            rows.append(row)
+    return csv_rows([*labels, "replication", "seed", *metrics], rows)
+
+
+def check_replications_path(path: Path) -> None:
+    """Refuse, before a run, a per-replication file that could not be written."""
+    if path.is_dir():
+        raise OutputError(f"{path}: is a directory, expected a file name such as runs.csv")
+    if not path.parent.is_dir():
+        raise OutputError(f"{path}: folder {path.parent} does not exist")
+
+
+def write_replications(path: Path, text: str) -> None:
+    """Write the per-replication table to ``path`` atomically; an OSError becomes one line."""
+    check_replications_path(path)
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from exc
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else math.nan
 
 
 # --------------------------------------------------------------------------- CSV

@@ -90,6 +90,7 @@ class Rep:
         self._ready: list[Deal] = []
         self._touches: list[tuple[float, int, int, Deal]] = []
         self._open_deals = 0
+        self.wins_booked: list[tuple[float, float]] = []  # (day, value) credited for quota
         self.active = True
         self.leaving = False
         self.prospecting_on = False  # set by the pipeline marks on the first decision
@@ -186,6 +187,10 @@ class Rep:
     def schedule_touch(self, deal: Deal) -> None:
         """The deal's buyer is due a touch at `deal.touch_due` (stale once its token moves on)."""
         heapq.heappush(self._touches, (deal.touch_due, deal.id, deal.token, deal))
+
+    def credit_win(self, day: float, value: float) -> None:
+        """A deal this rep owned was won: its bookings count toward the rep's quota."""
+        self.wins_booked.append((day, value))
 
     def release_deal(self, deal: Deal) -> None:
         """The deal closed or went to someone else: it is no longer this rep's work."""

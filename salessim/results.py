@@ -17,6 +17,7 @@ from salessim.entities import (
     TASK_LEAD,
 )
 from salessim.ledger import FORECAST_PARTS
+from salessim.quota import Tenure, ae_years, attainment_metrics
 from salessim.statistics import (
     autocorrelation,
     bias,
@@ -73,6 +74,10 @@ class RunResult:
     deal_records: list[dict[str, Any]] | None = None
     lead_records: list[dict[str, Any]] | None = None
     rep_records: list[dict[str, Any]] | None = None
+    ae_tenures: list[Tenure] = field(default_factory=list)
+    """Every AE ever on the team, with the wins credited to them (for quota attainment)."""
+    quota_per_year: float = math.nan
+    """Each ramped AE's bookings target a year (the scenario's at the end of the run)."""
     _metrics: dict[str, float] | None = field(default=None, repr=False)
 
     @classmethod
@@ -127,6 +132,17 @@ class RunResult:
             ]
             if model.people is not None
             else None,
+            ae_tenures=[
+                Tenure(
+                    rep.hired_at,
+                    rep.left_at if rep.left_at >= 0 else float(model.horizon),
+                    rep.ramp_days,
+                    rep.ramp_start_share,
+                    rep.wins_booked,
+                )
+                for rep in model.ae_roster
+            ],
+            quota_per_year=float(model.scenario.aes.quota_per_year),
         )
 
     # ----------------------------------------------------------------- aggregation
@@ -316,6 +332,10 @@ class RunResult:
         reported_years = (self.horizon_days - self.warmup_days) / 252.0
         m["ae_headcount_avg"] = _ratio(s("ae_headcount"), self.horizon_days - self.warmup_days)
         m["bookings_per_year"] = m["bookings"] / reported_years
+        attainment, weight = ae_years(
+            self.ae_tenures, self.warmup_days, self.horizon_days, self.quota_per_year
+        )
+        m.update(attainment_metrics(attainment, weight))
         return m
 
     def _cycle_start(self) -> int:

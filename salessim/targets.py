@@ -62,7 +62,11 @@ class Target:
 
     def reached(self, runs: ReplicationSet) -> np.ndarray:
         """Per replication: did it reach the target (a replication with no value did not)?"""
-        values = self.values(runs)
+        return self.reached_by(self.values(runs))
+
+    def reached_by(self, values: np.ndarray) -> np.ndarray:
+        """Which of the target metric's values (per year if the target is) reach it."""
+        values = np.asarray(values, dtype=float)
         with np.errstate(invalid="ignore"):
             hit = values >= self.value if self.at_least else values <= self.value
         return np.asarray(hit & np.isfinite(values), dtype=bool)
@@ -71,6 +75,26 @@ class Target:
         """The share of replications that reach the target, with its Wilson interval."""
         hit = self.reached(runs)
         return proportion_interval(int(hit.sum()), int(hit.size), confidence)
+
+    def to_dict(self, runs: ReplicationSet, confidence: float = 0.95) -> dict[str, object]:
+        """The target and its chance in ``runs`` for JSON: hits out of replications, the
+        share and its Wilson interval (null where undefined)."""
+        hit = self.reached(runs)
+        iv = proportion_interval(int(hit.sum()), int(hit.size), confidence)
+        return {
+            "target": self.key,
+            "metric": self.metric,
+            "per_year": self.per_year,
+            "at_least": self.at_least,
+            "value": self.value,
+            "text": self.text(),
+            "hits": int(hit.sum()),
+            "replications": int(hit.size),
+            "probability": _finite(iv.mean),
+            "ci_low": _finite(iv.ci_low),
+            "ci_high": _finite(iv.ci_high),
+            "confidence": confidence,
+        }
 
 
 def parse_target(text: str) -> Target:
@@ -126,3 +150,7 @@ def proportion_interval(hits: int, n: int, confidence: float = 0.95) -> Interval
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return Interval(p, max(0.0, centre - half), min(1.0, centre + half))
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None

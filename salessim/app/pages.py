@@ -150,6 +150,9 @@ def what_if_page() -> None:
         st.divider()
         st.subheader("Run settings")
         n, seed, quarters = ui.run_settings("whatif", [start])
+        st.divider()
+        st.subheader("Target (optional)")
+        target = ui.target_input("whatif")
     base = with_horizon(start, quarters)
     edited = _build(base, values)
     if edited is None:
@@ -187,6 +190,8 @@ def what_if_page() -> None:
     view = result.view
     ui.result_heading(view)
     ui.headline(view)
+    if target is not None:
+        ui.target_chances(view, target)
     ui.explanations(view)
     ui.comparison_charts(view)
     ui.key_numbers(view)

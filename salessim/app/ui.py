@@ -22,6 +22,7 @@ from salessim.app.results_cache import scenario_fingerprint
 from salessim.app.text import plain, read_number
 from salessim.app.views import (
     SIGNIFICANT_MARK,
+    TARGET_KEYS,
     ComparisonView,
     comparison_from_runs,
     comparison_zip,
@@ -36,6 +37,7 @@ from salessim.errors import SalessimError
 from salessim.formatting import MINUS, NOT_AVAILABLE, format_value, plural
 from salessim.metrics import spec
 from salessim.scenario_files import bundled_scenarios, load_scenario
+from salessim.targets import Target, parse_target
 
 PERSISTENT_PREFIX = "lv."
 UPLOADS = "uploads"
@@ -45,6 +47,7 @@ POLL_SECONDS = 0.25
 DEFAULT_REPLICATIONS = 10
 MAX_SEED = 999_999
 HEADLINE_METRICS = ("bookings", "profit", "wins", "win_rate")
+NO_TARGET = "No target"
 
 
 @st.cache_resource(show_spinner=False)
@@ -224,6 +227,80 @@ def run_settings(
         st.error(plain(problem), icon=":material/error:")
         return int(n), None, int(quarters)
     return int(n), int(reading.value or 0), int(quarters)
+
+
+def target_label(key: str) -> str:
+    """A target key as people read it: "Bookings per year", "Profit per year"."""
+    target = parse_target(f"{key}>=0")
+    return spec(target.metric).label + (" per year" if target.per_year else "")
+
+
+def target_input(scope: str) -> Target | None:
+    """An optional target: a metric picked from :data:`TARGET_KEYS` and a value typed as text
+    (shares in percent). None when no target is asked or its value cannot be read (the reason
+    shown under its box); the runs do not depend on it, so it never blocks Run."""
+    metric_key = f"{PERSISTENT_PREFIX}{scope}.target_metric"
+    value_key = f"{PERSISTENT_PREFIX}{scope}.target_value"
+    if st.session_state.get(metric_key) not in (NO_TARGET, *TARGET_KEYS):
+        st.session_state[metric_key] = NO_TARGET
+    if not isinstance(st.session_state.get(value_key), str):
+        st.session_state[value_key] = ""
+    key = st.selectbox(
+        "Target metric",
+        [NO_TARGET, *TARGET_KEYS],
+        key=metric_key,
+        format_func=lambda k: k if k == NO_TARGET else target_label(k),
+        help="Optional: the chance that a run reaches a target, e.g. bookings of $20,000,000 a "
+        "year, for both scenarios (the share of replications at or above it).",
+    )
+    if key == NO_TARGET:
+        return None
+    name = target_label(str(key))
+    share = spec(parse_target(f"{key}>=0").metric).kind == "share"
+    text = st.text_input(
+        f"{name} at least" + (" (%)" if share else " ($)" if "per_year" in str(key) else ""),
+        key=value_key,
+        placeholder="e.g. 30%" if share else "e.g. 20,000,000",
+        help="Typed as a number: thousands separators are fine; a share in percent.",
+    )
+    reading = read_number(text, name, 0, 100 if share else None, unit="%" if share else "")
+    if reading.error is not None:
+        st.error(plain(reading.error), icon=":material/error:")
+        return None
+    if reading.value is None:
+        st.caption("Type a value to see the chance of reaching it.")
+        return None
+    value = reading.value / 100 if share else reading.value
+    return parse_target(f"{key}>={value!r}")
+
+
+def target_chances(view: ComparisonView, target: Target) -> None:
+    """Each scenario's chance of reaching `target`: hits out of runs and the Wilson interval."""
+    metric = spec(target.metric)
+    shown = format_value(target.value, metric.kind, MINUS)
+    name = target_label(target.key)
+    st.subheader(plain(f"Chance of reaching {name} ≥ {shown}"))
+    columns = st.columns(len(view.scenarios))
+    for column, summary in zip(columns, view.scenarios, strict=True):
+        hits, n, chance = summary.chance(target)
+        band = (
+            f"{format_value(chance.ci_low, 'share')} to {format_value(chance.ci_high, 'share')}"
+            if n
+            else NOT_AVAILABLE
+        )
+        column.metric(
+            summary.name,
+            format_value(chance.mean, "share") if n else NOT_AVAILABLE,
+            border=True,
+            help=plain(
+                f"{hits} of {plural(n, 'replication')} reached it; 95% interval (Wilson) {band}."
+            ),
+        )
+        column.caption(plain(f"{hits} of {n} runs; 95% interval {band}"))
+    st.caption(
+        "The share of replications (each a possible run of the period, with its own luck) that "
+        "reach the target. The interval narrows with more replications."
+    )
 
 
 def work_ok(scenarios: Sequence[Scenario], n: int) -> bool:

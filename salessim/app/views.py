@@ -37,6 +37,7 @@ from salessim.formatting import (
 from salessim.metrics import activity_label
 from salessim.outputs import HOURS_SHARE_PREFIX, SDR_HOURS_SHARE_PREFIX, has_sdrs, write_comparison
 from salessim.statistics import Difference, Interval, paired_difference
+from salessim.targets import Target, parse_target, proportion_interval
 
 # Which metrics the pages show, in their order; labels, kinds and meanings are the registry's.
 KEY_METRICS: tuple[str, ...] = (
@@ -54,6 +55,16 @@ KEY_METRICS: tuple[str, ...] = (
     "marketing_cost",
 )
 PREDICTION_METRICS = ("bookings", "profit", "wins", "opportunities")
+# What the What-if page's target can be set on: a target key (a metric, or a total per reported
+# year) each summary keeps the per-replication values of, so a target typed after a run needs none.
+TARGET_KEYS: tuple[str, ...] = (
+    "bookings_per_year",
+    "profit_per_year",
+    "wins_per_year",
+    "opportunities_per_year",
+    "win_rate",
+    "quota_attainment_share",
+)
 SWEEP_METRICS = ("bookings", "profit", "wins", "opportunities", "win_rate", "leads_expired")
 # Lead fates in the order the chart lists them: the good outcome first, then how leads are lost.
 FATE_ORDER = (
@@ -97,6 +108,15 @@ class ScenarioSummary:
     has_sdrs: bool = False
     change_days: tuple[int, ...] = ()
     """Working days on which the scenario's plan changed (its ``changes:``)."""
+    samples: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    """Per replication, the values of each of :data:`TARGET_KEYS` (per year for totals)."""
+
+    def chance(self, target: Target) -> tuple[int, int, Interval]:
+        """Replications reaching `target`, replications, and the share with its Wilson 95%
+        interval (none reached and NaN where the summary has no values of its metric)."""
+        values = np.asarray(self.samples.get(target.key, ()), dtype=float)
+        hits = int(target.reached_by(values).sum())
+        return hits, int(values.size), proportion_interval(hits, int(values.size))
 
     def value(self, metric: str) -> Interval:
         """A metric's mean and 95% interval (NaN if the metric is unknown)."""
@@ -222,6 +242,9 @@ def summarise(result: ReplicationSet, name: str) -> ScenarioSummary:
         lead_fates=result.lead_fates(),
         has_sdrs=has_sdrs(result),
         change_days=tuple(result.change_days),
+        samples={
+            key: tuple(parse_target(f"{key}=0").values(result).tolist()) for key in TARGET_KEYS
+        },
     )
 
 

@@ -31,18 +31,23 @@ from salessim.formatting import plural
 from salessim.outputs import (
     SWEEP_POINTS_DIR,
     OutputError,
+    check_replications_path,
     comparison_data,
     make_dir,
     prepared_dir,
+    replications_csv,
     run_data,
     sweep_data,
     sweep_grid_data,
+    value_text,
     write_comparison,
+    write_replications,
     write_run,
     write_sweep,
     write_sweep_grid,
 )
 from salessim.scenario_files import bundled_scenarios, load_scenario, scenario_with
+from salessim.targets import Target, parse_target
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -50,7 +55,9 @@ DEFAULT_SWEEP_METRICS = ("bookings", "profit", "wins", "opportunities")
 
 
 def run(args: argparse.Namespace) -> int:
+    targets = _targets(args)
     scenario = load_scenario(args.scenario, args.overrides)
+    _check_targets(scenario, targets)
     _check_work(args, [(f"scenario {args.scenario}", scenario)])
     out: Path | None = args.out
     with _out_option(), prepared_dir(out):
@@ -63,12 +70,15 @@ def run(args: argparse.Namespace) -> int:
                 progress=progress,
                 scheduler=args.scheduler,
             )
-        written = write_run(result, out) if out is not None else []
+        written = write_run(result, out, targets) if out is not None else []
+    _write_replications(args, [({"scenario": scenario.name}, result)])
     written_crm = _crm_export(args, scenario) if args.crm_export is not None else []
     if args.json:
-        _print_json(run_data(result))
+        _print_json(run_data(result, targets))
     else:
         tables.print_summary(result)
+        tables.print_spread([scenario.name], [result])
+        tables.print_targets(targets, [scenario.name], [result])
         tables.print_profile_fit(result)
         tables.print_written(written, out)
         tables.print_written(written_crm, args.crm_export)
@@ -136,8 +146,11 @@ def _crm_export(args: argparse.Namespace, scenario: Scenario) -> list[str]:
 
 
 def compare(args: argparse.Namespace) -> int:
+    targets = _targets(args)
     refs = [args.baseline, *args.others]
     scenarios = [load_scenario(ref, args.overrides) for ref in refs]
+    for scenario in scenarios:
+        _check_targets(scenario, targets)
     _check_work(args, [(f"scenario {ref}", sc) for ref, sc in zip(refs, scenarios, strict=True)])
     out: Path | None = args.out
     with _out_option(), prepared_dir(out):
@@ -155,21 +168,28 @@ def compare(args: argparse.Namespace) -> int:
         explanations = (
             [explain(result, k) for k in range(1, len(result.sets))] if args.explain else []
         )
-        written = write_comparison(result, out, explanations) if out is not None else []
+        written = write_comparison(result, out, explanations, targets) if out is not None else []
+    _write_replications(
+        args, [({"scenario": n}, s) for n, s in zip(result.names, result.sets, strict=True)]
+    )
     if args.json:
-        _print_json(comparison_data(result, explanations))
+        _print_json(comparison_data(result, explanations, targets))
     else:
         tables.print_comparison(result, explanations)
+        tables.print_spread(result.names, result.sets)
+        tables.print_targets(targets, result.names, result.sets)
         tables.print_written(written, out)
     return EXIT_OK
 
 
 def sweep(args: argparse.Namespace) -> int:
+    targets = _targets(args)
     scenario = load_scenario(args.scenario, args.overrides)
+    _check_targets(scenario, targets)
     path: str = args.param
     values, values2 = _sweep_values(args)
     if values2 is not None:
-        return _sweep_grid(args, scenario, values, values2)
+        return _sweep_grid(args, scenario, values, values2, targets)
     chosen = list(dict.fromkeys(args.metrics or DEFAULT_SWEEP_METRICS))
     points = _sweep_points(scenario, path, values)
     _check_metrics(scenario, chosen)
@@ -194,11 +214,18 @@ def sweep(args: argparse.Namespace) -> int:
         )
     _check_result_metrics(result.sets[0], chosen)
     with _out_option():
-        written = write_sweep(result, out, chosen) if out is not None else []
+        written = write_sweep(result, out, chosen, targets) if out is not None else []
+    _write_replications(
+        args,
+        [({"value": value_text(v)}, s) for v, s in zip(result.values, result.sets, strict=True)],
+    )
     if args.json:
-        _print_json(sweep_data(result))
+        _print_json(sweep_data(result, targets))
     else:
         tables.print_sweep(result, chosen)
+        tables.print_targets(
+            targets, [f"{path} = {value_text(v)}" for v in result.values], result.sets
+        )
         if out is not None:
             written.append(f"finished points kept in {out / SWEEP_POINTS_DIR}")
         tables.print_written(written, out)
@@ -229,7 +256,11 @@ def _sweep_values(args: argparse.Namespace) -> tuple[list[Any], list[Any] | None
 
 
 def _sweep_grid(
-    args: argparse.Namespace, scenario: Scenario, values: list[Any], values2: list[Any]
+    args: argparse.Namespace,
+    scenario: Scenario,
+    values: list[Any],
+    values2: list[Any],
+    targets: Sequence[Target],
 ) -> int:
     """``sweep --param2``: the grid of both fields, and the paired differences between the
     values of --param2 at each value of --param."""
@@ -264,11 +295,25 @@ def _sweep_grid(
         )
     _check_result_metrics(result.sweeps[0].sets[0], chosen)
     with _out_option():
-        written = write_sweep_grid(result, out, chosen) if out is not None else []
+        written = write_sweep_grid(result, out, chosen, targets) if out is not None else []
+    _write_replications(
+        args,
+        [
+            ({"value": value_text(v), "value2": value_text(v2)}, s)
+            for v2, column in zip(result.values2, result.sweeps, strict=True)
+            for v, s in zip(result.values, column.sets, strict=True)
+        ],
+    )
     if args.json:
-        _print_json(sweep_grid_data(result))
+        _print_json(sweep_grid_data(result, targets))
     else:
         tables.print_sweep_grid(result, chosen)
+        labelled = [
+            (f"{path} = {value_text(v)}, {path2} = {value_text(v2)}", s)
+            for v2, column in zip(result.values2, result.sweeps, strict=True)
+            for v, s in zip(result.values, column.sets, strict=True)
+        ]
+        tables.print_targets(targets, [c[0] for c in labelled], [c[1] for c in labelled])
         if out is not None:
             written.append(f"finished points kept in {out / SWEEP_POINTS_DIR}")
         tables.print_written(written, out)
@@ -290,11 +335,39 @@ def _sweep_points(
 
 
 def _check_work(args: argparse.Namespace, scenarios: Sequence[tuple[str, Scenario]]) -> None:
-    """Refuse, before any process starts, work past the limits (--max-work, --max-total-work)."""
+    """Refuse, before any process starts, work past the limits (--max-work, --max-total-work),
+    and a --per-replication file that could not be written."""
     workload.check(scenarios, args.replications, args.max_work, args.max_total_work)
+    if args.per_replication is not None:
+        try:
+            check_replications_path(args.per_replication)
+        except OutputError as exc:
+            raise OutputError(f"--per-replication {exc}") from exc
 
 
-def _check_metrics(scenario: Scenario, chosen: Sequence[str]) -> None:
+def _targets(args: argparse.Namespace) -> list[Target]:
+    """Every --target read before anything is loaded or run (a bad one is one line, exit 2)."""
+    return [parse_target(text) for text in args.targets]
+
+
+def _check_targets(scenario: Scenario, targets: Sequence[Target]) -> None:
+    """A per-source target must name one of the scenario's lead sources."""
+    _check_metrics(scenario, [t.metric for t in targets], option="--target")
+
+
+def _write_replications(
+    args: argparse.Namespace, points: Sequence[tuple[Mapping[str, str], ReplicationSet]]
+) -> None:
+    """With --per-replication FILE: one row per replication of every point."""
+    if args.per_replication is None:
+        return
+    try:
+        write_replications(args.per_replication, replications_csv(points))
+    except OutputError as exc:
+        raise OutputError(f"--per-replication {exc}") from exc
+
+
+def _check_metrics(scenario: Scenario, chosen: Sequence[str], option: str = "--metric") -> None:
     """Refuse an unknown ``--metric`` before any work starts (per-source metrics must name
     one of the scenario's lead sources)."""
     sources = {source.name for source in scenario.lead_sources}
@@ -307,7 +380,7 @@ def _check_metrics(scenario: Scenario, chosen: Sequence[str]) -> None:
             names += [f"source:{s}:{what}" for s in sources for what in ("leads", "converted")]
             close = difflib.get_close_matches(metric, names, n=3)
             hint = f"did you mean {', '.join(close)}?" if close else "salessim metrics lists them"
-            raise SalessimError(f"--metric {metric}: no such metric ({hint})")
+            raise SalessimError(f"{option} {metric}: no such metric ({hint})")
 
 
 def _check_result_metrics(result: ReplicationSet, chosen: Sequence[str]) -> None:

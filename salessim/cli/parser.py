@@ -376,6 +376,25 @@ def _add_experiment_options(
     )
     command.add_argument("--out", type=Path, default=None, metavar="DIR", help=out_help)
     command.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        default=[],
+        metavar="METRIC=VALUE",
+        help="also report the chance of reaching a target, with its 95%% (Wilson) interval: the "
+        "share of replications at or above VALUE (at or below for a metric where lower is "
+        "better; write >= or <= for one with no better side), e.g. bookings_per_year=20e6; a "
+        "total over the window may end in _per_year (repeatable)",
+    )
+    command.add_argument(
+        "--per-replication",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write FILE (CSV): one row per replication (of each scenario or value) with "
+        "its index, the master seed and every metric",
+    )
+    command.add_argument(
         "--progress",
         action="store_true",
         help="print a line to stderr every few seconds with the replications done, "

@@ -39,6 +39,7 @@ from salessim.statistics import Difference
 
 if TYPE_CHECKING:
     from salessim.backtest import Backtest
+    from salessim.targets import Target
 
 # The key metrics of the summary and comparison tables, in their order. AE hours are shown
 # always; SDR hours only when a scenario has SDRs; a row that is zero everywhere is left out.
@@ -49,6 +50,8 @@ SUMMARY_METRICS: tuple[str, ...] = (
     "wins",
     "win_rate",
     "avg_discount",
+    "quota_attainment_share",
+    "quota_attainment_p50",
     "opportunities",
     "deals_lost_neglect",
     "leads",
@@ -125,6 +128,85 @@ def print_summary(result: ReplicationSet) -> None:
         )
     console.print(table)
     _print(console, INTERVAL_NOTE)
+
+
+def print_spread(names: Sequence[str], sets: Sequence[ReplicationSet]) -> None:
+    """The key metrics' spread over replications: P50 and, below, P10 – P90 per scenario
+    (what one run, a period as it may turn out, produces; not the mean's interval)."""
+    console = Console()
+    console.print()
+    table = Table(
+        title=Text("Spread over replications"),
+        title_justify="left",
+        show_edge=False,
+        header_style="bold",
+    )
+    table.add_column("Metric")
+    single = len(sets) == 1
+    for name in ("P10", "P50", "P90") if single else names:
+        table.add_column(Text(name), justify="right", no_wrap=True)
+    for key in shown_metrics(sets):
+        metric = spec(key)
+        cells = [Text(metric.label)]
+        for s in sets:
+            p = {k: format_value(v, metric.kind) for k, v in s.percentiles(key).items()}
+            if single:
+                cells += [Text(p["p10"]), Text(p["p50"]), Text(p["p90"])]
+            else:
+                band = f"{p['p10']} – {p['p90']}"
+                cells.append(Text.assemble(p["p50"], "\n", (band, "dim")))
+        table.add_row(*cells)
+    console.print(table)
+    what = "P10, P50 (the median run) and P90" if single else "P50 and, below, P10 – P90"
+    _print(
+        console,
+        f"{what} over replications: a run in ten falls below P10, one in ten above P90 (the "
+        "spread of what one run produces, not an interval of the mean)",
+    )
+
+
+def print_targets(
+    targets: Sequence[Target], names: Sequence[str], sets: Sequence[ReplicationSet]
+) -> None:
+    """Per target, one table: for each scenario (or swept value) the share of replications
+    that reach it and its 95% Wilson interval."""
+    if not targets:
+        return
+    console = Console()
+    for target in targets:
+        console.print()
+        table = Table(
+            title=Text(f"Chance of reaching {target_text(target)}"),
+            title_justify="left",
+            show_edge=False,
+            header_style="bold",
+        )
+        table.add_column("")
+        table.add_column("Chance", justify="right", no_wrap=True)
+        table.add_column("95% interval", justify="right", no_wrap=True)
+        table.add_column("Runs reaching it", justify="right", no_wrap=True)
+        for name, s in zip(names, sets, strict=True):
+            hit = target.reached(s)
+            iv = target.probability(s)
+            table.add_row(
+                Text(name),
+                Text(format_value(iv.mean, "share")),
+                Text(format_band(iv.ci_low, iv.ci_high, "share")),
+                Text(f"{int(hit.sum())} of {hit.size}"),
+            )
+        console.print(table)
+    _print(
+        console,
+        "Chance: the share of replications that reach the target; 95% Wilson score interval "
+        "(more replications narrow it)",
+    )
+
+
+def target_text(target: Target) -> str:
+    """``Bookings per year ≥ $20.0M``: the metric's label and the value in its unit."""
+    name = label(target.metric) + (" per year" if target.per_year else "")
+    sign = "≥" if target.at_least else "≤"
+    return f"{name} {sign} {format_value(target.value, kind(target.metric))}"
 
 
 def print_profile_fit(result: ReplicationSet) -> None:
@@ -315,10 +397,16 @@ def print_sweep(result: Sweep, chosen: Sequence[str]) -> None:
             metric_kind = kind(metric)
             band = format_band(curve["ci_low"][k], curve["ci_high"][k], metric_kind)
             mean = format_value(curve["mean"][k], metric_kind)
-            cells.append(Text.assemble(mean, "\n", (band, "dim")))
+            p = result.sets[k].percentiles(metric)
+            spread = format_band(p["p10"], p["p90"], metric_kind)
+            cells.append(Text.assemble(mean, "\n", (band, "dim"), "\n", (spread, "italic dim")))
         table.add_row(*cells)
     console.print(table)
-    _print(console, "Each cell: mean, and its 95% interval below. " + INTERVAL_NOTE)
+    _print(
+        console,
+        "Each cell: mean, its 95% interval below, then P10 – P90 over replications (a run in "
+        "ten falls below P10, one in ten above P90). " + INTERVAL_NOTE,
+    )
 
 
 def _is_base(value: object, base: object) -> bool:
