@@ -47,7 +47,9 @@ DECISION_CONFIDENCE = 0.95
 START_REPLICATIONS = 8
 """Replications every option starts with in a goal-seek race."""
 MAX_OPTIONS = 60
-"""The most options (combinations of lever values) one plan may weigh."""
+"""The most options (combinations of lever values within the budget) one plan may weigh."""
+MAX_COMBINATIONS = 5000
+"""The most combinations of lever values priced before the budget narrows them."""
 OBJECTIVES = ("profit", "bookings")
 # Default steps of a bare lever: counts one at a time, lead volume in tenths.
 _COUNT_STEPS = 10
@@ -87,7 +89,12 @@ class Option:
 
     def label(self) -> str:
         """``aes.count=9, lead_filter.enabled=true``."""
-        return ", ".join(f"{p}={_value_text(v)}" for p, v in self.settings.items())
+        return ", ".join(f"{p}={value_text(v)}" for p, v in self.settings.items())
+
+    def change_label(self, scenario: Scenario) -> str:
+        """The settings that differ from ``scenario``'s (``as is`` when none do)."""
+        changed = {p: v for p, v in self.settings.items() if v != lever_value(scenario, p)}
+        return ", ".join(f"{p}={value_text(v)}" for p, v in changed.items()) or "as is"
 
     def to_dict(self) -> dict[str, Any]:
         def iv(x: Interval | None) -> dict[str, float] | None:
@@ -204,13 +211,13 @@ def make_lever(
             isinstance(current, int | float) and not isinstance(v, int | float)
         ):
             raise PlanError(
-                f"--lever {path}: {_value_text(v)} is not a value of the same kind as the "
-                f"scenario's {_value_text(current)}"
+                f"--lever {path}: {value_text(v)} is not a value of the same kind as the "
+                f"scenario's {value_text(current)}"
             )
         try:
             scenario_with(scenario, {path: v})
         except ScenarioError as exc:
-            raise PlanError(f"--lever {path}={_value_text(v)}: {exc.rule}") from exc
+            raise PlanError(f"--lever {path}={value_text(v)}: {exc.rule}") from exc
     ordered = ([current] if current in values else []) + [v for v in values if v != current]
     return Lever(path, tuple(ordered))
 
@@ -250,10 +257,10 @@ def options_of(
     the scenario itself only if ``keep_scenario``; cheapest first."""
     base = yearly_cost(scenario)
     combos = list(itertools.product(*(lever.values for lever in levers)))
-    if len(combos) > MAX_OPTIONS:
+    if len(combos) > MAX_COMBINATIONS:
         raise PlanError(
-            f"--lever: {len(combos)} combinations of values, more than {MAX_OPTIONS}; give "
-            "fewer values (--lever PATH=V1,V2,...)"
+            f"--lever: {len(combos)} combinations of values, more than {MAX_COMBINATIONS}; "
+            "give fewer values (--lever PATH=V1,V2,...)"
         )
     options = []
     for combo in combos:
@@ -268,6 +275,11 @@ def options_of(
         options.append(Option(settings, sc, cost))
     if not options:
         raise PlanError("no option of the levers fits within the budget")
+    if len(options) > MAX_OPTIONS:
+        raise PlanError(
+            f"--lever: {len(options)} options within the budget, more than {MAX_OPTIONS}; "
+            "give fewer values (--lever PATH=V1,V2,...) or fewer levers"
+        )
     options.sort(key=lambda o: o.cost_per_year)
     return options
 
@@ -488,7 +500,8 @@ def frontier(
     top = best.profit_change if objective == "profit" else best.bookings_change
     assert top is not None
     verdict = (
-        f"best by {objective}: {best.label()} for {_money_change(best.cost_per_year)} a year: "
+        f"best by {objective}: {best.change_label(scenario)} for "
+        f"{_money_change(best.cost_per_year)} a year: "
         f"{objective} {_money_change(top.mean)} a year (95% interval "
         f"{_money_change(top.ci_low)} to {_money_change(top.ci_high)})"
     )
@@ -522,7 +535,7 @@ def plan_csv(plan: Plan) -> str:
         columns += [f"{what}_{p}" for p in parts]
     writer.writerow([*paths, *columns])
     for o in plan.options:
-        row: list[Any] = [_value_text(o.settings.get(p, "")) for p in paths]
+        row: list[Any] = [value_text(o.settings.get(p, "")) for p in paths]
         row += [f"{o.cost_per_year:.2f}", o.replications, str(o.recommended).lower()]
         for iv in (o.probability, o.bookings_change, o.profit_change):
             row += (
@@ -561,7 +574,13 @@ def plan_figure(plan: Plan) -> Any:
     high = np.array([np.nan if iv is None else iv.ci_high - iv.mean for iv in ivs])
     ax.errorbar(x, y, yerr=[np.nan_to_num(low), np.nan_to_num(high)], fmt="o", capsize=3)
     for o, xi, yi in zip(plan.options, x, y, strict=True):
-        ax.annotate(o.label(), (xi, yi), fontsize=7, xytext=(4, 4), textcoords="offset points")
+        ax.annotate(
+            o.change_label(plan.scenario),
+            (xi, yi),
+            fontsize=7,
+            xytext=(4, 4),
+            textcoords="offset points",
+        )
         if o.recommended:
             ax.plot([xi], [yi], "o", markersize=14, markerfacecolor="none", color="C3")
     ax.set_xlabel("cost change a year, $ (from the scenario's economics)")
@@ -584,7 +603,7 @@ def write_plan(plan: Plan, out: Path) -> list[str]:
     return list(files)
 
 
-def _value_text(value: Any) -> str:
+def value_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return f"{value:g}" if isinstance(value, float) else str(value)

@@ -180,24 +180,22 @@ def print_plan(result: Plan) -> None:
     """The options as a table (goal-seek: cheapest first; frontier: best first), the verdict
     and the method."""
     console = Console()
-    paths = list(dict.fromkeys(p for o in result.options for p in o.settings))
     table = Table(title=f"{result.scenario.name}: {result.kind.replace('_', '-')}")
-    for p in paths:
-        table.add_column(p)
+    goal = result.kind == "goal_seek"
+    table.add_column("option" if goal else "change from the scenario", ratio=3)
     table.add_column("cost a year", justify="right")
-    if result.kind == "goal_seek":
+    if goal:
         table.add_column("P(target)", justify="right")
         table.add_column("95% interval", justify="right")
     else:
         for what in ("bookings", "profit"):
-            table.add_column(f"{what} a year", justify="right")
-            table.add_column("95% interval", justify="right")
+            table.add_column(f"{what} a year (95%)", justify="right")
     table.add_column("reps", justify="right")
     table.add_column("")
     for o in result.options:
-        row = [str(o.settings.get(p, "")) for p in paths]
+        row = [o.label() if goal else o.change_label(result.scenario)]
         row.append(format_delta(o.cost_per_year, "money") if o.cost_per_year else table_money(0))
-        if result.kind == "goal_seek":
+        if goal:
             chance = o.probability
             row += (
                 ["n/a", "n/a"]
@@ -207,7 +205,8 @@ def print_plan(result: Plan) -> None:
         else:
             for iv in (o.bookings_change, o.profit_change):
                 assert iv is not None
-                row += [format_delta(iv.mean, "money"), format_band(iv.ci_low, iv.ci_high, "money")]
+                band = format_band(iv.ci_low, iv.ci_high, "money")
+                row.append(f"{format_delta(iv.mean, 'money')}\n{band}")
         row += [str(o.replications), "← pick" if o.recommended else ""]
         table.add_row(*row)
     console.print(table)
