@@ -310,6 +310,8 @@ def _run_more(
         chunk = tasks[i][2]
         return f"plan option {options[owner[i]].label()}, seed {seed}, replications {chunk}"
 
+    if progress is not None:
+        progress(0)  # the round's planned total, before its first replication ends
     for i, result in execute(run_chunk, tasks, label, workers, scheduler):
         options[owner[i]].runs.extend(result)
         if progress is not None:
