@@ -552,10 +552,12 @@ def plan_csv(plan: Plan) -> str:
 def plan_figure(plan: Plan) -> Any:
     """Cost a year against the effect: the chance of the target (goal-seek) or the change in
     the objective a year (frontier), each with its interval; the recommended option ringed."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+    from salessim.formatting import table_money
+
+    dollars = FuncFormatter(lambda v, _pos: table_money(v))
 
     figure = Figure(figsize=(8, 5), layout="constrained")
     ax = figure.add_subplot()
@@ -568,7 +570,7 @@ def plan_figure(plan: Plan) -> Any:
             o.profit_change if plan.objective == "profit" else o.bookings_change
             for o in plan.options
         ]
-        ylabel = f"{plan.objective} change a year, $ (95% interval)"
+        ylabel = f"{plan.objective} change a reported year (95% interval)"
         ax.axhline(0.0, color="grey", linewidth=1)
     x = np.array([o.cost_per_year for o in plan.options])
     y = np.array([np.nan if iv is None else iv.mean for iv in ivs])
@@ -585,7 +587,9 @@ def plan_figure(plan: Plan) -> Any:
         )
         if o.recommended:
             ax.plot([xi], [yi], "o", markersize=14, markerfacecolor="none", color="C3")
-    ax.set_xlabel("cost change a year, $ (from the scenario's economics)")
+    ax.xaxis.set_major_formatter(dollars)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0) if plan.kind == "goal_seek" else dollars)
+    ax.set_xlabel("cost change a year (from the scenario's economics)")
     ax.set_ylabel(ylabel)
     ax.set_title(f"{plan.scenario.name}: {'goal-seek' if plan.kind == 'goal_seek' else 'frontier'}")
     return figure
@@ -593,11 +597,11 @@ def plan_figure(plan: Plan) -> Any:
 
 def write_plan(plan: Plan, out: Path) -> list[str]:
     """Write plan.json, plan.csv and plan.png into ``out`` together (never half-written)."""
-    from salessim.outputs import Content, figure_png, json_text, publish_files
+    from salessim.outputs import Content, figure_png, json_safe, json_text, publish_files
 
     figure = plan_figure(plan)
     files: dict[str, Content] = {
-        PLAN_JSON_FILE: json_text(plan.to_dict()),
+        PLAN_JSON_FILE: json_text(json_safe(plan.to_dict())),
         PLAN_CSV_FILE: plan_csv(plan),
         PLAN_PNG_FILE: figure_png(figure),
     }

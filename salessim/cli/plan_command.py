@@ -18,7 +18,7 @@ from salessim.cli import tables
 from salessim.config import Scenario
 from salessim.experiments import Progress as ProgressCallback
 from salessim.formatting import format_band, format_delta, table_money
-from salessim.outputs import prepared_dir
+from salessim.outputs import json_safe, prepared_dir
 from salessim.plan import (
     OBJECTIVES,
     PLAN_CSV_FILE,
@@ -137,7 +137,7 @@ def plan(args: argparse.Namespace) -> int:
                 )
         written = _write(result, out)
     if args.json:
-        sys.stdout.write(json.dumps(result.to_dict(), allow_nan=False) + "\n")
+        sys.stdout.write(json.dumps(json_safe(result.to_dict()), allow_nan=False) + "\n")
     else:
         print_plan(result)
         tables.print_written(written, out)
