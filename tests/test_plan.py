@@ -152,6 +152,7 @@ def test_same_seed_same_answer_with_one_or_two_workers(
         ["--lever", "aes.count", "--target", "bookings_per_year=1e6", "--confidence", "1.5"],
         ["--lever", "aes.count", "--budget-change", "lots"],
         ["--lever", "aes.count", "--budget-change", "1000", "--budget", "5"],
+        ["--lever", "aes.count", "--budget-change", "200000", "-n", "1"],
     ],
 )
 def test_bad_arguments_exit_2_with_one_line_and_write_nothing(

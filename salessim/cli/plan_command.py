@@ -102,6 +102,8 @@ def plan(args: argparse.Namespace) -> int:
     budget = args.budget if goal else args.budget_change
     levers = _levers(args, scenario, budget)
     n = args.replications or (GOAL_SEEK_REPLICATIONS if goal else FRONTIER_REPLICATIONS)
+    if not goal and n < 2:
+        raise PlanError("-n 1: a frontier needs at least 2 replications for its intervals")
     options = options_of(scenario, levers, budget, keep_scenario=goal)
     checked = [(f"option {o.label()}", o.scenario) for o in options]
     if not goal:
