@@ -24,6 +24,7 @@ from salessim.plan import (
     PLAN_CSV_FILE,
     PLAN_JSON_FILE,
     PLAN_PNG_FILE,
+    START_REPLICATIONS,
     Lever,
     Plan,
     PlanError,
@@ -111,7 +112,8 @@ def plan(args: argparse.Namespace) -> int:
     workload.check(checked, n, args.max_work, args.max_total_work)
     out: Path | None = args.out
     with prepared_dir(out):
-        with _progress(args, scenario.name) as progress:
+        first = min(START_REPLICATIONS, n) * len(options) if goal else n * (len(options) + 1)
+        with _progress(args, scenario.name, first) as progress:
             if target is not None:
                 result = goal_seek(
                     scenario,
@@ -171,10 +173,12 @@ def _levers(args: argparse.Namespace, scenario: Scenario, budget: float | None) 
 
 
 def _progress(
-    args: argparse.Namespace, label: str
+    args: argparse.Namespace, label: str, first: int
 ) -> AbstractContextManager[ProgressCallback | None]:
+    """Lines with --progress, else a bar on a terminal; ``first`` is the first round's total
+    (a goal-seek's total grows as it adds replications)."""
     if args.progress:
-        return tables.progress_lines(0)
+        return tables.progress_lines(first)
     return tables.progress_bar(f"{label}: plan", enabled=not args.json and sys.stderr.isatty())
 
 
