@@ -577,16 +577,21 @@ def plan_figure(plan: Plan) -> Any:
     low = np.array([np.nan if iv is None else iv.mean - iv.ci_low for iv in ivs])
     high = np.array([np.nan if iv is None else iv.ci_high - iv.mean for iv in ivs])
     ax.errorbar(x, y, yerr=[np.nan_to_num(low), np.nan_to_num(high)], fmt="o", capsize=3)
+    middle = (np.nanmin(x) + np.nanmax(x)) / 2
     for o, xi, yi in zip(plan.options, x, y, strict=True):
-        ax.annotate(
+        right_half = xi > middle  # labels there run leftwards, inside the axes
+        note = ax.annotate(
             o.change_label(plan.scenario),
             (xi, yi),
             fontsize=7,
-            xytext=(4, 4),
+            xytext=(-6 if right_half else 6, 4),
             textcoords="offset points",
+            ha="right" if right_half else "left",
         )
+        note.set_in_layout(False)  # long labels must not shrink the axes
         if o.recommended:
             ax.plot([xi], [yi], "o", markersize=14, markerfacecolor="none", color="C3")
+    ax.margins(x=0.1)
     ax.xaxis.set_major_formatter(dollars)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0) if plan.kind == "goal_seek" else dollars)
     ax.set_xlabel("cost change a year (from the scenario's economics)")
