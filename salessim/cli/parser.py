@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from salessim import __version__, workload
-from salessim.cli import commands, profile_command
+from salessim.cli import commands, plan_command, profile_command
 from salessim.errors import ScenarioError
 from salessim.outputs import (
     BACKTEST_CHART_SUFFIX,
@@ -155,6 +155,21 @@ def build() -> argparse.ArgumentParser:
         f"{SWEEP_JSON_FILE}, {SWEEP_CSV_FILE} and sweep_METRIC.png per --metric",
     )
     sweep.set_defaults(handler=commands.sweep)
+
+    plan = subcommands.add_parser(
+        "plan",
+        help="least-cost levers for a target, or the best use of a budget change",
+        description="Goal-seek (--target, --confidence): the least-cost setting of the levers "
+        "whose chance of reaching the target is at least the confidence, raced with common "
+        "random numbers (-n is the cap on replications per option, default "
+        f"{plan_command.GOAL_SEEK_REPLICATIONS}). Frontier (--budget-change): every option "
+        "costing at most the budget change a year, with its paired effect on bookings and "
+        f"profit, best first (-n replications each, default "
+        f"{plan_command.FRONTIER_REPLICATIONS}). Costs come from the scenario's economics.",
+    )
+    plan_command.add_arguments(plan)
+    _add_experiment_options(plan, plan_command.OUT_HELP, replications_default=None)
+    plan.set_defaults(handler=plan_command.plan)
 
     init = subcommands.add_parser(
         "init",
@@ -333,7 +348,10 @@ def build() -> argparse.ArgumentParser:
 
 
 def _add_experiment_options(
-    command: argparse.ArgumentParser, out_help: str, set_help: str = ""
+    command: argparse.ArgumentParser,
+    out_help: str,
+    set_help: str = "",
+    replications_default: int | None = 10,
 ) -> None:
     """The options every replicating command shares: -n, --seed, --set, --workers, --scheduler,
     --json, --out, --progress and the work limits."""
@@ -341,9 +359,14 @@ def _add_experiment_options(
         "-n",
         "--replications",
         type=_at_least_one,
-        default=10,
+        default=replications_default,
         metavar="N",
-        help="number of replications (default: 10; intervals need at least 2)",
+        help="number of replications "
+        + (
+            f"(default: {replications_default}; intervals need at least 2)"
+            if replications_default is not None
+            else "(default: see above)"
+        ),
     )
     command.add_argument(
         "--seed", type=_seed, default=0, metavar="S", help="master random seed (default: 0)"
