@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from salessim import __version__, workload
-from salessim.cli import commands, profile_command
+from salessim.cli import commands, profile_command, report_command
 from salessim.errors import ScenarioError
 from salessim.outputs import (
     BACKTEST_CHART_SUFFIX,
@@ -155,6 +155,19 @@ def build() -> argparse.ArgumentParser:
         f"{SWEEP_JSON_FILE}, {SWEEP_CSV_FILE} and sweep_METRIC.png per --metric",
     )
     sweep.set_defaults(handler=commands.sweep)
+
+    report = subcommands.add_parser(
+        "report",
+        help="write a decision brief: one HTML page to take to a board meeting",
+        description="Compare scenarios (same seeds) and write one self-contained HTML page: the "
+        "question, the recommendation derived from the paired differences, headline numbers "
+        "with 95% intervals and the chance of each --target, why bookings differ (a waterfall "
+        "and a paragraph), a salessim plan result (--plan), the assumptions whose change by "
+        "20% would change the answer, and how it was computed. No network needed to open or "
+        "print it.",
+    )
+    report_command.add_arguments(report, _at_least_one, _seed, _units)
+    report.set_defaults(handler=report_command.report)
 
     init = subcommands.add_parser(
         "init",
