@@ -614,8 +614,15 @@ def _targets_view(
         for s in comparison.sets:
             p = target.probability(s)
             cells.append({"mean": format_value(p.mean, "share"), "band": _band(p, "share")})
-        rows.append({"target": target.text(), "written": written, "cells": cells})
+        rows.append({"target": target_text(target), "written": written, "cells": cells})
     return rows
+
+
+def target_text(target: Target) -> str:
+    """A target as a board reads it: ``Bookings per year ≥ $20.0M``."""
+    metric = spec(target.metric)
+    name = metric.label + (" per year" if target.per_year else "")
+    return f"{name} {'≥' if target.at_least else '≤'} {format_value(target.value, metric.kind)}"
 
 
 def _explanations(comparison: Comparison) -> list[dict[str, str]]:
