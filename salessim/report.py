@@ -519,10 +519,20 @@ def recommendation_text(comparison: Comparison, recommendation: Recommendation) 
                 f"No alternative is significantly better than '{base}': one replication "
                 "cannot tell; run at least two."
             )
+        worse = [
+            f"'{name}'"
+            for name, diff in zip(comparison.names[1:], comparison.differences(), strict=True)
+            if diff[objective].significant and diff[objective].mean < 0
+        ]
+        losing = (
+            f" {' and '.join(worse)} {'is' if len(worse) == 1 else 'are'} significantly worse."
+            if worse
+            else ""
+        )
         return (
             f"No alternative is significantly better than '{base}' on {objective} "
             f"(a 95% interval of the gain above zero without a significant fall in "
-            f"{_other(objective)}): stay with '{base}'."
+            f"{_other(objective)}): stay with '{base}'.{losing}"
         )
     k = recommendation.index
     diff = comparison.differences()[k - 1]

@@ -136,6 +136,12 @@ def test_the_recommendation_is_the_comparisons_own(comparison: Comparison, page:
     else:
         assert chosen.index is None
         assert "No alternative is significantly better than 'baseline'" in text
+        worse = [
+            name
+            for name, diff in zip(comparison.names[1:], comparison.differences(), strict=True)
+            if diff["profit"].ci_high < 0
+        ]
+        assert ("significantly worse" in text) == bool(worse)
     # The headline change of profit per year is the paired difference over the window ÷ years.
     years = comparison.sets[0].window["reported_years"]
     for diff in comparison.differences():
