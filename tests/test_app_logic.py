@@ -627,6 +627,7 @@ def test_what_if_page_with_one_replication_claims_no_certainty(app: AppTest) -> 
     assert [m.color for m in app.metric] == [gray] * 4  # no change is flagged as real
     downloads = [button.label for button in app.get("download_button")]
     assert "Download results (zip)" in downloads
+    assert "Download a brief (HTML)" in downloads
 
 
 def test_key_numbers_leave_out_rows_zero_everywhere(with_sdrs: dict[int, Comparison]) -> None:

@@ -36,3 +36,6 @@ def test_wheel_ships_every_module_and_bundled_scenario(tmp_path: Path) -> None:
     assert "salessim/scenarios/baseline.yaml" in scenarios
     assert scenarios - shipped == set()
     assert modules - shipped == set()
+    templates = {p.relative_to(ROOT).as_posix() for p in (ROOT / "salessim/templates").glob("*")}
+    assert "salessim/templates/brief.html.j2" in templates
+    assert templates - shipped == set()

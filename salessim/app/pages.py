@@ -196,6 +196,7 @@ def what_if_page() -> None:
     ui.comparison_charts(view)
     ui.key_numbers(view)
     ui.results_download(result.scenarios, view.replications, view.seed)
+    ui.brief_download(result.scenarios, view.replications, view.seed)
 
 
 # ----------------------------------------------------------------------------------- Compare
@@ -247,6 +248,7 @@ def compare_page() -> None:
     ui.result_heading(view)
     ui.key_numbers(view)
     ui.results_download(result.scenarios, view.replications, view.seed)
+    ui.brief_download(result.scenarios, view.replications, view.seed)
     ui.comparison_charts(view)
     ui.explanations(view)
 

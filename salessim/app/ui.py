@@ -474,3 +474,27 @@ def results_download(scenarios: Sequence[Scenario], n: int, seed: int) -> None:
         help="The files `salessim compare --explain --out DIR` writes for these runs: "
         "compare.json, compare.csv, comparison.png and a waterfall per scenario compared.",
     )
+
+
+def brief_download(scenarios: Sequence[Scenario], n: int, seed: int) -> None:
+    """A button that downloads the decision brief of these runs (``salessim report
+    --no-sensitivity``): one HTML page, built when pressed from the shared pool's runs."""
+    from salessim.report import brief_html
+
+    pool = shared_pool()
+    chosen, names = list(scenarios), [sc.name for sc in scenarios]
+
+    def build() -> bytes:
+        with pool.submit(chosen, n, seed) as job:
+            runs = job.result()
+        return brief_html(comparison_from_runs(chosen, runs, seed)).encode("utf-8")
+
+    st.download_button(
+        "Download a brief (HTML)",
+        build,
+        file_name=results_file_name(names, "html"),
+        mime="text/html",
+        on_click="ignore",
+        help="One page for a board meeting, as `salessim report --no-sensitivity` writes it: "
+        "the question, the recommendation, headline numbers with 95% intervals and why.",
+    )

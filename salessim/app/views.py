@@ -278,11 +278,11 @@ def comparison_zip(comparison: Comparison) -> bytes:
     return buffer.getvalue()
 
 
-def results_file_name(names: Sequence[str]) -> str:
-    """The zip's file name: "salessim_baseline_vs_more_leads_30.zip" (safe everywhere)."""
+def results_file_name(names: Sequence[str], extension: str = "zip") -> str:
+    """A download's file name: "salessim_baseline_vs_more_leads_30.zip" (safe everywhere)."""
     stem = "_vs_".join(names)
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem).strip("._")
-    return f"salessim_{safe[:100] or 'results'}.zip"
+    return f"salessim_{safe[:100] or 'results'}.{extension}"
 
 
 def sweep_from_runs(

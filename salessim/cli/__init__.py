@@ -1,5 +1,5 @@
-"""The ``salessim`` command: run, compare and sweep scenarios, validate and list them, list the
-metrics and scenario fields, and serve the classroom app.
+"""The ``salessim`` command: run, compare and sweep scenarios, write a decision brief, validate
+and list them, list the metrics and scenario fields, and serve the classroom app.
 
 A thin layer over the library: :mod:`~salessim.cli.parser` reads the arguments,
 :mod:`~salessim.cli.commands` calls the library and :mod:`salessim.outputs` for files, and

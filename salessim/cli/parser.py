@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from salessim import __version__, workload
-from salessim.cli import commands, plan_command, profile_command
+from salessim.cli import commands, plan_command, profile_command, report_command
 from salessim.errors import ScenarioError
 from salessim.outputs import (
     BACKTEST_CHART_SUFFIX,
@@ -170,6 +170,19 @@ def build() -> argparse.ArgumentParser:
     plan_command.add_arguments(plan)
     _add_experiment_options(plan, plan_command.OUT_HELP, replications_default=None)
     plan.set_defaults(handler=plan_command.plan)
+
+    report = subcommands.add_parser(
+        "report",
+        help="write a decision brief: one HTML page to take to a board meeting",
+        description="Compare scenarios (same seeds) and write one self-contained HTML page: the "
+        "question, the recommendation derived from the paired differences, headline numbers "
+        "with 95% intervals and the chance of each --target, why bookings differ (a waterfall "
+        "and a paragraph), a salessim plan result (--plan), the assumptions whose change by "
+        "20% would change the answer, and how it was computed. No network needed to open or "
+        "print it.",
+    )
+    report_command.add_arguments(report, _at_least_one, _seed, _units)
+    report.set_defaults(handler=report_command.report)
 
     init = subcommands.add_parser(
         "init",

@@ -1,0 +1,154 @@
+"""``salessim report``: compare scenarios and write a decision brief, one self-contained HTML
+page (the question, the recommendation, headline numbers, why, a plan, the assumptions that
+drive the answer, and how it was computed)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from salessim import workload
+from salessim.cli import tables
+from salessim.experiments import compare
+from salessim.report import (
+    OBJECTIVES,
+    BriefInputs,
+    brief_html,
+    check_out,
+    check_work,
+    read_plan,
+    recommend,
+    recommendation_text,
+    sensitivity,
+    sensitivity_replications,
+    write_brief,
+)
+from salessim.scenario_files import load_scenario
+from salessim.targets import parse_target
+
+EXIT_OK = 0
+
+
+def add_arguments(
+    command: argparse.ArgumentParser,
+    at_least_one: Callable[[str], int],
+    seed: Callable[[str], int],
+    units: Callable[[str], float],
+) -> None:
+    """The options of ``salessim report``."""
+    command.add_argument("baseline", metavar="SCENARIO", help="the plan today: a file or name")
+    command.add_argument(
+        "others",
+        nargs="+",
+        metavar="ALTERNATIVE",
+        help="the plans to weigh against SCENARIO (files or bundled names)",
+    )
+    command.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help="the HTML page to write"
+    )
+    command.add_argument(
+        "-n",
+        "--replications",
+        type=at_least_one,
+        default=10,
+        metavar="N",
+        help="replications per scenario (default: 10; intervals need at least 2)",
+    )
+    command.add_argument(
+        "--seed", type=seed, default=0, metavar="S", help="master random seed (default: 0)"
+    )
+    command.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field of every scenario by dotted path (repeatable)",
+    )
+    command.add_argument(
+        "--workers",
+        type=at_least_one,
+        default=None,
+        metavar="N",
+        help="worker processes (default: one per CPU)",
+    )
+    command.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        default=[],
+        metavar="METRIC=VALUE",
+        help="show each scenario's chance of reaching it (repeatable), e.g. bookings_per_year=20e6",
+    )
+    command.add_argument(
+        "--plan",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a plan.json written by salessim plan --out: its goal-seek or frontier table",
+    )
+    command.add_argument(
+        "--objective",
+        choices=OBJECTIVES,
+        default="profit",
+        help="what the recommendation maximises; the other must not fall significantly "
+        "(default: profit)",
+    )
+    command.add_argument(
+        "--no-sensitivity",
+        action="store_true",
+        help="skip re-running the comparison with key assumptions at -20%% and +20%%",
+    )
+    command.add_argument(
+        "--max-work",
+        type=units,
+        default=workload.MAX_REPLICATION_WORK,
+        metavar="UNITS",
+        help="refuse a scenario whose one replication is estimated at more than UNITS "
+        f"replications of the baseline scenario (default: {workload.MAX_REPLICATION_WORK:g})",
+    )
+    command.add_argument(
+        "--max-total-work",
+        type=units,
+        default=workload.MAX_TOTAL_WORK,
+        metavar="UNITS",
+        help="refuse a brief (comparison and sensitivity) estimated at more than UNITS "
+        f"replications of the baseline scenario in all (default: {workload.MAX_TOTAL_WORK:g})",
+    )
+
+
+def report(args: argparse.Namespace) -> int:
+    """Check every argument, compare, build the page and write it atomically."""
+    out: Path = args.out
+    refs = [args.baseline, *args.others]
+    scenarios = [load_scenario(ref, args.overrides) for ref in refs]
+    targets = [(text, parse_target(text)) for text in args.targets]
+    plan = read_plan(args.plan) if args.plan is not None else None
+    check_out(out)
+    check_work(
+        [(f"scenario {ref}", sc) for ref, sc in zip(refs, scenarios, strict=True)],
+        args.replications,
+        with_sensitivity=not args.no_sensitivity,
+        max_work=args.max_work,
+        max_total_work=args.max_total_work,
+    )
+    interactive = sys.stderr.isatty()
+    with tables.progress_bar(f"{len(scenarios)} scenarios", interactive) as progress:
+        result = compare(
+            scenarios, args.replications, seed=args.seed, workers=args.workers, progress=progress
+        )
+    recommendation = recommend(result, args.objective)
+    shifts = None
+    if not args.no_sensitivity:
+        label = f"sensitivity ({sensitivity_replications(result.n)} replications per run)"
+        with tables.progress_bar(label, interactive) as progress:
+            shifts = sensitivity(result, recommendation, workers=args.workers, progress=progress)
+    html = brief_html(result, BriefInputs(targets, plan, shifts, objective=args.objective))
+    write_brief(html, out)
+    print(recommendation_text(result, recommendation))
+    if shifts is not None and shifts.decisive:
+        print(f"The answer turns on: {', '.join(shifts.decisive)}.")
+    print(f"Wrote {out}")
+    return EXIT_OK
