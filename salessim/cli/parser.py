@@ -168,7 +168,7 @@ def build() -> argparse.ArgumentParser:
         f"{plan_command.FRONTIER_REPLICATIONS}). Costs come from the scenario's economics.",
     )
     plan_command.add_arguments(plan)
-    _add_experiment_options(plan, plan_command.OUT_HELP, replications_default=None)
+    _add_experiment_options(plan, plan_command.OUT_HELP, replications_default=None, targets=False)
     plan.set_defaults(handler=plan_command.plan)
 
     report = subcommands.add_parser(
@@ -365,9 +365,11 @@ def _add_experiment_options(
     out_help: str,
     set_help: str = "",
     replications_default: int | None = 10,
+    targets: bool = True,
 ) -> None:
     """The options every replicating command shares: -n, --seed, --set, --workers, --scheduler,
-    --json, --out, --progress and the work limits."""
+    --json, --out, --progress and the work limits; with `targets`, also --target and
+    --per-replication (plan has a --target of its own: the one target it seeks)."""
     command.add_argument(
         "-n",
         "--replications",
@@ -411,25 +413,27 @@ def _add_experiment_options(
         "--json", action="store_true", help="print one JSON object to stdout and nothing else"
     )
     command.add_argument("--out", type=Path, default=None, metavar="DIR", help=out_help)
-    command.add_argument(
-        "--target",
-        dest="targets",
-        action="append",
-        default=[],
-        metavar="METRIC=VALUE",
-        help="also report the chance of reaching a target, with its 95%% (Wilson) interval: the "
-        "share of replications at or above VALUE (at or below for a metric where lower is "
-        "better; write >= or <= for one with no better side), e.g. bookings_per_year=20e6; a "
-        "total over the window may end in _per_year (repeatable)",
-    )
-    command.add_argument(
-        "--per-replication",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="also write FILE (CSV): one row per replication (of each scenario or value) with "
-        "its index, the master seed and every metric",
-    )
+    if targets:
+        command.add_argument(
+            "--target",
+            dest="targets",
+            action="append",
+            default=[],
+            metavar="METRIC=VALUE",
+            help="also report the chance of reaching a target, with its 95%% (Wilson) interval: "
+            "the share of replications at or above VALUE (at or below for a metric where lower "
+            "is better; write >= or <= for one with no better side), e.g. "
+            "bookings_per_year=20e6; a "
+            "total over the window may end in _per_year (repeatable)",
+        )
+        command.add_argument(
+            "--per-replication",
+            type=Path,
+            default=None,
+            metavar="FILE",
+            help="also write FILE (CSV): one row per replication (of each scenario or value) with "
+            "its index, the master seed and every metric",
+        )
     command.add_argument(
         "--progress",
         action="store_true",
