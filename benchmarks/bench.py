@@ -9,6 +9,9 @@ Measured in one process:
   same machine load; the ratio reported is the median of the per-round ratios, because ratios
   taken in separate processes swing by ±30% on shared machines;
 - the median wall time of one replication (construction, run and results; a new seed per round);
+- customers per second on an M/M/10 workload (λ=8/h, μ=1/h): salessim's degenerate lead-queue
+  scenario against a plain SimPy ``Resource`` model, alternated round by round, with both mean
+  waits beside Erlang C's W_q;
 - peak resident memory (``ru_maxrss``) after a batch of replications without records, whose
   results are kept as :func:`salessim.experiments.replicate` keeps them;
 - a classroom comparison (``baseline`` and the same with 30% more leads from both sources,
@@ -30,8 +33,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import operator
 import os
+import random
 import resource
 import statistics
 import sys
@@ -42,9 +47,9 @@ from typing import Any
 
 import simpy
 
-from salessim.config import DAYS_PER_YEAR, Scenario
+from salessim.config import DAYS_PER_MONTH, DAYS_PER_YEAR, Scenario
 from salessim.experiments import compare, replicate, run_replication
-from salessim.model import SalesModel
+from salessim.model import SalesModel, run
 from salessim.parallel import execute
 from salessim.scenario_files import load_scenario, scenario_with
 
@@ -79,12 +84,23 @@ class Target:
         return f"{self.symbol} {self.limit:g}{self.unit}"
 
 
+# The M/M/10 peer workload: λ = 8 customers per hour, μ = 1 per hour per server. salessim
+# runs it as the degenerate lead-queue scenario of tests/test_queueing.py (always-available
+# AEs, one connected call per lead, exponential conversations), the peer as a plain SimPy
+# Resource model; both in hours of a working day, both checked against Erlang C's W_q.
+MMC_SERVERS = 10
+MMC_ARRIVALS_PER_HOUR = 8.0
+MMC_SERVICE_HOURS = 1.0
+MMC_HOURS_PER_DAY = 8.0
+MMC_WARMUP_DAYS = 21
+
 TARGETS = [
     Target("ratio", operator.ge, "≥", 0.5, ""),
-    Target("replication_s", operator.le, "≤", 0.25, " s"),
+    Target("replication_s", operator.le, "≤", 0.10, " s"),
     Target("peak_mb", operator.lt, "<", 200.0, " MB"),
     Target("speedup_2_workers", operator.ge, "≥", 1.8, "×"),
-    Target("classroom_compare_s", operator.le, "≤", 5.0, " s"),
+    Target("classroom_compare_s", operator.le, "≤", 2.5, " s"),
+    Target("mmc_ratio", operator.ge, "≥", 1.0, "×"),
 ]
 
 
@@ -96,10 +112,23 @@ class Settings:
     memory_replications: int
     speedup_replications: int
     classroom_warm: bool
+    mmc_customers: int
 
 
-FULL = Settings(rounds=5, memory_replications=100, speedup_replications=40, classroom_warm=True)
-QUICK = Settings(rounds=3, memory_replications=20, speedup_replications=12, classroom_warm=False)
+FULL = Settings(
+    rounds=5,
+    memory_replications=100,
+    speedup_replications=40,
+    classroom_warm=True,
+    mmc_customers=100_000,
+)
+QUICK = Settings(
+    rounds=3,
+    memory_replications=20,
+    speedup_replications=12,
+    classroom_warm=False,
+    mmc_customers=10_000,
+)
 
 
 def events_scheduled(env: simpy.Environment) -> int:
@@ -159,6 +188,131 @@ def measure_throughput(scenario: Scenario, rounds: int) -> dict[str, Any]:
         "replication_s": statistics.median(replication_times),
         "events_per_replication": statistics.median(model_events),
         "rounds": rounds,
+    }
+
+
+def erlang_c_wait_hours() -> float:
+    """Erlang C's mean wait in queue W_q (hours) for the M/M/c workload."""
+    c, a = MMC_SERVERS, MMC_ARRIVALS_PER_HOUR * MMC_SERVICE_HOURS
+    tail = a**c / math.factorial(c) * c / (c - a)
+    p_wait = tail / (sum(a**k / math.factorial(k) for k in range(c)) + tail)
+    return p_wait / (c / MMC_SERVICE_HOURS - MMC_ARRIVALS_PER_HOUR)
+
+
+def mmc_scenario(customers: int) -> Scenario:
+    """salessim's degenerate lead-queue scenario serving about `customers` leads after warm-up
+    (the configuration tests/test_queueing.py checks against Erlang C)."""
+    per_day = MMC_ARRIVALS_PER_HOUR * MMC_HOURS_PER_DAY
+    days = math.ceil(customers / per_day)
+    return Scenario.model_validate(
+        {
+            "name": "mmc_leads",
+            "calendar": {
+                "hours_per_day": MMC_HOURS_PER_DAY,
+                "horizon_days": days + MMC_WARMUP_DAYS,
+                "warmup_days": MMC_WARMUP_DAYS,
+            },
+            "lead_sources": [
+                {
+                    "name": "poisson",
+                    "monthly_volume": per_day * DAYS_PER_MONTH,
+                    "seasonality": [1.0] * 12,
+                    "fit_share": 0.0,
+                    "cost_per_lead": 0.0,
+                    "routing_delay_hours": 0.0,
+                    "response_decay": [{"hours": 0.0, "multiplier": 1.0}],
+                }
+            ],
+            "qualification": {
+                "attempt_minutes": 0.0,
+                "connect_probability": 1.0,
+                "max_attempts": 1,
+                "conversation_hours": MMC_SERVICE_HOURS,
+                "conversation_cv": 1.0,
+                "queue_discipline": "fifo",
+                "ae_lead_routing": "shared",
+                "expiry_days": float(days + MMC_WARMUP_DAYS),
+            },
+            "prospecting": {"dials_per_hour": 0.0},
+            "aes": {
+                "count": MMC_SERVERS,
+                "non_selling_share": 0.0,
+                "start_ramped": True,
+                "attrition_per_year": 0.0,
+            },
+        }
+    )
+
+
+def time_mmc_salessim(scenario: Scenario, seed: int) -> tuple[float, int, float]:
+    """Wall time, leads arrived (all days) and mean wait to first call (hours, after warm-up)
+    of one run of the degenerate scenario."""
+    start = time.perf_counter()
+    result = run(scenario, seed)
+    elapsed = time.perf_counter() - start
+    leads = int(result.daily["leads_arrived"].sum())
+    return elapsed, leads, float(result.metrics()["lead_response_hours"])
+
+
+def _mmc_customer(
+    env: simpy.Environment, servers: simpy.Resource, service: float, waits: list[float]
+) -> Generator[simpy.Event, Any, None]:
+    arrived = env.now
+    with servers.request() as request:
+        yield request
+        waits.append(env.now - arrived)
+        yield env.timeout(service)
+
+
+def _mmc_arrivals(
+    env: simpy.Environment,
+    servers: simpy.Resource,
+    customers: int,
+    rng: random.Random,
+    waits: list[float],
+) -> Generator[simpy.Event, Any, None]:
+    for _ in range(customers):
+        yield env.timeout(rng.expovariate(MMC_ARRIVALS_PER_HOUR))
+        env.process(_mmc_customer(env, servers, rng.expovariate(1 / MMC_SERVICE_HOURS), waits))
+
+
+def time_mmc_simpy(customers: int, seed: int) -> tuple[float, int, float]:
+    """Wall time, customers and mean wait in queue (hours) of a plain SimPy Resource M/M/c."""
+    start = time.perf_counter()
+    env = simpy.Environment()
+    servers = simpy.Resource(env, capacity=MMC_SERVERS)
+    waits: list[float] = []
+    env.process(_mmc_arrivals(env, servers, customers, random.Random(seed), waits))
+    env.run()
+    elapsed = time.perf_counter() - start
+    return elapsed, customers, statistics.fmean(waits)
+
+
+def measure_mmc(customers: int, rounds: int) -> dict[str, Any]:
+    """Customers per second on the M/M/10 workload, salessim's degenerate lead queue against a
+    plain SimPy Resource model, alternated round by round; the ratio is the median per round."""
+    scenario = mmc_scenario(customers)
+    ratios: list[float] = []
+    ours: list[float] = []
+    peer: list[float] = []
+    waits: list[float] = []
+    peer_waits: list[float] = []
+    for i in range(rounds):
+        s_time, s_customers, s_wait = time_mmc_salessim(scenario, MASTER_SEED + i)
+        p_time, p_customers, p_wait = time_mmc_simpy(customers, MASTER_SEED + i)
+        ours.append(s_customers / s_time)
+        peer.append(p_customers / p_time)
+        ratios.append(ours[-1] / peer[-1])
+        waits.append(s_wait)
+        peer_waits.append(p_wait)
+    return {
+        "mmc_customers": customers,
+        "mmc_customers_per_s": statistics.median(ours),
+        "mmc_simpy_customers_per_s": statistics.median(peer),
+        "mmc_ratio": statistics.median(ratios),
+        "mmc_wait_hours": statistics.fmean(waits),
+        "mmc_simpy_wait_hours": statistics.fmean(peer_waits),
+        "mmc_erlang_c_wait_hours": erlang_c_wait_hours(),
     }
 
 
@@ -244,6 +398,7 @@ def run_benchmarks(settings: Settings) -> dict[str, Any]:
         "bare_loops": BARE_LOOPS,
     }
     figures |= measure_throughput(scenario, settings.rounds)
+    figures |= measure_mmc(settings.mmc_customers, settings.rounds)
     figures |= measure_memory(scenario, settings.memory_replications)
     # The classroom figure comes first: it is the one that includes the forkserver start-up.
     figures |= measure_classroom(scenario, settings.classroom_warm)
@@ -285,6 +440,23 @@ def render(figures: dict[str, Any]) -> str:
             f"median of per-round ratios (range {f['ratio_min']:.2f}-{f['ratio_max']:.2f})",
         ),
         row("replication", f"{f['replication_s']:.3f} s", "replication_s", "median wall time"),
+        row(
+            "M/M/10 customers/s",
+            f"{f['mmc_customers_per_s']:,.0f}",
+            note=f"median; {f['mmc_customers']:,} customers, the degenerate lead queue",
+        ),
+        row(
+            "SimPy Resource /s",
+            f"{f['mmc_simpy_customers_per_s']:,.0f}",
+            note="median; a plain SimPy Resource model of the same M/M/10",
+        ),
+        row(
+            "M/M/10 ratio",
+            f"{f['mmc_ratio']:.2f}×",
+            "mmc_ratio",
+            f"W_q {f['mmc_wait_hours']:.3f} h (SimPy {f['mmc_simpy_wait_hours']:.3f} h, "
+            f"Erlang C {f['mmc_erlang_c_wait_hours']:.3f} h)",
+        ),
         row(
             "peak memory",
             f"{f['peak_mb']:.0f} MB",

@@ -109,14 +109,17 @@ class LeadQueue:
     def purge(self, now: float) -> None:
         """Admit leads that have arrived by `now` and drop those aged beyond expiry."""
         incoming = self.incoming
-        while incoming and incoming[0][0] <= now:
-            lead = heapq.heappop(incoming)[2]
-            if self.discipline == "score" and not lead.score_high:
-                self.low.append(lead)
-            else:
-                self.high.append(lead)
+        high, low = self.high, self.low
+        if incoming and incoming[0][0] <= now:
+            by_score = self.discipline == "score"
+            while incoming and incoming[0][0] <= now:
+                lead = heapq.heappop(incoming)[2]
+                if by_score and not lead.score_high:
+                    low.append(lead)
+                else:
+                    high.append(lead)
         limit = now - self.expiry_days
-        for q in (self.high, self.low):
+        for q in (high, low):
             while q and q[0].arrival < limit:
                 lead = q.popleft()
                 lead.fate = FATE_EXPIRED
@@ -134,7 +137,8 @@ class LeadQueue:
     def pop(self, now: float) -> Lead | None:
         """The next lead to call, or None."""
         retries = self.retries
-        if not (self.high or self.low):
+        high, low = self.high, self.low
+        if not (high or low):
             incoming = self.incoming
             if (not incoming or incoming[0][0] > now) and (not retries or retries[0][0] > now):
                 return None  # nothing has arrived and no retry is due: the common case
@@ -142,7 +146,7 @@ class LeadQueue:
         newest = self.discipline == "newest_first"
         limit = now - self.expiry_days
         while True:
-            waiting = self.high or self.low
+            waiting = high or low
             due = bool(retries) and retries[0][0] <= now
             if waiting:
                 lead = waiting[-1] if newest else waiting[0]

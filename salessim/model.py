@@ -372,6 +372,8 @@ class SalesModel:
         shared = self.lead_queue
         for day in range(self.horizon):
             assigned = self.leads_assigned  # until SDRs hired later take the leads over
+            # Who takes leads in turn cannot change while the morning's leads are handed out.
+            takers = self._lead_takers() if assigned else []
             touched: set[LeadQueue] = set()
             for source in self.sources:
                 for at, lead in source.day(day, self.horizon, self._lead_id + 1):
@@ -379,23 +381,26 @@ class SalesModel:
                     if records is not None:
                         records.append(lead)
                     if not lead.fate:  # not filtered out by lead scoring
-                        queue = self._assignee() if assigned else shared
+                        queue = self._assignee(takers) if assigned else shared
                         queue.add_incoming(lead, at)
                         touched.add(queue)
             for queue in sorted(touched, key=self.lead_queues.index):
                 self.arm_lead_alarm(queue)
             yield env.timeout(1.0)
 
-    def _assignee(self) -> LeadQueue:
-        """The queue of the AE whose turn it is for the next lead (round robin over the AEs
-        not leaving); the team queue while there is none."""
-        reps = [r for r in self.aes if not r.leaving and r.lead_queue is not None]
-        if not reps:
+    def _lead_takers(self) -> list[LeadQueue]:
+        """The queues of the AEs not leaving, who take assigned leads in turn."""
+        return [r.lead_queue for r in self.aes if not r.leaving and r.lead_queue is not None]
+
+    def _assignee(self, takers: list[LeadQueue] | None = None) -> LeadQueue:
+        """The queue of the AE whose turn it is for the next lead (round robin over `takers`,
+        by default the AEs not leaving); the team queue while there is none."""
+        if takers is None:
+            takers = self._lead_takers()
+        if not takers:
             return self.lead_queue
         self._lead_turn += 1
-        q = reps[self._lead_turn % len(reps)].lead_queue
-        assert q is not None
-        return q
+        return takers[self._lead_turn % len(takers)]
 
     def lead_workers(self) -> list[Rep]:
         """The reps who work the marketing lead queue (SDRs if they take it, else AEs)."""

@@ -221,6 +221,7 @@ class Rep:
         non_selling = hours_of[ACT_NON_SELLING]
         salary = daily[self.role + "_salary_cost"]
         headcount = daily[self.role + "_headcount"]
+        timeout = env.timeout
         while True:
             start = env.now
             day = int(start + EPS)
@@ -264,25 +265,29 @@ class Rep:
                     self.wake = None
                     idle_hours[day] += (env.now - now) * H
                     continue
-                h = task.hours if task.hours < left else left
+                need = task.hours
+                h = need if need < left else left
                 self.carry = task
-                self.since, self.doing = now, task.activity
-                yield env.timeout(h / H)
+                activity = task.activity
+                self.since, self.doing = now, activity
+                yield timeout(h / H)
                 self.doing = ""
-                hours_of[task.activity][day] += h
-                if task.kind == TASK_PROSPECT:
+                hours_of[activity][day] += h
+                kind = task.kind
+                if kind == TASK_PROSPECT:
                     self.block_hours_left -= h
                     self.floor_hours_left -= h
-                task.hours -= h
-                if task.hours > EPS:
-                    if task.deal is not None and task.kind == TASK_STAGE_WORK:
-                        task.deal.work_left = task.hours
+                need -= h
+                task.hours = need
+                if need > EPS:
+                    if task.deal is not None and kind == TASK_STAGE_WORK:
+                        task.deal.work_left = need
                 else:
                     self.carry = None
                     self._finish(task, h)
             rest = start + 1.0 - env.now
             if rest > 0.0:
-                yield env.timeout(rest)
+                yield timeout(rest)
         self.active = False
         model.rep_left(self)
 
@@ -323,6 +328,8 @@ class Rep:
                 return Task(TASK_STAGE_WORK, ACT_DEAL_WORK, best.work_left, deal=best)
         # Touches that have fallen due are done at one sitting (calls and emails in a row).
         touches = self._touches
+        if not touches or touches[0][0] > now:
+            return None
         batch: list[Deal] = []
         while touches and touches[0][0] <= now:
             _, _, token, deal = heapq.heappop(touches)
@@ -351,24 +358,31 @@ class Rep:
             daily["response_hours_sum"],
             daily["lead_attempts"],
         )
-        qual = model.qual_stream
+        uniform = model.qual_stream.uniform
         H = self.hours_per_day
-        cap = min(self.session_hours, hours_left)
+        session = self.session_hours
+        cap = hours_left if hours_left < session else session
+        attempt_hours = self.attempt_hours
+        connect_p = self.connect_p
+        max_attempts = self.max_attempts
+        retry_gap = self.retry_gap
         spent = 0.0
         day = int(now)
         while lead is not None:
             t = now + spent / H
-            if lead.attempts == 0:
+            tries = lead.attempts
+            if tries == 0:
                 lead.first_contact = t
                 first_attempts[day] += 1.0
                 response_hours[day] += (t - lead.arrival) * H
-            spent += self.attempt_hours
-            if qual.uniform() < self.connect_p:
+            spent += attempt_hours
+            if uniform() < connect_p:
                 return self._conversation(lead, t, spent)
-            lead.attempts += 1
+            tries += 1
+            lead.attempts = tries
             attempts[day] += 1.0
-            if lead.attempts < self.max_attempts:
-                queue.push_retry(lead, t + self.retry_gap)
+            if tries < max_attempts:
+                queue.push_retry(lead, t + retry_gap)
             else:
                 model.end_lead(lead, FATE_UNREACHED, t)
             if spent >= cap:

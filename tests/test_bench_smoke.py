@@ -17,6 +17,9 @@ FIGURES = [
     "speedup_2_workers",
     "classroom_compare_s",
     "pool_start_s",
+    "mmc_customers_per_s",
+    "mmc_simpy_customers_per_s",
+    "mmc_ratio",
 ]
 
 
