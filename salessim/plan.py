@@ -3,7 +3,8 @@
 
 A lever is a scenario field (``aes.count``, ``sdrs.count``, ``lead_volume_multiplier``,
 ``lead_filter.enabled``, ``aes.policy.name``, ``prospecting.block_hours``...) and the values it
-may take; an option is one value per lever. Every option is replicated with the same master
+may take, or when to hire (``aes.hiring_plan=2@63,126``: no hire, or 2 AEs from one of those
+days); an option is one value per lever. Every option is replicated with the same master
 seed as the scenario, so replication *i* of each shares random numbers (common random numbers)
 and the answer does not depend on the number of workers.
 
@@ -51,6 +52,9 @@ MAX_OPTIONS = 60
 MAX_COMBINATIONS = 5000
 """The most combinations of lever values priced before the budget narrows them."""
 OBJECTIVES = ("profit", "bookings")
+HIRING_LEVERS = ("aes.hiring_plan", "sdrs.hiring_plan")
+"""Levers for when to hire: each option adds one hire (``COUNT@DAY``) to the plan, or none."""
+NO_HIRE = "none"
 # Default steps of a bare lever: counts one at a time, lead volume in tenths.
 _COUNT_STEPS = 10
 _MULTIPLIER_STEP = 0.1
@@ -180,7 +184,10 @@ def yearly_cost(scenario: Scenario) -> float:
 
 # --------------------------------------------------------------------------- levers
 def lever_value(scenario: Scenario, path: str) -> Any:
-    """The scenario's value at a dotted path (named list items by name)."""
+    """The scenario's value at a dotted path (named list items by name); a hiring lever's own
+    value is no added hire."""
+    if path in HIRING_LEVERS:
+        return NO_HIRE
     value: Any = scenario.model_dump(mode="json")
     for part in path.split("."):
         if isinstance(value, dict) and part in value:
@@ -203,6 +210,8 @@ def make_lever(
     """A lever at ``path`` with the values given, or its default range: both for on/off, every
     policy for a policy name, counts one at a time and lead volume in tenths (up to what
     ``budget`` buys when given). Every value is checked against the scenario's rules."""
+    if path in HIRING_LEVERS:
+        return _hiring_lever(scenario, path, values)
     current = lever_value(scenario, path)
     if values is None:
         values = _default_values(scenario, path, current, budget)
@@ -220,6 +229,48 @@ def make_lever(
             raise PlanError(f"--lever {path}={value_text(v)}: {exc.rule}") from exc
     ordered = ([current] if current in values else []) + [v for v in values if v != current]
     return Lever(path, tuple(ordered))
+
+
+def _hiring_lever(scenario: Scenario, path: str, values: Sequence[Any] | None) -> Lever:
+    """No added hire, then each ``COUNT@DAY`` given (a day within the run)."""
+    if not values:
+        raise PlanError(f"--lever {path}: give the hires, e.g. --lever {path}=2@63,126,189")
+    horizon = scenario.calendar.horizon_days
+    for v in values:
+        if v == NO_HIRE:
+            continue
+        day = _hire_of(path, v)[1]
+        if day >= horizon:
+            raise PlanError(
+                f"--lever {path}={v}: day {day} is not before the horizon ({horizon} days)"
+            )
+        try:
+            scenario_with(scenario, _overrides(scenario, {path: v}))
+        except ScenarioError as exc:
+            raise PlanError(f"--lever {path}={v}: {exc.rule}") from exc
+    return Lever(path, (NO_HIRE, *(v for v in values if v != NO_HIRE)))
+
+
+def _hire_of(path: str, value: Any) -> tuple[int, int]:
+    """``2@63`` as (count 2, day 63)."""
+    count, sep, day = str(value).partition("@")
+    if not sep or not count.strip().isdigit() or not day.strip().isdigit():
+        raise PlanError(f"--lever {path}={value}: write COUNT@DAY (e.g. 2@63)")
+    return int(count), int(day)
+
+
+def _overrides(scenario: Scenario, settings: dict[str, Any]) -> dict[str, Any]:
+    """Scenario fields for an option's settings: a hire is appended to its hiring plan."""
+    fields: dict[str, Any] = {}
+    for path, value in settings.items():
+        if path not in HIRING_LEVERS:
+            fields[path] = value
+        elif value != NO_HIRE:
+            count, day = _hire_of(path, value)
+            team = scenario.aes if path == "aes.hiring_plan" else scenario.sdrs
+            plan = [h.model_dump(mode="json") for h in team.hiring_plan]
+            fields[path] = [*plan, {"day": day, "count": count}]
+    return fields
 
 
 def _default_values(scenario: Scenario, path: str, current: Any, budget: float | None) -> list[Any]:
@@ -268,7 +319,7 @@ def options_of(
         unchanged = all(v == lever_value(scenario, p) for p, v in settings.items())
         if unchanged and not keep_scenario:
             continue
-        sc = scenario_with(scenario, settings)
+        sc = scenario_with(scenario, _overrides(scenario, settings))
         cost = yearly_cost(sc) - base
         if budget is not None and cost > budget + 1e-6:
             continue
@@ -626,13 +677,16 @@ def _money_change(value: float) -> str:
 
 
 def parse_lever(text: str) -> tuple[str, list[Any] | None]:
-    """``aes.count`` (default range), ``aes.count=6..10`` or ``aes.count=6,8,10``."""
+    """``aes.count`` (default range), ``aes.count=6..10`` or ``aes.count=6,8,10``; a hiring
+    lever ``aes.hiring_plan=2@63,126,189`` (2 AEs from one of those days, or no hire)."""
     from salessim.scenario_files import parse_yaml
 
     path, sep, spec = text.partition("=")
     path = path.strip()
     if not path:
         raise PlanError(f"--lever {text!r}: write PATH or PATH=V1,V2,... or PATH=LOW..HIGH")
+    if path in HIRING_LEVERS:
+        return path, _parse_hires(text, spec)
     if not sep:
         return path, None
     if ".." in spec:
@@ -653,3 +707,19 @@ def parse_lever(text: str) -> tuple[str, list[Any] | None]:
         except ScenarioError as exc:
             raise PlanError(f"--lever {text!r}: {item.strip()!r}: {exc.rule}") from None
     return path, list(dict.fromkeys(values))
+
+
+def _parse_hires(text: str, spec: str) -> list[str]:
+    """``2@63,126,189`` as ``["2@63", "2@126", "2@189"]``."""
+    count, sep, days = spec.partition("@")
+    items = [d.strip() for d in days.split(",")]
+    if (
+        not sep
+        or not count.strip().isdigit()
+        or int(count) < 1
+        or not all(d.isdigit() for d in items)
+    ):
+        raise PlanError(
+            f"--lever {text!r}: write PATH=COUNT@DAY1,DAY2,... (e.g. aes.hiring_plan=2@63,126)"
+        )
+    return list(dict.fromkeys(f"{int(count)}@{int(d)}" for d in items))

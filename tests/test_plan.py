@@ -19,6 +19,8 @@ from salessim.plan import (
     frontier,
     goal_seek,
     make_lever,
+    options_of,
+    parse_lever,
     yearly_cost,
 )
 from salessim.scenario_files import load_scenario, scenario_with
@@ -139,6 +141,43 @@ def test_same_seed_same_answer_with_one_or_two_workers(
     assert (tmp_path / "1" / PLAN_PNG_FILE).read_bytes()[:4] == b"\x89PNG"
 
 
+def test_a_hiring_lever_offers_no_hire_or_each_day_priced_by_the_days_employed() -> None:
+    """aes.hiring_plan=2@63,84,105 on a 63-day reported window (days 63–126): no hire, or 2
+    AEs from day 63 (the whole window), 84 (two thirds) or 105 (one third), each costing
+    ae_cost_per_year for their share of the window; the hire is added to the plan."""
+    sc = load_scenario("baseline", TINY)
+    lever = make_lever(sc, *parse_lever("aes.hiring_plan=2@63,84,105"))
+    assert lever.values == ("none", "2@63", "2@84", "2@105")
+    options = options_of(sc, [lever], None, keep_scenario=True)
+    cost = sc.economics.ae_cost_per_year
+    assert [(o.settings["aes.hiring_plan"], o.cost_per_year) for o in options] == [
+        ("none", 0.0),
+        ("2@105", pytest.approx(2 * cost / 3)),
+        ("2@84", pytest.approx(4 * cost / 3)),
+        ("2@63", pytest.approx(2 * cost)),
+    ]
+    assert [h.model_dump() for h in options[-1].scenario.aes.hiring_plan] == [
+        {"day": 63, "count": 2}
+    ]
+    assert options[0].scenario == sc
+
+
+def test_goal_seek_hires_early_when_a_late_hire_falls_short() -> None:
+    """4 AEs and bookings ≥ $3.8M a year with 50% confidence (horizon 189, warm-up 63, seed
+    11, up to 16 replications): hiring 4 more AEs on day 126 is cheaper but reaches it in 1 of
+    16 replications, as does no hire; hiring them on day 0 reaches it in all 16, so the
+    goal-seek picks the early hire and rules the cheaper ones out."""
+    sc = load_scenario("baseline", {**RACE, "aes.count": 4})
+    lever = make_lever(sc, *parse_lever("aes.hiring_plan=4@0,126"))
+    target = parse_target("bookings_per_year=3.8e6")
+    plan = goal_seek(sc, [lever], target, 0.5, seed=11, replications_max=16, workers=2)
+    assert [o.settings["aes.hiring_plan"] for o in plan.options] == ["none", "4@126", "4@0"]
+    picked = plan.recommended()
+    assert picked is not None and picked.settings == {"aes.hiring_plan": "4@0"}
+    for option in plan.options[:2]:
+        assert option.probability is not None and option.probability.ci_high < 0.5
+
+
 @pytest.mark.parametrize(
     "extra",
     [
@@ -153,6 +192,9 @@ def test_same_seed_same_answer_with_one_or_two_workers(
         ["--lever", "aes.count", "--budget-change", "lots"],
         ["--lever", "aes.count", "--budget-change", "1000", "--budget", "5"],
         ["--lever", "aes.count", "--budget-change", "200000", "-n", "1"],
+        ["--lever", "aes.hiring_plan", "--target", "bookings_per_year=1e6"],
+        ["--lever", "aes.hiring_plan=2@x", "--target", "bookings_per_year=1e6"],
+        ["--lever", "sdrs.hiring_plan=1@999", "--target", "bookings_per_year=1e6"],
     ],
 )
 def test_bad_arguments_exit_2_with_one_line_and_write_nothing(

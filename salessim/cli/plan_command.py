@@ -54,7 +54,8 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
         metavar="PATH[=VALUES]",
         help="a field the plan may change (repeatable): PATH alone for its default range "
         "(counts one at a time, lead_volume_multiplier in tenths, on/off both ways, every "
-        "policy), PATH=LOW..HIGH for whole numbers, or PATH=V1,V2,...",
+        "policy), PATH=LOW..HIGH for whole numbers, PATH=V1,V2,..., or when to hire: "
+        "aes.hiring_plan=2@63,126 (no hire, or 2 AEs from one of those working days)",
     )
     command.add_argument(
         "--target",
