@@ -388,6 +388,15 @@ def _replication_set(option: Option, seed: int) -> ReplicationSet:
 
 
 # --------------------------------------------------------------------------- goal-seek
+def goal_seek_options(
+    scenario: Scenario, levers: Sequence[Lever], confidence: float, budget: float | None = None
+) -> list[Option]:
+    """The options a goal-seek weighs (the scenario itself included), cheapest first."""
+    if not 0 < confidence < 1:
+        raise PlanError(f"--confidence must be between 0 and 1 (got {confidence})")
+    return options_of(scenario, levers, budget, keep_scenario=True)
+
+
 def goal_seek(
     scenario: Scenario,
     levers: Sequence[Lever],
@@ -407,20 +416,14 @@ def goal_seek(
     reach the target may yet be beaten by a cheaper undecided one, the undecided options up to
     it get their replications doubled, up to ``replications_max``.
     """
-    if not 0 < confidence < 1:
-        raise PlanError(f"--confidence must be between 0 and 1 (got {confidence})")
-    options = options_of(scenario, levers, budget, keep_scenario=True)
+    options = goal_seek_options(scenario, levers, confidence, budget)
     n = min(START_REPLICATIONS, replications_max)
     planned = [n * len(options)]
     step = _counter(progress, planned)
     live = list(options)
     while True:
         _run_more(live, n, seed, workers, scheduler, step)
-        for option in live:
-            hits = target.reached(_replication_set(option, seed))
-            option.probability = proportion_interval(
-                int(hits.sum()), hits.size, DECISION_CONFIDENCE
-            )
+        _chances(live, target, seed)
         cheapest_yes = next((o for o in options if _verdict(o, confidence) == "yes"), None)
         live = [
             o
@@ -432,7 +435,6 @@ def goal_seek(
             break
         n = min(2 * n, replications_max)
         planned[0] += sum(n - o.replications for o in live)
-    verdict = _goal_verdict(options, confidence, target, replications_max)
     method = (
         f"racing over {len(options)} options with common random numbers (seed {seed}): each "
         f"starts at {min(START_REPLICATIONS, replications_max)} replications; an option "
@@ -441,6 +443,41 @@ def goal_seek(
         f"to {replications_max}; an option is decided when its interval lies above or below "
         f"{confidence:.0%}; costs are yearly changes from the scenario's economics"
     )
+    return goal_seek_plan(
+        scenario,
+        options,
+        target,
+        confidence,
+        seed=seed,
+        replications_max=replications_max,
+        budget=budget,
+        method=method,
+    )
+
+
+def goal_seek_plan(
+    scenario: Scenario,
+    options: list[Option],
+    target: Target,
+    confidence: float,
+    *,
+    seed: int,
+    replications_max: int,
+    budget: float | None = None,
+    method: str | None = None,
+) -> Plan:
+    """The goal-seek answer from options whose runs were made elsewhere (replication i from
+    child i of ``seed``). Without ``method``, every option is taken to have the same number of
+    replications, no racing (as the web app runs them)."""
+    _chances(options, target, seed)
+    if method is None:
+        method = (
+            f"every one of {len(options)} options replicated {replications_max} times with "
+            f"common random numbers (seed {seed}), no racing; an option reaches the target "
+            f"when its 95% Wilson interval for the chance lies above {confidence:.0%}; costs "
+            "are yearly changes from the scenario's economics"
+        )
+    verdict = _goal_verdict(options, confidence, target, replications_max)
     return Plan(
         "goal_seek",
         scenario,
@@ -453,6 +490,12 @@ def goal_seek(
         budget_change=budget,
         verdict=verdict,
     )
+
+
+def _chances(options: Sequence[Option], target: Target, seed: int) -> None:
+    for option in options:
+        hits = target.reached(_replication_set(option, seed))
+        option.probability = proportion_interval(int(hits.sum()), hits.size, DECISION_CONFIDENCE)
 
 
 def _verdict(option: Option, confidence: float) -> str:
@@ -500,6 +543,21 @@ def _goal_verdict(options: Sequence[Option], confidence: float, target: Target, 
 
 
 # --------------------------------------------------------------------------- frontier
+def frontier_options(
+    scenario: Scenario,
+    levers: Sequence[Lever],
+    budget_change: float,
+    objective: str,
+    replications: int,
+) -> list[Option]:
+    """The options a frontier weighs: every one within ``budget_change``, the scenario not."""
+    if objective not in OBJECTIVES:
+        raise PlanError(f"--objective {objective}: one of {', '.join(OBJECTIVES)}")
+    if replications < 2:
+        raise PlanError("a frontier needs at least 2 replications for its intervals")
+    return options_of(scenario, levers, budget_change, keep_scenario=False)
+
+
 def frontier(
     scenario: Scenario,
     levers: Sequence[Lever],
@@ -514,18 +572,37 @@ def frontier(
 ) -> Plan:
     """Every option costing at most ``budget_change`` a year more than the scenario, with its
     paired change (same seeds) in bookings and profit a year; best first by ``objective``."""
-    if objective not in OBJECTIVES:
-        raise PlanError(f"--objective {objective}: one of {', '.join(OBJECTIVES)}")
-    if replications < 2:
-        raise PlanError("a frontier needs at least 2 replications for its intervals")
-    options = options_of(scenario, levers, budget_change, keep_scenario=False)
+    options = frontier_options(scenario, levers, budget_change, objective, replications)
     reference = Option({}, scenario, 0.0)
     planned = [replications * (len(options) + 1)]
     _run_more(
         [reference, *options], replications, seed, workers, scheduler, _counter(progress, planned)
     )
+    return frontier_plan(
+        scenario,
+        options,
+        reference.runs,
+        budget_change,
+        objective,
+        seed=seed,
+        replications=replications,
+    )
+
+
+def frontier_plan(
+    scenario: Scenario,
+    options: list[Option],
+    reference_runs: list[dict[str, Any]],
+    budget_change: float,
+    objective: str,
+    *,
+    seed: int,
+    replications: int,
+) -> Plan:
+    """The frontier from options whose runs were made elsewhere, and the scenario's own runs
+    (``reference_runs``) on the same seeds: paired changes a year, best first by ``objective``."""
     years = scenario.calendar.reported_days / DAYS_PER_YEAR
-    ref = _replication_set(reference, seed)
+    ref = ReplicationSet(scenario, seed, reference_runs)
     for option in options:
         rs = _replication_set(option, seed)
         for metric in OBJECTIVES:
