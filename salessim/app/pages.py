@@ -1,4 +1,4 @@
-"""The app's pages: What-if, Compare, Sweep, Classroom and Your team, and the navigation
+"""The app's pages: What-if, Compare, Sweep, Plan, Classroom and Your team, and the navigation
 between them.
 
 Each page reads its inputs, runs the request in the shared pool when asked (see
@@ -51,8 +51,20 @@ from salessim.app.views import (
 )
 from salessim.config import Scenario
 from salessim.errors import SalessimError
-from salessim.formatting import MINUS, format_band, format_value, plural
+from salessim.formatting import MINUS, format_band, format_delta, format_value, plural
 from salessim.metrics import label, spec
+from salessim.plan import (
+    OBJECTIVES,
+    Option,
+    Plan,
+    frontier_options,
+    frontier_plan,
+    goal_seek_options,
+    goal_seek_plan,
+    lever_value,
+    make_lever,
+    plan_figure,
+)
 from salessim.profile import (
     CORE_FIELDS,
     FALLBACKS,
@@ -676,6 +688,217 @@ def _team_input(q: Question, start: float | None) -> tuple[float | int | None, A
     return (int(reading.value) if q.integer else float(reading.value)), slot, None
 
 
+# -------------------------------------------------------------------------------------- Plan
+PLAN_LEVERS = {
+    "aes.count": "AEs",
+    "sdrs.count": "SDRs",
+    "lead_volume_multiplier": "Lead volume",
+    "lead_filter.enabled": "Lead scoring",
+}
+"""The levers the Plan page offers (paths of :mod:`salessim.plan`) and their names."""
+GOAL_LEVERS = ("aes.count", "sdrs.count")
+FRONTIER, GOAL_SEEK = "Best use of a budget (frontier)", "Least cost to reach a target"
+MAX_BUDGET_CHANGE = 100_000_000.0
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """The Plan page's last plan and the inputs it was computed for."""
+
+    inputs: tuple[Any, ...]
+    plan: Plan
+
+
+def _typed(
+    label: str, key: str, default: str, low: float, high: float, whole: bool
+) -> float | None:
+    """A number typed as text, its error shown under the field; None when unreadable."""
+    st.session_state.setdefault(key, default)
+    text = st.text_input(label, key=key)
+    reading = read_number(text, label, low, high, whole=whole)
+    if not reading.ok:
+        st.error(plain(reading.error or f"{label}: type a number"), icon=":material/error:")
+        return None
+    return reading.value
+
+
+def plan_page() -> None:
+    """Goal-seek (least cost to reach a target) or the frontier (best use of a budget), every
+    option run in the shared pool and judged by :mod:`salessim.plan`."""
+    st.title("Plan")
+    st.caption(
+        "How many to hire, and the best use of the same money. Every option is simulated with "
+        "the same random luck as the starting scenario, and priced from its economics (a year "
+        "of each AE or SDR, leads at their cost). The app runs every option the same number "
+        "of replications, with no racing; the salessim plan command races the options instead "
+        "and can weigh more levers."
+    )
+    left, right = st.columns([1, 2])
+    with left:
+        start = ui.pick_scenario(
+            "Starting scenario", f"{ui.PERSISTENT_PREFIX}plan.base", "The scenario to plan from."
+        )
+        mode = st.radio("Question", [FRONTIER, GOAL_SEEK], key=f"{ui.PERSISTENT_PREFIX}plan.mode")
+        with st.expander("Run settings"):
+            n, seed, quarters = ui.run_settings("plan", [start], default_replications=4)
+        base = with_horizon(start, quarters)
+        request = _frontier_request(base, n) if mode == FRONTIER else _goal_request(base)
+    if request is None:
+        return
+    inputs, options, reference, make = request
+    scenarios = [o.scenario for o in options] + ([base] if reference else [])
+    with left:
+        ok = ui.work_ok(scenarios, n) and seed is not None
+        run = st.button("Run", type="primary", key="plan.run", disabled=not ok)
+    inputs = (_fingerprint(base), mode, *inputs, n, seed)
+    with right:
+        if run and seed is not None:
+            outcome = ui.run_job(scenarios, n, seed, series=False)
+            if outcome is not None:
+                runs, _ = outcome
+                for option, option_runs in zip(options, runs[: len(options)], strict=True):
+                    option.runs = list(option_runs)
+                try:
+                    plan = make(runs[-1] if reference else [], seed)
+                except SalessimError as exc:
+                    st.error(plain(exc), icon=":material/error:")
+                    return
+                st.session_state["plan.result"] = PlanResult(inputs, plan)
+        result = st.session_state.get("plan.result")
+        if not isinstance(result, PlanResult):
+            st.info("Press **Run** to simulate every option.", icon=":material/play_arrow:")
+            return
+        if result.inputs != inputs:
+            st.warning(
+                "You changed the inputs since this result was computed: press Run to update it.",
+                icon=":material/update:",
+            )
+        _plan_result(result.plan)
+
+
+PlanRequest = tuple[tuple[Any, ...], list[Option], bool, Any]
+"""(the inputs, the options, whether the scenario itself runs too, and the function that
+turns the runs into the plan)."""
+
+
+def _frontier_request(base: Scenario, n: int) -> PlanRequest | None:
+    budget = _typed(
+        "Yearly budget change ($)",
+        f"{ui.PERSISTENT_PREFIX}plan.budget",
+        "400,000",
+        0,
+        MAX_BUDGET_CHANGE,
+        False,
+    )
+    objective = str(
+        st.selectbox("Objective", OBJECTIVES, key=f"{ui.PERSISTENT_PREFIX}plan.objective")
+    )
+    paths = st.multiselect(
+        "Levers",
+        list(PLAN_LEVERS),
+        default=["aes.count", "lead_filter.enabled"],
+        format_func=lambda p: PLAN_LEVERS[p],
+        key=f"{ui.PERSISTENT_PREFIX}plan.levers",
+        help="Counts go up one at a time and lead volume in steps of 10%, as far as the budget "
+        "buys; lead scoring on or off.",
+    )
+    if budget is None:
+        return None
+    if not paths:
+        st.error("Choose at least one lever.", icon=":material/error:")
+        return None
+    if n < 2:
+        st.error("A frontier needs at least 2 replications.", icon=":material/error:")
+        return None
+    try:
+        levers = [make_lever(base, p, None, budget) for p in paths]
+        options = frontier_options(base, levers, budget, objective, n)
+    except SalessimError as exc:
+        st.error(plain(exc), icon=":material/error:")
+        return None
+
+    def make(reference_runs: list[dict[str, Any]], seed: int) -> Plan:
+        return frontier_plan(
+            base, options, reference_runs, budget, objective, seed=seed, replications=n
+        )
+
+    return (budget, objective, tuple(paths)), options, True, make
+
+
+def _goal_request(base: Scenario) -> PlanRequest | None:
+    path = str(
+        st.selectbox(
+            "Lever",
+            GOAL_LEVERS,
+            format_func=lambda p: PLAN_LEVERS[p],
+            key=f"{ui.PERSISTENT_PREFIX}plan.goal_lever",
+        )
+    )
+    own = int(lever_value(base, path))
+    low = _typed("From", f"{ui.PERSISTENT_PREFIX}plan.{path}.low", str(own), 0, 200, True)
+    high = _typed("To", f"{ui.PERSISTENT_PREFIX}plan.{path}.high", str(own + 4), 0, 200, True)
+    target = ui.target_input("plan")
+    confidence = _typed(
+        "Confidence (%)", f"{ui.PERSISTENT_PREFIX}plan.confidence", "80", 1, 99, False
+    )
+    if low is None or high is None or confidence is None:
+        return None
+    if target is None:
+        st.info("Choose a target metric and type its value.", icon=":material/flag:")
+        return None
+    if high < low:
+        st.error(
+            plain(f"To must be at least From (got {high:g} < {low:g})"), icon=":material/error:"
+        )
+        return None
+    share = confidence / 100
+    try:
+        lever = make_lever(base, path, list(range(int(low), int(high) + 1)))
+        options = goal_seek_options(base, [lever], share)
+    except SalessimError as exc:
+        st.error(plain(exc), icon=":material/error:")
+        return None
+
+    def make(_reference_runs: list[dict[str, Any]], seed: int) -> Plan:
+        n = min(o.replications for o in options)
+        return goal_seek_plan(base, options, target, share, seed=seed, replications_max=n)
+
+    return (path, low, high, target.text(), share), options, False, make
+
+
+def _plan_result(plan: Plan) -> None:
+    """The options as a table (the pick marked), the verdict, the method and the chart."""
+    goal = plan.kind == "goal_seek"
+    rows = []
+    for o in plan.options:
+        row: dict[str, str] = {
+            "Option" if goal else "Change": o.label() if goal else o.change_label(plan.scenario),
+            "Cost a year": format_delta(o.cost_per_year, "money") if o.cost_per_year else "$0",
+        }
+        if goal:
+            p = o.probability
+            row["Chance of the target"] = "n/a" if p is None else f"{p.mean:.0%}"
+            row["95% interval"] = "n/a" if p is None else f"{p.ci_low:.0%} – {p.ci_high:.0%}"
+        else:
+            for name, iv in (("Bookings", o.bookings_change), ("Profit", o.profit_change)):
+                row[f"{name} a year"] = "n/a" if iv is None else format_delta(iv.mean, "money")
+                row[f"{name} 95% interval"] = (
+                    "n/a" if iv is None else format_band(iv.ci_low, iv.ci_high, "money")
+                )
+        row["Replications"] = str(o.replications)
+        row["Pick"] = "← pick" if o.recommended else ""
+        rows.append(row)
+    st.subheader("Options, cheapest first" if goal else f"Options, best {plan.objective} first")
+    st.table(rows, hide_index=True)
+    picked = plan.recommended()
+    if picked is not None:
+        st.success(plain(plan.verdict), icon=":material/check_circle:")
+    else:
+        st.warning(plain(plan.verdict), icon=":material/help:")
+    st.caption(plain(f"Method: {plan.method}."))
+    st.pyplot(plan_figure(plan), clear_figure=False)
+
+
 # ---------------------------------------------------------------------------------- the app
 def main() -> None:
     """The app: page settings, navigation, and the page the user chose."""
@@ -685,6 +908,7 @@ def main() -> None:
         st.Page(what_if_page, title="What-if", url_path="what-if", default=True),
         st.Page(compare_page, title="Compare", url_path="compare"),
         st.Page(sweep_page, title="Sweep", url_path="sweep"),
+        st.Page(plan_page, title="Plan", url_path="plan"),
         st.Page(classroom_page, title="Classroom", url_path="classroom"),
         st.Page(team_page, title="Your team", url_path="your-team"),
     ]
