@@ -51,7 +51,7 @@ from salessim.app.views import (
 )
 from salessim.config import Scenario
 from salessim.errors import SalessimError
-from salessim.formatting import MINUS, format_band, format_delta, format_value, plural
+from salessim.formatting import MINUS, format_band, format_delta, format_value, plural, table_money
 from salessim.metrics import label, spec
 from salessim.plan import (
     OBJECTIVES,
@@ -873,7 +873,9 @@ def _plan_result(plan: Plan) -> None:
     for o in plan.options:
         row: dict[str, str] = {
             "Option" if goal else "Change": o.label() if goal else o.change_label(plan.scenario),
-            "Cost a year": format_delta(o.cost_per_year, "money") if o.cost_per_year else "$0",
+            "Cost a year": format_delta(o.cost_per_year, "money")
+            if o.cost_per_year
+            else table_money(0),
         }
         if goal:
             p = o.probability
