@@ -8,8 +8,10 @@ the margin is several times what the mechanism needs on a loaded 2-core machine.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -158,13 +160,32 @@ def test_a_task_another_session_waits_for_is_not_stopped(
 
 
 # ----------------------------------------------------------------------------------- memory
+def _address_space_mb(pid: int) -> float:
+    """A process's virtual address space (VmSize), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmSize in /proc/{pid}/status")
+
+
 def test_a_worker_that_needs_too_much_memory_fails_alone() -> None:
-    pool = SimulationPool(workers=1, memory_mb=400)
+    """The cap is on address space, so it is set 300 MB above what a worker already maps (which
+    depends on the libraries installed): 1 GB more fails in that worker alone, 10 MB does not."""
+    probe = SimulationPool(workers=1)
+    try:
+        executor = probe._get_executor()
+        executor.submit(load_scenario, "baseline").result(timeout=60)  # warm, as after a task
+        mapped = _address_space_mb(executor.submit(os.getpid).result(timeout=60))
+    finally:
+        probe.shutdown()
+    pool = SimulationPool(workers=1, memory_mb=mapped + 300)
     try:
         executor = pool._get_executor()
         with pytest.raises(MemoryError):
-            executor.submit(bytearray, 1024**3).result(timeout=60)  # 1 GB > 400 MB
+            executor.submit(bytearray, 1024**3).result(timeout=60)  # 1 GB > the 300 MB left
         assert executor.submit(bytearray, 10 * 1024**2).result(timeout=60)  # 10 MB is fine
+        with pool.submit([with_horizon(load_scenario("baseline"), 2)], 1, SEED) as job:
+            assert len(job.result()[0]) == 1  # and the worker goes on
     finally:
         pool.shutdown()
 
