@@ -373,6 +373,25 @@ class Sweep:
             "ci_high": [iv.ci_high for iv in ivs],
         }
 
+    def tipping_point(self, metric: str) -> int | None:
+        """Index of the inner value with the highest mean of `metric` when its paired
+        differences (common random numbers) from both ends of the range exclude zero: a peak
+        past which more of the field gives less. None otherwise, including when the highest
+        mean is within the noise: means alone never make a peak."""
+        means = self.curve(metric)["mean"]
+        finite = [(m, k) for k, m in enumerate(means) if math.isfinite(m)]
+        if not finite:
+            return None
+        best = max(finite)[1]
+        if not 0 < best < len(means) - 1:
+            return None
+        peak = self.sets[best].values(metric)
+        for end in (self.sets[0], self.sets[-1]):
+            drop = paired_difference(peak, end.values(metric))
+            if not (drop.significant and drop.mean < 0):
+                return None
+        return best
+
     def to_dict(self, targets: Sequence[Target] = ()) -> dict[str, Any]:
         """The JSON object of ``salessim sweep --json``: with `targets`, each value's chance
         of reaching them."""

@@ -166,6 +166,25 @@ def test_horizon_applies_to_a_whole_run(base: Scenario) -> None:
 def test_sweep_values_are_spaced_on_the_lever_step(base: Scenario) -> None:
     levers = {lever.key: lever for lever in sweep_levers(base)}
     assert sweep_values(levers["lead_volume"], base, 50, 200, 5) == [50, 90, 125, 160, 200]
+    # The starting scenario's own value joins the values when it lies inside the range.
+    assert sweep_values(levers["lead_volume"], base, 50, 200, 5, 100) == [
+        50,
+        90,
+        100,
+        125,
+        160,
+        200,
+    ]
+    assert sweep_values(levers["lead_volume"], base, 200, 50, 5, 100) == [
+        200,
+        160,
+        125,
+        100,
+        90,
+        50,
+    ]
+    assert sweep_values(levers["lead_volume"], base, 50, 150, 5, 100) == [50, 75, 100, 125, 150]
+    assert sweep_values(levers["lead_volume"], base, 120, 200, 3, 100) == [120, 160, 200]
     assert sweep_values(levers["aes"], base, 4, 6, 5) == [4, 5, 6]
     assert sweep_values(levers["conversation_hours"], base, 0, 1, 3) == [0.0, 0.5, 1.0]
     assert sweep_choices(levers["policy"], base) == ["closer_first", "lead_first"]
@@ -360,7 +379,46 @@ def test_a_tipping_point_is_a_peak_significantly_above_both_ends(base: Scenario)
 
     assert view([20.0, 21.0, 23.0]).peaks == {"bookings": 1}
     noisy = view([9.0, 16.0, 11.0])  # the highest mean, but within the noise
-    assert noisy.best("bookings") == 1 and noisy.peaks == {}
+    assert max(noisy.curves["bookings"]["mean"]) == noisy.curves["bookings"]["mean"][1]
+    assert noisy.peaks == {}
+    # Far above one end but not the other (paired differences from 12: 0, 1, -1).
+    assert view([10.0, 13.0, 11.0]).peaks == {}
+
+
+@pytest.mark.parametrize(
+    ("middle", "shown"),
+    [
+        ([20.0, 21.0, 23.0], "Tipping point:"),
+        ([9.0, 16.0, 11.0], "no peak is distinguishable in this range"),
+    ],
+)
+def test_the_sweep_page_calls_a_peak_only_from_paired_differences(
+    middle: list[float], shown: str
+) -> None:
+    script = f"""
+from salessim.app import pages
+from salessim.app.views import summarise_sweep
+from salessim.experiments import ReplicationSet, Sweep
+from salessim.scenario_files import load_scenario
+
+base = load_scenario("baseline")
+sets = [
+    ReplicationSet(
+        base, 0, [{{"replication": i, "metrics": {{"bookings": b}}}} for i, b in enumerate(v)]
+    )
+    for v in ([10.0, 11.0, 12.0], {middle!r}, [10.0, 12.0, 11.0])
+]
+result = Sweep("aes.count", [4, 8, 12], sets, 0, 8)
+pages._sweep_result(
+    summarise_sweep(result, "baseline", "AEs", [4, 8, 12], ["4", "8", "12"], 8, "8")
+)
+"""
+    at = AppTest.from_string(script, default_timeout=60)
+    at.run()
+    assert not at.exception
+    said = " ".join(e.value for e in [*at.success, *at.caption])
+    assert shown in said
+    assert "highest at" not in said  # no claim from the means alone
 
 
 def test_prediction_is_checked_against_the_paired_change(base: Scenario) -> None:

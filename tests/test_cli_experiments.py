@@ -18,8 +18,10 @@ import salessim.experiments
 import salessim.parallel
 from salessim.cli import main
 from salessim.cli.parser import sweep_values
-from salessim.experiments import ReplicationError
+from salessim.cli.tables import print_sweep
+from salessim.experiments import ReplicationError, ReplicationSet, Sweep
 from salessim.formatting import format_delta
+from salessim.scenario_files import load_scenario
 
 # Short runs (200 days, not 819) prove the wiring; the model's own tests prove its numbers.
 SHORT = ["--set", "calendar.horizon_days=200", "--set", "calendar.warmup_days=21"]
@@ -262,6 +264,32 @@ def test_sweep_table_shows_chosen_metrics_per_value(capsys: pytest.CaptureFixtur
     assert [r for r in rows if r] == ["0.5", "1 (scenario)", "1.5"]
     assert "%" in out, "win rate reads as a percentage"
     assert "Bookings" not in out, "--metric replaces the default metrics"
+    # More volume gives more leads all the way: no value is above both ends.
+    assert "Leads: no peak is distinguishable" in out
+
+
+@pytest.mark.parametrize(
+    ("middle", "said"),
+    [
+        ([20.0, 21.0, 23.0], "Bookings: tipping point at 8 ($21; its paired differences"),
+        # The highest mean, but its paired differences from the ends include zero.
+        ([9.0, 16.0, 11.0], "Bookings: no peak is distinguishable"),
+    ],
+)
+def test_sweep_table_calls_a_peak_only_from_paired_differences(
+    capsys: pytest.CaptureFixture[str], middle: list[float], said: str
+) -> None:
+    base = load_scenario("baseline")
+    sets = [
+        ReplicationSet(
+            base, 0, [{"replication": i, "metrics": {"bookings": b}} for i, b in enumerate(v)]
+        )
+        for v in ([10.0, 11.0, 12.0], middle, [10.0, 12.0, 11.0])
+    ]
+    print_sweep(Sweep("aes.count", [4, 8, 12], sets, 0, 8), ["bookings"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert said in out
+    assert ("tipping point" in out) == (middle[0] == 20.0)
 
 
 def test_sweep_out_writes_json_csv_and_one_png_per_metric(

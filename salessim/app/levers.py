@@ -432,9 +432,16 @@ def sweep_choices(lever: Lever, scenario: Scenario) -> list[LeverValue]:
 
 
 def sweep_values(
-    lever: Lever, scenario: Scenario, start: float, stop: float, points: int
+    lever: Lever,
+    scenario: Scenario,
+    start: float,
+    stop: float,
+    points: int,
+    keep: LeverValue | None = None,
 ) -> list[LeverValue]:
-    """`points` evenly spaced values from `start` to `stop`, on the lever's step, no repeats."""
+    """`points` evenly spaced values from `start` to `stop`, on the lever's step, no repeats;
+    `keep` (the scenario's own value) is added in order when it lies inside the range, so
+    every other value can be compared with it."""
     if lever.kind in ("choice", "sla", "toggle"):
         return sweep_choices(lever, scenario)
     if points < 2:
@@ -451,6 +458,14 @@ def sweep_values(
         value: LeverValue = float(snapped) if lever.kind == "hours" else round(snapped)
         if value not in values:
             values.append(value)
+    if (
+        isinstance(keep, int | float)
+        and not isinstance(keep, bool)
+        and min(start, stop) < keep < max(start, stop)
+        and keep not in values
+    ):
+        values.append(keep)
+        values.sort(key=lambda v: float(v), reverse=stop < start)
     return values
 
 

@@ -310,7 +310,8 @@ def _sweep_range(lever: Lever, base: Scenario) -> tuple[float, float, int] | Non
         min_value=2,
         max_value=MAX_SWEEP_POINTS,
         key=points_key,
-        help="Evenly spaced from the first to the last value of the range.",
+        help="Evenly spaced from the first to the last value of the range, plus the starting "
+        "scenario's own value when it lies inside the range.",
     )
     return float(a), float(b), int(points)
 
@@ -344,7 +345,7 @@ def sweep_page() -> None:
         if span is None:
             values = sweep_values(lever, base, 0, 0, 0)
         else:
-            values = sweep_values(lever, base, span[0], span[1], span[2])
+            values = sweep_values(lever, base, span[0], span[1], span[2], lever.initial(base))
         points = sweep_scenarios(base, lever, values)
     except SalessimError as exc:
         right.error(plain(exc), icon=":material/error:")
@@ -390,29 +391,22 @@ def _sweep_result(view: SweepView) -> None:
     metric = str(metric)
     info = spec(metric)
     st.altair_chart(charts.sweep_curve(view, metric), width="stretch")
-    best = view.best(metric)
     curve = view.curves[metric]
-    if best is not None and view.numeric and len(view.values) > 2:
-        peak = view.value_labels[best]
+    if view.numeric and len(view.values) > 2:
         if metric in view.peaks:
+            peak = view.peaks[metric]
             st.success(
-                f"**Tipping point:** {info.label.lower()} peak at {peak} "
-                f"({format_value(curve['mean'][best], info.kind, MINUS)} on average, significantly "
-                f"above both ends of the range); beyond it, more of "
+                f"**Tipping point:** {info.label.lower()} peak at {view.value_labels[peak]} "
+                f"({format_value(curve['mean'][peak], info.kind, MINUS)} on average; its paired "
+                "differences from both ends of the range exclude zero); beyond it, more of "
                 f"'{view.lever_label.lower()}' gives less.",
                 icon=":material/trending_down:",
             )
-        elif 0 < best < len(view.values) - 1:
-            st.caption(
-                f"{info.label}: highest at {peak} on average, but not significantly above "
-                "both ends of this range: more replications would tell whether it is a tipping "
-                "point."
-            )
         else:
-            where = "top" if best == len(view.values) - 1 else "bottom"
             st.caption(
-                f"{info.label}: highest at the {where} of this range ({peak}); widen the "
-                "range to look for a tipping point."
+                f"{info.label}: no peak is distinguishable in this range. No value in it is "
+                "significantly above both ends (paired differences, the same random luck at "
+                "every value, 95% interval); more replications or a wider range may show one."
             )
     rows = [
         {

@@ -184,12 +184,6 @@ class SweepView:
     """Per metric, the index of an inner value whose mean is significantly above both ends of
     the range (paired differences): a tipping point."""
 
-    def best(self, metric: str) -> int | None:
-        """Index of the value with the highest mean (the peak of an inverted U), if any."""
-        means = self.curves.get(metric, {}).get("mean", [])
-        finite = [(m, k) for k, m in enumerate(means) if math.isfinite(m)]
-        return max(finite)[1] if finite else None
-
     def is_start(self, value: float | str | bool) -> bool:
         """Whether `value` is the starting scenario's own value of the lever."""
         start = self.start_value
@@ -311,7 +305,7 @@ def summarise_sweep(
     """Curves of the key metrics over the swept values (widget values, for the x axis)."""
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
     curves = {m: sweep.curve(m) for m in SWEEP_METRICS if m in sweep.sets[0].metric_names()}
-    peaks = {m: k for m in curves if (k := _tipping_point(sweep, m, curves[m]["mean"])) is not None}
+    peaks = {m: k for m in curves if (k := sweep.tipping_point(m)) is not None}
     return SweepView(
         seed=sweep.seed,
         replications=sweep.n,
@@ -326,23 +320,6 @@ def summarise_sweep(
         curves=curves,
         peaks=peaks,
     )
-
-
-def _tipping_point(sweep: Sweep, metric: str, means: Sequence[float]) -> int | None:
-    """The inner value with the highest mean, if it is significantly above both ends (paired:
-    every value shares the same random luck); None otherwise."""
-    finite = [(m, k) for k, m in enumerate(means) if math.isfinite(m)]
-    if not finite:
-        return None
-    best = max(finite)[1]
-    if not 0 < best < len(means) - 1:
-        return None
-    peak = sweep.sets[best].values(metric)
-    for end in (sweep.sets[0], sweep.sets[-1]):
-        drop = paired_difference(peak, end.values(metric))
-        if not (drop.significant and drop.mean < 0):
-            return None
-    return best
 
 
 @dataclass(frozen=True)

@@ -407,6 +407,28 @@ def print_sweep(result: Sweep, chosen: Sequence[str]) -> None:
         "Each cell: mean, its 95% interval below, then P10 – P90 over replications (a run in "
         "ten falls below P10, one in ten above P90). " + INTERVAL_NOTE,
     )
+    if len(result.values) > 2 and all(_is_number(v) for v in result.values):
+        for metric in chosen:
+            _print(console, _tipping_point_line(result, metric))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _tipping_point_line(result: Sweep, metric: str) -> str:
+    """Whether `metric` peaks inside the range, judged by paired differences only."""
+    peak = result.tipping_point(metric)
+    if peak is None:
+        return (
+            f"{label(metric)}: no peak is distinguishable (no value is significantly above both "
+            "ends of the range in paired differences)"
+        )
+    mean = format_value(result.curve(metric)["mean"][peak], kind(metric))
+    return (
+        f"{label(metric)}: tipping point at {value_text(result.values[peak])} ({mean}; its "
+        "paired differences from both ends of the range exclude 0)"
+    )
 
 
 def _is_base(value: object, base: object) -> bool:
