@@ -187,6 +187,11 @@ def test_classroom_prediction_is_compared_with_the_result(page: Page, server: st
 
 def test_upload_shows_clear_errors_and_accepts_a_good_file(page: Page, server: str) -> None:
     open_app(page, server + "classroom")
+    # The real limit in the label; Streamlit's own "1MB per file" is not shown.
+    expect(page.get_by_text("Upload scenario files (YAML, at most 64 kB each)")).to_be_visible()
+    streamlit_limit = page.get_by_test_id("stFileUploaderDropzoneInstructions")
+    expect(streamlit_limit).to_have_count(1)  # still on the page, as Streamlit draws it
+    expect(streamlit_limit).to_be_hidden()
     upload = page.locator("input[type=file]")
     upload.set_input_files(
         files=[{"name": "bad.yaml", "mimeType": "application/x-yaml", "buffer": b"aes: {count: 0}"}]
@@ -209,6 +214,18 @@ def test_upload_shows_clear_errors_and_accepts_a_good_file(page: Page, server: s
         files=[{"name": "plan.yaml", "mimeType": "application/x-yaml", "buffer": good}]
     )
     expect(page.get_by_text("Loaded scenario 'class_plan'")).to_be_visible()
+    # Two files at once: one extends the other.
+    upload.set_input_files(
+        files=[
+            {"name": "team.yaml", "mimeType": "application/x-yaml", "buffer": good},
+            {
+                "name": "next.yaml",
+                "mimeType": "application/x-yaml",
+                "buffer": b"extends: team\nname: next_quarter\nsdrs: {count: 2}\n",
+            },
+        ]
+    )
+    expect(page.get_by_text("Loaded scenario 'next_quarter'")).to_be_visible()
 
 
 def test_five_sessions_each_see_their_own_result(browser: Browser, server: str) -> None:

@@ -139,7 +139,7 @@ def test_an_uploaded_scenario_name_is_not_markdown(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv(WORKERS_ENV, "1")
     script = (
         "from salessim.app import pages\n"
-        "pages._take_upload('x.yaml', b'extends: baseline\\nname: \"**Bold** [link](http://x.example)\"\\n')\n"
+        "pages._take_uploads([('x.yaml', b'extends: baseline\\nname: \"**Bold** [link](http://x.example)\"\\n')])\n"
     )
     at = AppTest.from_string(script, default_timeout=60)
     at.run()

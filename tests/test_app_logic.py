@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 
 pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
 
@@ -49,7 +50,14 @@ from salessim.app.pool import WORKERS_ENV, JobFailed, SimulationPool, _context
 from salessim.app.results_cache import ResultCache, RunKey, scenario_fingerprint
 from salessim.app.text import plain
 from salessim.app.ui import UPLOADS
-from salessim.app.uploads import UploadError, load_uploaded_scenario, safe_stem
+from salessim.app.uploads import (
+    MAX_BATCH_FILES,
+    UploadError,
+    load_uploaded_batch,
+    load_uploaded_scenario,
+    safe_stem,
+    scenario_yaml,
+)
 from salessim.app.views import (
     KEY_METRICS,
     check_prediction,
@@ -132,6 +140,11 @@ def test_levers_edit_their_fields_and_rename(base: Scenario) -> None:
     assert edited.aes.policy.response_sla_hours == 2.0
     assert edited.segments[0].value_median == 30_000
     assert edited.calendar == base.calendar  # the horizon is a run setting, not a lever
+    # The starting scenario's description ("no SDRs") no longer holds: the edits replace it.
+    assert edited.description.startswith("'baseline' edited in the salessim app: ")
+    assert "SDRs: 0 → 2" in edited.description and base.description not in edited.description
+    downloaded = load_uploaded_scenario("mine.yaml", scenario_yaml(edited).encode())
+    assert downloaded.description == edited.description
     assert scenario_with(base, {"aes.count": 10}).aes == build_scenario(base, {"aes": 10}).aes
 
 
@@ -570,6 +583,94 @@ def test_a_good_upload_loads_and_leaves_no_file(
     assert unnamed.name == safe_stem("My Plan!.yml") == "My_Plan"
 
 
+def _batch(files: list[tuple[str, bytes]]) -> dict[str, Any]:
+    """Each file's scenario, or its error as text."""
+    return {
+        name: str(outcome) if isinstance(outcome, UploadError) else outcome
+        for name, outcome in load_uploaded_batch(files)
+    }
+
+
+def test_an_upload_may_extend_another_file_of_the_same_batch(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    loaded = _batch(
+        [
+            ("plan.yaml", b"extends: team base\nsdrs:\n  count: 2\n"),
+            ("../x/team base.yaml", b"extends: baseline\naes:\n  count: 12\n"),
+            ("later.yml", b"extends: plan.yaml\nname: later\naes:\n  count: 14\n"),
+        ]
+    )
+    assert list(tmp_path.iterdir()) == []
+    team, plan, later = loaded["team base.yaml"], loaded["plan.yaml"], loaded["later.yml"]
+    assert (team.name, team.aes.count, team.sdrs.count) == ("team_base", 12, 0)
+    assert (plan.name, plan.aes.count, plan.sdrs.count) == ("plan", 12, 2)
+    assert (later.name, later.aes.count, later.sdrs.count) == ("later", 14, 2)
+    # As the command line reads the same files side by side.
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "team base.yaml").write_text("extends: baseline\naes:\n  count: 12\n")
+    (folder / "plan.yaml").write_text("extends: team base.yaml\nsdrs:\n  count: 2\n")
+    assert load_scenario(folder / "plan.yaml") == plan
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        # Alone, a file still extends only a bundled scenario.
+        ([("a.yaml", b"extends: b\n")], "a.yaml: extends: an uploaded file may extend only a"),
+        (
+            [("a.yaml", b"extends: ../b.yaml\n"), ("b.yaml", b"extends: baseline\n")],
+            "(got '../b.yaml')",
+        ),
+        (
+            [("a.yaml", b"extends: /etc/passwd\n"), ("b.yaml", b"extends: a\n")],
+            "or another file uploaded with it",
+        ),
+        (
+            [("a.yaml", b"extends: b\n"), ("b.yaml", b"aes: [\n")],
+            "a.yaml: extends: 'b' is a file uploaded with it that cannot be used",
+        ),
+        (
+            [("a.yaml", b"extends: b\n"), ("b.yaml", b"extends: a\n")],
+            "a.yaml: extends: scenarios extend each other in a cycle",
+        ),
+        (
+            [("a.yaml", b"extends: b\n"), ("b.yaml", b"extends: baseline\naes:\n  count: 0\n")],
+            "b.yaml: aes.count: must be ≥ 1 (got 0)",
+        ),
+        (
+            [
+                ("a.yaml", b"extends: b\n"),
+                ("b.yaml", b"extends: baseline\ninitial_pipeline: /etc/x.csv\n"),
+            ],
+            "a.yaml: extends: 'b' is a file uploaded with it that cannot be used",
+        ),
+        (
+            [("a.yaml", b"extends: b\n"), ("b.yaml", b"#" * 70_000)],
+            "a.yaml: extends: 'b' is a file",
+        ),
+        (
+            [("a b.yaml", b"extends: baseline\n"), ("a_b.yaml", b"extends: baseline\n")],
+            "a_b.yaml: another file uploaded with it, a b.yaml, has the same name",
+        ),
+    ],
+)
+def test_a_batch_stays_sandboxed_with_one_line_errors(
+    files: list[tuple[str, bytes]], message: str
+) -> None:
+    errors = [text for text in _batch(files).values() if isinstance(text, str)]
+    assert any(message in text for text in errors), errors
+    assert not any("\n" in text or "salessim-upload-" in text for text in errors)
+
+
+def test_a_batch_has_a_bounded_number_of_files() -> None:
+    files = [(f"f{k}.yaml", b"extends: baseline\n") for k in range(MAX_BATCH_FILES + 1)]
+    with pytest.raises(UploadError, match=f"upload at most {MAX_BATCH_FILES} scenario files"):
+        load_uploaded_batch(files)
+
+
 # ---------------------------------------------------------------------------------- serve
 def test_streamlit_runs_headless_without_usage_statistics() -> None:
     command = server.streamlit_command("0.0.0.0", 8050)
@@ -652,6 +753,17 @@ def test_classroom_compares_the_prediction_with_the_result(
     )
     at.run()
     assert at.button(key="class.run").disabled  # no prediction yet
+    # The three steps are a list of three items (CommonMark, as the browser renders it).
+    tokens = MarkdownIt().parse(at.markdown[0].value)
+    assert [t.type for t in tokens].count("list_item_open") == 3
+    # The uploader states the real limit; Streamlit's own (whole megabytes) is hidden.
+    (uploader,) = at.get("file_uploader")
+    assert "at most 64 kB each" in uploader.proto.label and uploader.proto.multiple_files
+    assert any(
+        ".st-key-class-upload [data-testid='stFileUploaderDropzoneInstructions'] {display: none;}"
+        in html.proto.body
+        for html in at.get("html")
+    )
     _slider(at, "Simulated time (quarters)").set_value(QUARTERS)
     _slider(at, "Replications").set_value(2)
     at.text_input(key="class.guess").input("25")

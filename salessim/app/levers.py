@@ -355,6 +355,10 @@ def build_scenario(
     if not overrides:
         return base
     overrides["name"] = edited_name(base.name)
+    # The starting scenario's description may no longer hold ("no SDRs" once SDRs are
+    # added): the edited scenario says what it is, its starting point and the edits.
+    edits = "; ".join(describe_changes(base, checked, levers))
+    overrides["description"] = f"'{base.name}' edited in the salessim app: {edits}."
     return scenario_with(base, overrides)
 
 

@@ -29,9 +29,11 @@ from salessim.app.levers import (
 from salessim.app.results_cache import scenario_fingerprint
 from salessim.app.text import plain, read_number
 from salessim.app.uploads import (
+    MAX_BATCH_FILES,
+    MAX_UPLOAD_BYTES,
     MAX_UPLOAD_MB,
     UploadError,
-    load_uploaded_scenario,
+    load_uploaded_batch,
     safe_stem,
     scenario_file_name,
     scenario_yaml,
@@ -442,9 +444,10 @@ def _apply_exercise(scope: str, base: Scenario) -> None:
 def classroom_page() -> None:
     """Predict, then run: a student's guess against the simulated result."""
     st.title("Classroom: predict, then run")
-    st.caption(
-        "1. Read the question. 2. Write down your prediction. 3. Press **Run and reveal** to "
-        "see how close you were, and why."
+    st.markdown(
+        "1. Read the question.\n"
+        "2. Write down your prediction.\n"
+        "3. Press **Run and reveal** to see how close you were, and why."
     )
     scope = "class"
     left, middle, right = st.columns(3)
@@ -550,6 +553,9 @@ def _reveal(result: Result) -> None:
         ui.key_numbers(view)
 
 
+UPLOAD_KEY = "class.upload"
+
+
 def _trainer_files(edited: Scenario) -> None:
     """Download the exercise's scenario; upload a scenario file to start from."""
     st.markdown("**Scenario files**")
@@ -561,33 +567,45 @@ def _trainer_files(edited: Scenario) -> None:
             "Share it with the class: students upload it here to start from it.",
         )
     with right:
-        uploaded = st.file_uploader(
-            "Upload a scenario file (YAML)",
-            type=["yaml", "yml"],
-            key="class.upload",
-            max_upload_size=MAX_UPLOAD_MB,
-            help="A scenario file, for example one downloaded from this app. It is checked and "
-            "then offered as a starting scenario on every page.",
+        # Streamlit states its own cap (whole megabytes) under the box: hidden, as the label
+        # gives the real one, which load_uploaded_batch enforces.
+        st.html(
+            f"<style>.st-key-{UPLOAD_KEY.replace('.', '-')} "
+            "[data-testid='stFileUploaderDropzoneInstructions'] {display: none;}</style>"
         )
-        if uploaded is not None:
-            _take_upload(uploaded.name, uploaded.getvalue())
+        uploaded = st.file_uploader(
+            f"Upload scenario files (YAML, at most {MAX_UPLOAD_BYTES // 1024} kB each)",
+            type=["yaml", "yml"],
+            accept_multiple_files=True,
+            key=UPLOAD_KEY,
+            max_upload_size=MAX_UPLOAD_MB,
+            help="Scenario files, for example ones downloaded from this app. They are checked "
+            "and then offered as starting scenarios on every page. A file may extend a bundled "
+            f"scenario or another file uploaded with it (up to {MAX_BATCH_FILES} at once).",
+        )
+        if uploaded:
+            _take_uploads([(file.name, file.getvalue()) for file in uploaded])
 
 
-def _take_upload(filename: str, data: bytes) -> None:
+def _take_uploads(files: list[tuple[str, bytes]]) -> None:
     try:
-        scenario = load_uploaded_scenario(filename, data)
+        loaded = load_uploaded_batch(files)
     except UploadError as exc:
-        st.error(plain(f"This file cannot be used: {exc}"), icon=":material/error:")
+        st.error(plain(str(exc)), icon=":material/error:")
         return
     uploads: dict[str, Scenario] = st.session_state.setdefault(ui.UPLOADS, {})
-    uploads[scenario.name] = scenario
-    st.success(
-        plain(
-            f"Loaded scenario '{scenario.name}': pick 'Uploaded: {scenario.name}' as the "
-            "starting scenario on any page."
-        ),
-        icon=":material/check_circle:",
-    )
+    for _, outcome in loaded:
+        if isinstance(outcome, UploadError):
+            st.error(plain(f"This file cannot be used: {outcome}"), icon=":material/error:")
+            continue
+        uploads[outcome.name] = outcome
+        st.success(
+            plain(
+                f"Loaded scenario '{outcome.name}': pick 'Uploaded: {outcome.name}' as the "
+                "starting scenario on any page."
+            ),
+            icon=":material/check_circle:",
+        )
 
 
 # --------------------------------------------------------------------------------- Your team
