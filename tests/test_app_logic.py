@@ -512,7 +512,12 @@ def test_sdr_hours_are_shown_beside_ae_hours_when_a_scenario_has_sdrs(
     sdr = {row["activity"]: row["share"] for row in rows if row["team"] == "SDRs"}
     expected = view.scenarios[1].value("sdr_hours_share_prospecting").mean
     assert sdr["Prospecting"] == pytest.approx(expected) and expected > 0
-    assert charts.rep_hours(view).to_dict()["title"] == "Where AE and SDR hours went"
+    spec = charts.rep_hours(view).to_dict()
+    assert spec["title"] == "Where AE and SDR hours went"
+    # Each bar's shares add up to one: the axis ends at 100%, not at a rounded-up 110%.
+    assert spec["encoding"]["x"]["scale"] == {"domain": [0, 1], "nice": False}
+    for bar in {row["bar"] for row in rows}:
+        assert sum(r["share"] for r in rows if r["bar"] == bar) == pytest.approx(1.0, abs=1e-6)
     # Baseline alone has no SDRs; an activity at zero in every bar is left out.
     alone = view.scenarios[0]
     idle = {**alone.intervals, "hours_share_idle": Interval(0.0, 0.0, 0.0)}
@@ -733,6 +738,33 @@ def test_what_if_page_shows_the_library_result(app: AppTest) -> None:
     assert app.metric[0].value == money_short(means[1])
     # Shown as plain text: its dollar amounts must not become mathematics.
     assert plain(explain(library).paragraph()) in [i.value for i in app.info]
+
+
+def _markdown_order(at: AppTest, *starts: str) -> list[int]:
+    """The position of the first markdown element starting with each text, in page order."""
+    texts = [m.value for m in at.markdown]
+    return [next(k for k, t in enumerate(texts) if t.startswith(s)) for s in starts]
+
+
+@pytest.mark.parametrize("page", ["what_if_page", "compare_page"])
+def test_the_why_sits_in_the_same_place_on_what_if_and_compare(
+    monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    monkeypatch.setenv(WORKERS_ENV, "1")
+    at = AppTest.from_string(
+        f"from salessim.app import pages\npages.{page}()\n", default_timeout=120
+    )
+    at.run()
+    _slider(at, "Simulated time (quarters)").set_value(QUARTERS)
+    _slider(at, "Replications").set_value(2)
+    if page == "what_if_page":
+        _slider(at, "Account executives (AEs)").set_value(10)
+    at.run()
+    at.button(key=f"{page.removesuffix('_page').replace('_', '')}.run").click().run()
+    assert not at.exception and not at.error
+    # Right under the result (and What-if's headline cards), before the tables and charts.
+    why, numbers = _markdown_order(at, "**Why ", "**Key numbers**")
+    assert why < numbers
 
 
 def test_what_if_page_refuses_a_run_over_the_work_cap(app: AppTest) -> None:

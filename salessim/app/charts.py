@@ -282,7 +282,11 @@ def rep_hours(view: ComparisonView) -> ChartSpec:
                 axis=alt.Axis(labelLimit=240),
             ),
             x=alt.X(
-                "share:Q", stack="zero", axis=alt.Axis(format="%", title="Share of paid hours")
+                "share:Q",
+                stack="zero",
+                axis=alt.Axis(format="%", title="Share of paid hours"),
+                # Shares of one total: the axis ends at 100%, not at a "nice" 110%.
+                scale=alt.Scale(domain=[0, 1], nice=False),
             ),
             color=alt.Color(
                 "activity:N",

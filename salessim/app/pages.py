@@ -260,11 +260,11 @@ def compare_page() -> None:
     _stale_note(result, inputs)
     view = result.view
     ui.result_heading(view)
+    ui.explanations(view)
     ui.key_numbers(view)
     ui.results_download(result.scenarios, view.replications, view.seed)
     ui.brief_download(result.scenarios, view.replications, view.seed)
     ui.comparison_charts(view)
-    ui.explanations(view)
 
 
 # ------------------------------------------------------------------------------------- Sweep
