@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from salessim import workload
+from salessim.cli.parser import build
 from salessim.experiments import Comparison, ReplicationSet, compare
 from salessim.formatting import format_delta, format_value
 from salessim.report import (
@@ -284,6 +285,20 @@ def salessim(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=300,
     )
+
+
+def test_report_reads_the_shared_options_as_compare_does() -> None:
+    parser = build()
+    shared = ["-n", "4", "--seed", "7", "--set", "aes.count=9", "--workers", "1"]
+    shared += ["--max-work", "3", "--max-total-work", "90"]
+    report = vars(parser.parse_args(["report", "a", "b", "--out", "x.html", *shared]))
+    other = vars(parser.parse_args(["compare", "a", "b", *shared]))
+    keys = ("replications", "seed", "overrides", "workers", "max_work", "max_total_work")
+    assert {k: report[k] for k in keys} == {k: other[k] for k in keys}
+    assert (report["replications"], report["max_total_work"]) == (4, 90.0)
+    for bad in (["-n", "0"], ["--seed", "-1"], ["--max-work", "0"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["report", "a", "b", "--out", "x.html", *bad])
 
 
 @pytest.mark.parametrize(

@@ -181,7 +181,14 @@ def build() -> argparse.ArgumentParser:
         "20% would change the answer, and how it was computed. No network needed to open or "
         "print it.",
     )
-    report_command.add_arguments(report, _at_least_one, _seed, _units)
+    report_command.add_arguments(report)
+    _add_experiment_options(
+        report,
+        set_help="(applies to every scenario)",
+        targets=False,
+        outputs=False,
+        refused="a brief (comparison and sensitivity)",
+    )
     report.set_defaults(handler=report_command.report)
 
     init = subcommands.add_parser(
@@ -362,14 +369,17 @@ def build() -> argparse.ArgumentParser:
 
 def _add_experiment_options(
     command: argparse.ArgumentParser,
-    out_help: str,
+    out_help: str = "",
     set_help: str = "",
     replications_default: int | None = 10,
     targets: bool = True,
+    outputs: bool = True,
+    refused: str = "a command whose replications are",
 ) -> None:
-    """The options every replicating command shares: -n, --seed, --set, --workers, --scheduler,
-    --json, --out, --progress and the work limits; with `targets`, also --target and
-    --per-replication (plan has a --target of its own: the one target it seeks)."""
+    """The options every replicating command shares: -n, --seed, --set, --workers and the work
+    limits (`refused`: what --max-total-work refuses); with `outputs`, also --scheduler,
+    --json, --out and --progress (report writes one page, its own --out); with `targets`, also
+    --target and --per-replication (plan and report have a --target of their own)."""
     command.add_argument(
         "-n",
         "--replications",
@@ -402,17 +412,18 @@ def _add_experiment_options(
         metavar="N",
         help="worker processes (default: one per CPU)",
     )
-    command.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="run on an existing Dask cluster, e.g. tcp://host:8786 "
-        f"(default: ${SCHEDULER_ENV} if set, else local worker processes)",
-    )
-    command.add_argument(
-        "--json", action="store_true", help="print one JSON object to stdout and nothing else"
-    )
-    command.add_argument("--out", type=Path, default=None, metavar="DIR", help=out_help)
+    if outputs:
+        command.add_argument(
+            "--scheduler",
+            default=None,
+            metavar="ADDRESS",
+            help="run on an existing Dask cluster, e.g. tcp://host:8786 "
+            f"(default: ${SCHEDULER_ENV} if set, else local worker processes)",
+        )
+        command.add_argument(
+            "--json", action="store_true", help="print one JSON object to stdout and nothing else"
+        )
+        command.add_argument("--out", type=Path, default=None, metavar="DIR", help=out_help)
     if targets:
         command.add_argument(
             "--target",
@@ -434,12 +445,13 @@ def _add_experiment_options(
             help="also write FILE (CSV): one row per replication (of each scenario or value) with "
             "its index, the master seed and every metric",
         )
-    command.add_argument(
-        "--progress",
-        action="store_true",
-        help="print a line to stderr every few seconds with the replications done, "
-        "even when stderr is not a terminal",
-    )
+    if outputs:
+        command.add_argument(
+            "--progress",
+            action="store_true",
+            help="print a line to stderr every few seconds with the replications done, "
+            "even when stderr is not a terminal",
+        )
     command.add_argument(
         "--max-work",
         type=_units,
@@ -454,8 +466,8 @@ def _add_experiment_options(
         type=_units,
         default=workload.MAX_TOTAL_WORK,
         metavar="UNITS",
-        help="refuse a command whose replications are estimated at more than UNITS "
-        f"replications of the baseline scenario in all (default: {workload.MAX_TOTAL_WORK:g})",
+        help=f"refuse {refused} estimated at more than UNITS replications of the baseline "
+        f"scenario in all (default: {workload.MAX_TOTAL_WORK:g})",
     )
 
 

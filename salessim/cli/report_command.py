@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
-from salessim import workload
 from salessim.cli import tables
 from salessim.experiments import compare
 from salessim.report import (
@@ -31,13 +29,9 @@ from salessim.targets import parse_target
 EXIT_OK = 0
 
 
-def add_arguments(
-    command: argparse.ArgumentParser,
-    at_least_one: Callable[[str], int],
-    seed: Callable[[str], int],
-    units: Callable[[str], float],
-) -> None:
-    """The options of ``salessim report``."""
+def add_arguments(command: argparse.ArgumentParser) -> None:
+    """The options of ``salessim report`` of its own (the parser adds the shared -n, --seed,
+    --set, --workers and work limits)."""
     command.add_argument("baseline", metavar="SCENARIO", help="the plan today: a file or name")
     command.add_argument(
         "others",
@@ -47,32 +41,6 @@ def add_arguments(
     )
     command.add_argument(
         "--out", type=Path, required=True, metavar="FILE", help="the HTML page to write"
-    )
-    command.add_argument(
-        "-n",
-        "--replications",
-        type=at_least_one,
-        default=10,
-        metavar="N",
-        help="replications per scenario (default: 10; intervals need at least 2)",
-    )
-    command.add_argument(
-        "--seed", type=seed, default=0, metavar="S", help="master random seed (default: 0)"
-    )
-    command.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override a field of every scenario by dotted path (repeatable)",
-    )
-    command.add_argument(
-        "--workers",
-        type=at_least_one,
-        default=None,
-        metavar="N",
-        help="worker processes (default: one per CPU)",
     )
     command.add_argument(
         "--target",
@@ -100,22 +68,6 @@ def add_arguments(
         "--no-sensitivity",
         action="store_true",
         help="skip re-running the comparison with key assumptions at -20%% and +20%%",
-    )
-    command.add_argument(
-        "--max-work",
-        type=units,
-        default=workload.MAX_REPLICATION_WORK,
-        metavar="UNITS",
-        help="refuse a scenario whose one replication is estimated at more than UNITS "
-        f"replications of the baseline scenario (default: {workload.MAX_REPLICATION_WORK:g})",
-    )
-    command.add_argument(
-        "--max-total-work",
-        type=units,
-        default=workload.MAX_TOTAL_WORK,
-        metavar="UNITS",
-        help="refuse a brief (comparison and sensitivity) estimated at more than UNITS "
-        f"replications of the baseline scenario in all (default: {workload.MAX_TOTAL_WORK:g})",
     )
 
 
