@@ -94,8 +94,9 @@ def quiet_resource_tracker() -> None:
         sys.warnoptions.append(_QUIET_TRACKER)
 
 
-def _pool_context(fn: TaskFn) -> multiprocessing.context.BaseContext:
-    """forkserver (or spawn): workers never inherit a server's sockets or threads."""
+def pool_context(fn: TaskFn) -> multiprocessing.context.BaseContext:
+    """forkserver (or spawn): workers never inherit a server's sockets or threads. The command
+    line's pools and the web app's shared pool both start their workers this way."""
     quiet_resource_tracker()
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
@@ -171,7 +172,7 @@ def run_local_pool(
     breaks the pool: each unfinished task is then retried alone in a fresh one-worker pool, so
     the task that kills its worker is named and the others are not lost with it.
     """
-    context = _pool_context(fn)
+    context = pool_context(fn)
     failures: list[str] = []
     broken: list[int] = []
     with _tethered_pool(min(workers, len(tasks)), context) as pool:

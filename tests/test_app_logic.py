@@ -46,7 +46,7 @@ from salessim.app.levers import (
     sweep_values,
     with_horizon,
 )
-from salessim.app.pool import WORKERS_ENV, JobFailed, SimulationPool, _context
+from salessim.app.pool import WORKERS_ENV, JobFailed, SimulationPool
 from salessim.app.results_cache import ResultCache, RunKey, scenario_fingerprint
 from salessim.app.text import plain
 from salessim.app.ui import UPLOADS
@@ -245,8 +245,9 @@ def test_scenario_fingerprint_is_stable(base: Scenario) -> None:
 
 
 # ------------------------------------------------------------------------------------ pool
-def test_pool_uses_forkserver_or_spawn() -> None:
-    assert _context().get_start_method() in ("forkserver", "spawn")
+def test_pool_uses_forkserver_or_spawn(pool: SimulationPool) -> None:
+    executor = pool._get_executor()
+    assert executor._mp_context.get_start_method() in ("forkserver", "spawn")
 
 
 def test_pool_gives_the_library_results_and_reuses_them(

@@ -103,12 +103,10 @@ def test_a_worker_that_cannot_start_says_so_in_one_line_or_not_at_all(
 def test_fork_servers_preload_the_quiet_start_up() -> None:
     import multiprocessing.forkserver
 
-    from salessim.app.pool import _context
     from salessim.experiments import run_chunk
-    from salessim.parallel import _pool_context
+    from salessim.parallel import pool_context
 
     server = multiprocessing.forkserver._forkserver
-    for start in (lambda: _pool_context(run_chunk), _context):
-        server._preload_modules = []
-        start()
-        assert "salessim._forkserver" in server._preload_modules
+    server._preload_modules = []
+    pool_context(run_chunk)  # the one start-up the command line and the app's pool share
+    assert "salessim._forkserver" in server._preload_modules

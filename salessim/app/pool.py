@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
-import multiprocessing
 import os
 import resource
 import shutil
@@ -41,7 +40,7 @@ from salessim.app.results_cache import ResultCache, RunKey, scenario_fingerprint
 from salessim.config import Scenario
 from salessim.errors import SalessimError
 from salessim.experiments import ReplicationError, run_chunk
-from salessim.parallel import default_workers, quiet_resource_tracker
+from salessim.parallel import default_workers, pool_context
 
 WORKERS_ENV = "SALESSIM_APP_WORKERS"
 """Worker processes of the app's pool (``salessim serve --workers`` sets it)."""
@@ -96,16 +95,6 @@ def app_workers() -> int:
         except ValueError:
             raise SalessimError(f"{WORKERS_ENV} must be a whole number (got {text!r})") from None
     return default_workers()
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    quiet_resource_tracker()
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    # Workers fork from a server that has imported the model once, not from the web server.
-    context.set_forkserver_preload(["salessim._forkserver", run_chunk.__module__])
-    return context
 
 
 # ------------------------------------------------------------------ in the worker processes
@@ -409,7 +398,9 @@ class SimulationPool:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=_context(),
+                # Workers fork from a server that has imported the model once, not from
+                # the web server.
+                mp_context=pool_context(run_chunk),
                 initializer=limit_memory,
                 initargs=(self.memory_mb,),
             )
