@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from salessim.experiments import Comparison, ReplicationSet, Sweep, SweepGrid
     from salessim.explain import Explanation
     from salessim.plots import ValueKind
+    from salessim.statistics import Difference, Interval
     from salessim.targets import Target
 
 SUMMARY_FILE = "summary.json"
@@ -323,36 +324,45 @@ def explain_png(k: int) -> str:
     return EXPLAIN_FILE if k == 0 else f"explain_{k + 1}.png"
 
 
+_INTERVAL_COLUMNS = ["mean", "ci_low", "ci_high"]
+_DIFFERENCE_COLUMNS = [
+    "vs",
+    "diff_mean",
+    "diff_ci_low",
+    "diff_ci_high",
+    "diff_p_value",
+    "significant",
+]
+"""A CSV row's paired difference: what it is compared with, the difference and its test."""
+
+
+def _interval_cells(iv: Interval) -> list[str]:
+    """The cells of _INTERVAL_COLUMNS."""
+    return [csv_number(v) for v in (iv.mean, iv.ci_low, iv.ci_high)]
+
+
+def _difference_cells(vs: str, d: Difference | None) -> list[str]:
+    """The cells of _DIFFERENCE_COLUMNS; empty for the reference itself (`d` None)."""
+    if d is None:
+        return [""] * len(_DIFFERENCE_COLUMNS)
+    return [
+        vs,
+        *(csv_number(v) for v in (d.mean, d.ci_low, d.ci_high, d.p_value)),
+        "true" if d.significant else "false",
+    ]
+
+
 def compare_csv(result: Comparison) -> str:
     """One row per metric and scenario: its interval, and its paired difference from the first."""
-    header = [
-        "metric",
-        "scenario",
-        "mean",
-        "ci_low",
-        "ci_high",
-        "vs",
-        "diff_mean",
-        "diff_ci_low",
-        "diff_ci_high",
-        "diff_p_value",
-        "significant",
-    ]
+    header = ["metric", "scenario", *_INTERVAL_COLUMNS, *_DIFFERENCE_COLUMNS]
     intervals = [s.intervals() for s in result.sets]
     differences = [None, *result.differences()]
     rows: list[list[str]] = []
     for metric in result.sets[0].metric_names():
         for name, ivs, diff in zip(result.names, intervals, differences, strict=True):
-            iv = ivs[metric]
-            row = [metric, name, *(csv_number(v) for v in (iv.mean, iv.ci_low, iv.ci_high))]
-            if diff is None:
-                row += [""] * 6
-            else:
-                d = diff[metric]
-                row += [result.names[0]]
-                row += [csv_number(v) for v in (d.mean, d.ci_low, d.ci_high, d.p_value)]
-                row += ["true" if d.significant else "false"]
-            rows.append(row)
+            d = None if diff is None else diff[metric]
+            cells = _interval_cells(ivs[metric]) + _difference_cells(result.names[0], d)
+            rows.append([metric, name, *cells])
     return csv_rows(header, rows)
 
 
@@ -473,20 +483,8 @@ def sweep_grid_png(metric: str) -> str:
 def sweep_grid_csv(result: SweepGrid) -> str:
     """One row per cell and metric, every metric: its interval and, after the first value of
     the second parameter, its paired difference from that value's cell in the same row."""
-    header = [
-        "value",
-        "value2",
-        "metric",
-        "mean",
-        "ci_low",
-        "ci_high",
-        "vs",
-        "diff_mean",
-        "diff_ci_low",
-        "diff_ci_high",
-        "diff_p_value",
-        "significant",
-    ]
+    header = ["value", "value2", "metric", *_INTERVAL_COLUMNS, *_DIFFERENCE_COLUMNS]
+    first = value_text(result.values2[0])
     metrics = result.sweeps[0].sets[0].metric_names()
     tables = {m: result.differences(m) for m in metrics}
     rows: list[list[str]] = []
@@ -494,17 +492,16 @@ def sweep_grid_csv(result: SweepGrid) -> str:
         for i, (value, point) in enumerate(zip(result.values, column.sets, strict=True)):
             intervals = point.intervals()
             for metric in metrics:
-                iv = intervals[metric]
-                row = [value_text(value), value_text(value2), metric]
-                row += [csv_number(v) for v in (iv.mean, iv.ci_low, iv.ci_high)]
-                if k == 0:
-                    row += [""] * 6
-                else:
-                    d = tables[metric][i][k - 1]
-                    row += [value_text(result.values2[0])]
-                    row += [csv_number(v) for v in (d.mean, d.ci_low, d.ci_high, d.p_value)]
-                    row += ["true" if d.significant else "false"]
-                rows.append(row)
+                d = None if k == 0 else tables[metric][i][k - 1]
+                rows.append(
+                    [
+                        value_text(value),
+                        value_text(value2),
+                        metric,
+                        *_interval_cells(intervals[metric]),
+                        *_difference_cells(first, d),
+                    ]
+                )
     return csv_rows(header, rows)
 
 
