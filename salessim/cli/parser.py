@@ -113,7 +113,9 @@ def build() -> argparse.ArgumentParser:
         "sweep",
         help="vary one scenario field over values",
         description="Replicate a scenario at each value of one field (same seeds at every "
-        "value) and print the chosen metrics with their 95% intervals.",
+        "value) and print the chosen metrics with their 95% intervals, then, over three or "
+        "more numbers, each metric's tipping point: a value whose paired differences from both "
+        "ends of the range exclude zero, or none distinguishable.",
     )
     sweep.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
     sweep.add_argument(
