@@ -451,6 +451,17 @@ class Policy(StrictModel):
         "Helping Your Sales Team?'; about 0.1, 35 minutes of a 6-hour selling day); 0 by "
         "default so a scenario opts in",
     )
+    quarter_end_close_days: int = Field(
+        0,
+        ge=0,
+        le=63,
+        description="last working days of each quarter in which an AE with an open deal does "
+        "no prospecting of their own (a protected daily calling block still runs): reps are paid "
+        "on what closes by quarter end, so they 'focus as much as possible on closing, because "
+        "that is what you compensate them for' (Chris Lang, 'Sales Prospecting: Who's Helping "
+        "Your Sales Team?'); the calendar is the same for every rep, so they stop together. 0 "
+        "(off) by default so a scenario opts in",
+    )
     spare_hours: Literal["idle", "research"] = Field(
         "idle",
         description="what an AE does with hours no task can use: 'idle' (waiting for work), or "
