@@ -273,6 +273,15 @@ class Prospecting(StrictModel):
     territory_accounts_per_sdr: int = Field(
         1500, ge=0, le=100_000, description="accounts each SDR adds to the SDR team's territory"
     )
+    ae_market_accounts: int | None = Field(
+        None,
+        ge=0,
+        le=10_000_000,
+        description="accounts in the AEs' whole market, shared equally among the starting AEs "
+        "(each list holds ae_market_accounts / aes.count, rounded down, and so does a planned "
+        "hire's): set it to hold the market fixed while aes.count varies; none by default, when "
+        "every AE brings territory_accounts_per_ae of their own",
+    )
     account_rest_days: Real = Field(
         126.0, ge=1, le=1260, description="working days a called account rests before a recall"
     )
@@ -762,6 +771,7 @@ FIXED_FOR_RUN: dict[str, str] = {
     "qualification.ae_lead_routing": "who works the marketing leads is fixed for the whole run",
     "prospecting.territory_accounts_per_ae": "territories are drawn up at the start",
     "prospecting.territory_accounts_per_sdr": "territories are drawn up at the start",
+    "prospecting.ae_market_accounts": "territories are drawn up at the start",
     "prospecting.account_rest_days": "territories are drawn up at the start",
     "forecast": "the forecast method is fixed for the whole run (past calls score later ones)",
 }

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from salessim.config import Scenario
-from salessim.model import run
+from salessim.model import SalesModel, run
 from salessim.scenario_files import BUNDLED_DIR, load_scenario, scenario_with
 
 DESIGNS = ("reps_own_calling", "time_blocked_prospecting", "teleprospecting")
@@ -157,3 +157,14 @@ def test_a_rep_with_open_deals_stops_calling_at_quarter_end_but_a_calling_block_
     )
     # A protected block keeps its 1.5 hours a day; only the calling beyond it stops.
     np.testing.assert_allclose(blocked.daily["ae_hours_prospecting"][last], 1.5)
+
+
+@pytest.mark.parametrize("count", [6, 8, 16])
+def test_a_fixed_market_is_shared_among_however_many_aes(count: int) -> None:
+    # With ae_market_accounts the AEs split one market (a sweep over aes.count holds it fixed);
+    # without it every AE brings a list of its own and the market grows with the team.
+    base = scenario_with(load_scenario("baseline"), {"aes.count": count})
+    own_lists = SalesModel(base, 0)
+    assert [t.fresh for t in own_lists.ae_territories.values()] == [450] * count
+    shared = SalesModel(scenario_with(base, {"prospecting.ae_market_accounts": 3600}), 0)
+    assert [t.fresh for t in shared.ae_territories.values()] == [3600 // count] * count
