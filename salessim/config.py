@@ -273,6 +273,15 @@ class Prospecting(StrictModel):
     territory_accounts_per_sdr: int = Field(
         1500, ge=0, le=100_000, description="accounts each SDR adds to the SDR team's territory"
     )
+    ae_market_accounts: int | None = Field(
+        None,
+        ge=0,
+        le=10_000_000,
+        description="accounts in the AEs' whole market, shared equally among the starting AEs "
+        "(each list holds ae_market_accounts / aes.count, rounded down, and so does a planned "
+        "hire's): set it to hold the market fixed while aes.count varies; none by default, when "
+        "every AE brings territory_accounts_per_ae of their own",
+    )
     account_rest_days: Real = Field(
         126.0, ge=1, le=1260, description="working days a called account rests before a recall"
     )
@@ -450,6 +459,17 @@ class Policy(StrictModel):
         "calling to the level you need', not at all: Chris Lang, 'Sales Prospecting: Who's "
         "Helping Your Sales Team?'; about 0.1, 35 minutes of a 6-hour selling day); 0 by "
         "default so a scenario opts in",
+    )
+    quarter_end_close_days: int = Field(
+        0,
+        ge=0,
+        le=63,
+        description="last working days of each quarter in which an AE with an open deal does "
+        "no prospecting of their own (a protected daily calling block still runs): reps are paid "
+        "on what closes by quarter end, so they 'focus as much as possible on closing, because "
+        "that is what you compensate them for' (Chris Lang, 'Sales Prospecting: Who's Helping "
+        "Your Sales Team?'); the calendar is the same for every rep, so they stop together. 0 "
+        "(off) by default so a scenario opts in",
     )
     spare_hours: Literal["idle", "research"] = Field(
         "idle",
@@ -751,6 +771,7 @@ FIXED_FOR_RUN: dict[str, str] = {
     "qualification.ae_lead_routing": "who works the marketing leads is fixed for the whole run",
     "prospecting.territory_accounts_per_ae": "territories are drawn up at the start",
     "prospecting.territory_accounts_per_sdr": "territories are drawn up at the start",
+    "prospecting.ae_market_accounts": "territories are drawn up at the start",
     "prospecting.account_rest_days": "territories are drawn up at the start",
     "forecast": "the forecast method is fixed for the whole run (past calls score later ones)",
 }

@@ -108,6 +108,14 @@ class SalesModel:
         self.ae_policy = make_policy(scenario.aes.policy)
         self.sdr_policy = SDRPolicy(scenario.aes.policy)
         self.ae_territories: dict[int, Territory] = {}
+        # Each AE's list: a share of a fixed market if the scenario sets one, else a list of
+        # its own (the market grows with the team).
+        market = scenario.prospecting.ae_market_accounts
+        self.ae_list_accounts = (
+            scenario.prospecting.territory_accounts_per_ae
+            if market is None
+            else market // scenario.aes.count
+        )
         # Each stage's forecast category (an index into FORECAST_CATEGORIES) by its weight.
         self.stage_category = [
             forecast_category(stage.forecast_probability, scenario.forecast)
@@ -271,7 +279,7 @@ class SalesModel:
             seat = self._next_seat
             self._next_seat += 1
             self.ae_territories[seat] = Territory(
-                sc.prospecting.territory_accounts_per_ae, sc.prospecting.account_rest_days
+                self.ae_list_accounts, sc.prospecting.account_rest_days
             )
         now = self.env.now
         a = sc.aes

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from salessim.config import DAYS_PER_YEAR
+from salessim.config import DAYS_PER_QUARTER, DAYS_PER_YEAR
 from salessim.entities import (
     ACT_DEAL_WORK,
     ACT_IDLE,
@@ -127,6 +127,7 @@ class Rep:
         self.low_mark = pol.pipeline_low_deals
         self.high_mark = pol.pipeline_high_deals
         self.floor_share = pol.prospecting_share_above_mark if self.is_ae else 0.0
+        self.close_days = pol.quarter_end_close_days if self.is_ae else 0
         # Hours no task can use: waiting (idle), or account research and admin (non-selling).
         self.spare_activity = (
             ACT_NON_SELLING if self.is_ae and pol.spare_hours == "research" else ACT_IDLE
@@ -432,12 +433,13 @@ class Rep:
         if self.wants_prospecting(now):
             return self.prospect_task(now, hours)
         left = self.floor_hours_left
-        if left > EPS and not self.model.management_mode:
+        if left > EPS and not self.model.management_mode and not self.closing_out(now):
             return self.prospect_task(now, left if left < hours else hours)
         return None
 
     def wants_prospecting(self, now: float) -> bool:
-        """Pipeline hysteresis, overridden by management's push or closing focus."""
+        """Pipeline hysteresis, overridden by management's push or closing focus, and by the
+        rep's own quarter-end close-out."""
         mode = self.model.management_mode
         if mode == "push":
             return True
@@ -447,7 +449,17 @@ class Rep:
             self.prospecting_on = True
         elif self._open_deals > self.high_mark:
             self.prospecting_on = False
-        return self.prospecting_on
+        return self.prospecting_on and not self.closing_out(now)
+
+    def closing_out(self, now: float) -> bool:
+        """In the quarter's last `close_days` a rep with a deal open works only to close it:
+        commission is paid on what closes by quarter end (the calendar every rep shares)."""
+        days = self.close_days
+        return (
+            days > 0
+            and self._open_deals > 0
+            and DAYS_PER_QUARTER - now % DAYS_PER_QUARTER <= days + EPS
+        )
 
     # ----------------------------------------------------------------- finishing work
     def _finish(self, task: Task, last_hours: float) -> None:

@@ -401,6 +401,7 @@ EVERYTHING = {
     "aes.policy.response_sla_hours": 3,
     "aes.policy.prospecting_share_above_mark": 0.2,
     "aes.policy.spare_hours": "research",
+    "aes.policy.quarter_end_close_days": 10,
     "economics.ae_cost_per_year": 250_000,
     "sdrs.handoff": "round_robin",
     "sdrs.ae_max_open_deals": 7,

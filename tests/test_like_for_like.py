@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from salessim.config import Scenario
-from salessim.model import run
+from salessim.model import SalesModel, run
 from salessim.scenario_files import BUNDLED_DIR, load_scenario, scenario_with
 
 DESIGNS = ("reps_own_calling", "time_blocked_prospecting", "teleprospecting")
@@ -117,3 +117,54 @@ def test_bundled_aes_are_idle_under_a_tenth_of_their_hours(path: Any) -> None:
     warm = short.calendar.warmup_days
     idle = daily["ae_hours_idle"][warm:].sum() / daily["ae_hours_available"][warm:].sum()
     assert idle < 0.10, (path.stem, idle)
+
+
+def _closer_with_deals(policy: dict[str, Any]) -> Scenario:
+    """One ramped AE calling in every spare hour (marks far above any pipeline), whose calls
+    make deals from the first week on; one quarter, no leads, no management."""
+    return Scenario.model_validate(
+        {
+            "name": "one_closer_calling",
+            "calendar": {"horizon_days": 63, "warmup_days": 0},
+            "lead_sources": [],
+            "prospecting": {"territory_accounts_per_ae": 5000, "meeting_lag_days": 2},
+            "aes": {
+                "count": 1,
+                "attrition_per_year": 0,
+                "policy": {"pipeline_low_deals": 400, "pipeline_high_deals": 500, **policy},
+            },
+        }
+    )
+
+
+def test_a_rep_with_open_deals_stops_calling_at_quarter_end_but_a_calling_block_goes_on() -> None:
+    # The quarter's last 10 working days are days 53-62. Seed 3, one replication: the rule is
+    # deterministic once the rep owns a deal (from the first meetings, a few days in).
+    last = slice(53, 63)
+    free = run(_closer_with_deals({}), 3)
+    closing = run(_closer_with_deals({"quarter_end_close_days": 10}), 3)
+    assert free.daily["ae_hours_prospecting"][last].sum() > 10.0  # calls in spare hours
+    assert closing.daily["ae_hours_prospecting"][last].sum() == 0.0  # none in the close-out
+    # Before the close-out the two runs are the same day for day (same seed, same rule).
+    np.testing.assert_array_equal(
+        closing.daily["ae_hours_prospecting"][:53], free.daily["ae_hours_prospecting"][:53]
+    )
+    blocked = run(
+        _closer_with_deals(
+            {"name": "time_blocked", "daily_prospecting_hours": 1.5, "quarter_end_close_days": 10}
+        ),
+        3,
+    )
+    # A protected block keeps its 1.5 hours a day; only the calling beyond it stops.
+    np.testing.assert_allclose(blocked.daily["ae_hours_prospecting"][last], 1.5)
+
+
+@pytest.mark.parametrize("count", [6, 8, 16])
+def test_a_fixed_market_is_shared_among_however_many_aes(count: int) -> None:
+    # With ae_market_accounts the AEs split one market (a sweep over aes.count holds it fixed);
+    # without it every AE brings a list of its own and the market grows with the team.
+    base = scenario_with(load_scenario("baseline"), {"aes.count": count})
+    own_lists = SalesModel(base, 0)
+    assert [t.fresh for t in own_lists.ae_territories.values()] == [450] * count
+    shared = SalesModel(scenario_with(base, {"prospecting.ae_market_accounts": 3600}), 0)
+    assert [t.fresh for t in shared.ae_territories.values()] == [3600 // count] * count
