@@ -54,7 +54,7 @@ TRAINER_ROOM = "room.trainer_code"
 ROOM_PARAM, TEAM_PARAM = "room", "team"
 SEEN = "room.seen"
 """Session key: the room's state this page last drew (a change redraws the page)."""
-POLL_SECONDS = 2.0
+POLL_SECONDS = 3.0
 ANSWER_PRECISION = 6
 
 
@@ -268,7 +268,7 @@ def trainer_page() -> None:
         "push, locked, with only the levers you open."
     )
     with st.expander("Exercise: pick it, set it and push it to the room", expanded=True):
-        _push_form(store, code)
+        pushed = _push_form(store, code)
     room = store.room(code)
     if room.exercise is None:
         st.info("No exercise pushed yet.", icon=":material/info:")
@@ -277,7 +277,7 @@ def trainer_page() -> None:
     st.subheader(plain(f"Question: {exercise.question()}"))
     _teams_table(store, code)
     if room.answer is None:
-        _run_answer(store, room, exercise)
+        _run_answer(store, room, exercise, now=pushed)
         room = store.room(code)
     if room.answer is None:
         return
@@ -325,7 +325,8 @@ def _room_picker(store: RoomStore) -> str | None:
     return code
 
 
-def _push_form(store: RoomStore, code: str) -> None:
+def _push_form(store: RoomStore, code: str) -> bool:
+    """The exercise's scenario, levers, open levers and run settings; True once pushed."""
     uploaded = st.file_uploader(
         "Upload an exercise scenario (YAML)",
         type=["yaml", "yml"],
@@ -366,17 +367,19 @@ def _push_form(store: RoomStore, code: str) -> None:
         st.error(
             plain(f"These levers do not make a valid scenario: {exc}"), icon=":material/error:"
         )
-        return
+        return False
     if not ui.work_ok([base, base], n) or seed is None:
-        return
-    if st.button("Push to the room", type="primary", key="room.push"):
-        document = exercise_document(base, values, open_levers, metric, n, seed)
-        try:
-            store.push(code, document)
-        except RoomError as exc:
-            st.error(plain(exc), icon=":material/error:")
-            return
-        st.success("Pushed: every team now sees this exercise.", icon=":material/send:")
+        return False
+    if not st.button("Push to the room", type="primary", key="room.push"):
+        return False
+    document = exercise_document(base, values, open_levers, metric, n, seed)
+    try:
+        store.push(code, document)
+    except RoomError as exc:
+        st.error(plain(exc), icon=":material/error:")
+        return False
+    st.success("Pushed: every team now sees this exercise.", icon=":material/send:")
+    return True
 
 
 def _teams_table(store: RoomStore, code: str) -> None:
@@ -398,13 +401,15 @@ def _teams_table(store: RoomStore, code: str) -> None:
         st.rerun()
 
 
-def _run_answer(store: RoomStore, room: Room, exercise: Exercise) -> None:
-    """Simulate the exercise once in the shared pool and store the answer."""
+def _run_answer(store: RoomStore, room: Room, exercise: Exercise, now: bool) -> None:
+    """Simulate the exercise once in the shared pool and store the answer: `now` (just
+    pushed), or when asked again (a run stopped half-way stores nothing)."""
     st.caption(
         f"The answer: {exercise.replications} replications of both scenarios, seed "
         f"{exercise.seed}, simulated once for the room."
     )
-    if not st.button("Simulate the answer", key="room.simulate", icon=":material/play_arrow:"):
+    asked = st.button("Simulate the answer", key="room.simulate", icon=":material/play_arrow:")
+    if not (now or asked):
         return
     scenarios = [exercise.start, exercise.edited]
     outcome = ui.run_job(scenarios, exercise.replications, exercise.seed)
@@ -439,9 +444,9 @@ def room_page() -> None:
         return
     st.session_state[SEEN] = _state(room)
     st.markdown(f"**Room `{code}`, team {plain(team.name)}**")
-    _watch(code)
     if room.exercise is None:
         st.info("Waiting for your trainer to push the exercise…", icon=":material/hourglass:")
+        _watch(code)
         _leave()
         return
     exercise = read_exercise(room.exercise)
@@ -450,8 +455,9 @@ def room_page() -> None:
     own = next((g.value for g in store.guesses(code) if g.team == team.name), None)
     if room.revealed and room.answer is not None:
         _reveal(room, exercise, own)
-    else:
-        _guess_form(store, room, exercise, team.token, own)
+    elif _guess_form(store, room, exercise, team.token, own):
+        # Only while the team waits: a page redrawn while someone types would lose the text.
+        _watch(code)
     _leave()
 
 
@@ -495,7 +501,8 @@ def _locked_levers(exercise: Exercise) -> None:
 
 def _guess_form(
     store: RoomStore, room: Room, exercise: Exercise, token: str, own: float | None
-) -> None:
+) -> bool:
+    """The team's open levers and its guess; True once the guess is in."""
     decisions: dict[str, LeverValue] = {}
     if exercise.open:
         st.markdown("**Your team's levers**")
@@ -522,13 +529,15 @@ def _guess_form(
             store.save_round(room.code, token, 0, decisions=dict(decisions))
         except RoomError as exc:
             st.error(plain(exc), icon=":material/error:")
-            return
+            return False
         own = float(reading.value or 0.0)
-    if own is not None:
-        st.success(
-            plain(f"Your team's prediction is in: {signed_percent(own)}. Wait for the reveal."),
-            icon=":material/check_circle:",
-        )
+    if own is None:
+        return False
+    st.success(
+        plain(f"Your team's prediction is in: {signed_percent(own)}. Wait for the reveal."),
+        icon=":material/check_circle:",
+    )
+    return True
 
 
 def _reveal(room: Room, exercise: Exercise, own: float | None) -> None:
