@@ -21,7 +21,12 @@ Measured in one process:
 - the speed-up of 2 workers over 1 for a batch of ``baseline`` replications through
   :func:`salessim.experiments.replicate` (each call starts its own pool, so its start-up counts);
 - what starting one such pool costs on its own: a pool running no-op tasks, once the
-  forkserver is up.
+  forkserver is up;
+- a classroom's load on the web app: 30 distinct what-ifs at the What-if page's default run
+  settings, each built from the levers and checked against the work cap as the page does, all
+  submitted at once to one shared app pool (2 workers, as the app's own request path does, not
+  through browsers); the time to the first and to the last answer, each answer assembled into
+  the page's comparison view.
 
 The machine's load average is recorded too: other work on a shared machine skews every
 parallel figure.
@@ -47,6 +52,12 @@ from typing import Any
 
 import simpy
 
+import salessim.reps
+from salessim.app.budget import DEFAULT_REPLICATIONS, check_work
+from salessim.app.levers import Lever, LeverValue, build_scenario, levers_for
+from salessim.app.pool import SimulationPool
+from salessim.app.results_cache import scenario_fingerprint
+from salessim.app.views import comparison_from_runs, summarise_comparison
 from salessim.config import DAYS_PER_MONTH, DAYS_PER_YEAR, Scenario
 from salessim.experiments import compare, replicate, run_replication
 from salessim.model import SalesModel, run
@@ -101,6 +112,8 @@ TARGETS = [
     Target("speedup_2_workers", operator.ge, "≥", 1.8, "×"),
     Target("classroom_compare_s", operator.le, "≤", 2.5, " s"),
     Target("mmc_ratio", operator.ge, "≥", 1.0, "×"),
+    Target("classroom_first_answer_s", operator.le, "≤", 5.0, " s"),
+    Target("classroom_last_answer_s", operator.le, "≤", 30.0, " s"),
 ]
 
 
@@ -113,6 +126,8 @@ class Settings:
     speedup_replications: int
     classroom_warm: bool
     mmc_customers: int
+    students: int  # what-ifs submitted at once for the classroom load
+    whatif_replications: int
 
 
 FULL = Settings(
@@ -121,6 +136,8 @@ FULL = Settings(
     speedup_replications=40,
     classroom_warm=True,
     mmc_customers=100_000,
+    students=30,
+    whatif_replications=DEFAULT_REPLICATIONS,
 )
 QUICK = Settings(
     rounds=3,
@@ -128,6 +145,8 @@ QUICK = Settings(
     speedup_replications=12,
     classroom_warm=False,
     mmc_customers=10_000,
+    students=4,
+    whatif_replications=2,
 )
 
 
@@ -356,6 +375,90 @@ def measure_classroom(scenario: Scenario, warm: bool) -> dict[str, Any]:
     }
 
 
+CLASSROOM_SEED = 0  # the What-if page's default seed
+
+
+def classroom_what_ifs(base: Scenario, count: int, replications: int) -> list[Scenario]:
+    """`count` distinct what-ifs of `base`, as a class of students would make them: one lever
+    moved each from a fresh page's values, taking turns over the levers (a lever that applies
+    only with another's value, such as the calling block, moves nothing and is skipped), every
+    value one the page's widget can send
+    (a step or more either side of the starting value, an option of a choice) and every
+    request within the app's work cap. Raises ValueError if the levers offer fewer."""
+
+    def values(lever: Lever) -> list[LeverValue]:
+        start = lever.initial(base)
+        if lever.kind in ("choice", "sla"):
+            return [v for v in lever.options(base) if v != start]
+        if lever.kind == "toggle":
+            return [not start]
+        assert isinstance(start, int | float) and not isinstance(start, bool)
+        low, high = lever.bounds_for(base)
+        steps = (k * sign for k in range(1, 100) for sign in (1, -1))
+        moved = (start + step * lever.step for step in steps)
+        within = (v for v in moved if low <= v <= high)
+        kind = type(start)
+        return [kind(v) for v in within]
+
+    levers = levers_for(base)
+    widgets = {lever.key: lever.initial(base) for lever in levers}  # a fresh page's values
+    offers = [values(lever) for lever in levers]
+    what_ifs: list[Scenario] = []
+    seen = {scenario_fingerprint(base.model_dump(mode="json"))}
+    for turn in range(max(len(o) for o in offers)):
+        for lever, offer in zip(levers, offers, strict=True):
+            if turn >= len(offer) or len(what_ifs) == count:
+                continue
+            edited = build_scenario(base, widgets | {lever.key: offer[turn]}, levers)
+            fingerprint = scenario_fingerprint(edited.model_dump(mode="json"))
+            if fingerprint in seen:
+                continue
+            check_work([base, edited], replications)
+            seen.add(fingerprint)
+            what_ifs.append(edited)
+    if len(what_ifs) < count:
+        raise ValueError(f"the levers give only {len(what_ifs)} distinct what-ifs")
+    return what_ifs
+
+
+def measure_classroom_load(scenario: Scenario, students: int, n: int) -> dict[str, Any]:
+    """A classroom pressing Run at once on the What-if page: `students` distinct what-ifs of
+    `scenario`, each with the starting scenario beside it, `n` replications (the page's default
+    in the full run) and the page's default seed, submitted together to one app pool of
+    `PARALLEL_WORKERS` workers, started and warmed as the server does. Times (from the
+    submissions) to the first and last answer, each answer being the runs assembled into the
+    page's comparison view."""
+    what_ifs = classroom_what_ifs(scenario, students, n)
+    pool = SimulationPool(PARALLEL_WORKERS)
+    try:
+        pool.warm_up()
+        pool.submit([scenario], 1, CLASSROOM_SEED + 1).result()  # workers up and imported
+        start = time.perf_counter()
+        jobs = [pool.submit([scenario, edited], n, CLASSROOM_SEED) for edited in what_ifs]
+        answered: list[float] = []
+        pending = list(zip(jobs, what_ifs, strict=True))
+        while pending:
+            waiting = []
+            for job, edited in pending:
+                if not job.wait(0.01):
+                    waiting.append((job, edited))
+                    continue
+                runs = job.result()
+                comparison = comparison_from_runs([scenario, edited], runs, CLASSROOM_SEED)
+                summarise_comparison(comparison, job.reused)
+                answered.append(time.perf_counter() - start)
+            pending = waiting
+    finally:
+        pool.shutdown()
+    return {
+        "classroom_first_answer_s": min(answered),
+        "classroom_median_answer_s": statistics.median(answered),
+        "classroom_last_answer_s": max(answered),
+        "classroom_students": students,
+        "classroom_whatif_replications": n,
+    }
+
+
 def _no_op(index: int) -> int:
     """A task that does nothing, to time a pool's start-up alone."""
     return index
@@ -396,6 +499,8 @@ def run_benchmarks(settings: Settings) -> dict[str, Any]:
         "horizon_days": cal.horizon_days,
         "reported_years": cal.reported_days / DAYS_PER_YEAR,
         "bare_loops": BARE_LOOPS,
+        # True when salessim was built with SALESSIM_COMPILE=1 (mypyc extension modules).
+        "compiled": not salessim.reps.__file__.endswith(".py"),
     }
     figures |= measure_throughput(scenario, settings.rounds)
     figures |= measure_mmc(settings.mmc_customers, settings.rounds)
@@ -404,6 +509,7 @@ def run_benchmarks(settings: Settings) -> dict[str, Any]:
     figures |= measure_classroom(scenario, settings.classroom_warm)
     figures |= measure_pool_start()
     figures |= measure_speedup(scenario, settings.speedup_replications)
+    figures |= measure_classroom_load(scenario, settings.students, settings.whatif_replications)
     figures["load_avg_1m_end"] = os.getloadavg()[0]
     figures["targets"] = {t.key: "PASS" if t.met(figures) else "MISS" for t in TARGETS}
     figures["bench_s"] = time.perf_counter() - start
@@ -422,7 +528,8 @@ def render(figures: dict[str, Any]) -> str:
     f = figures
     lines = [
         f"salessim benchmark: {f['scenario']}, {f['horizon_days']} days "
-        f"({f['reported_years']:g} reported years), {f['rounds']} rounds",
+        f"({f['reported_years']:g} reported years), {f['rounds']} rounds, "
+        + ("compiled (mypyc)" if f["compiled"] else "pure Python"),
         row(
             "model events/s",
             f"{f['events_per_s']:,.0f}",
@@ -485,6 +592,20 @@ def render(figures: dict[str, Any]) -> str:
             ),
         ),
         row(
+            "classroom first answer",
+            f"{f['classroom_first_answer_s']:.1f} s",
+            "classroom_first_answer_s",
+            f"{f['classroom_students']} distinct what-ifs submitted at once to the app's pool "
+            f"({PARALLEL_WORKERS} workers), {f['classroom_whatif_replications']} replications "
+            "each",
+        ),
+        row(
+            "classroom last answer",
+            f"{f['classroom_last_answer_s']:.1f} s",
+            "classroom_last_answer_s",
+            f"median answer after {f['classroom_median_answer_s']:.1f} s",
+        ),
+        row(
             "pool start-up",
             f"{f['pool_start_s']:.2f} s",
             note=f"a fresh {PARALLEL_WORKERS}-worker pool running no-op tasks (forkserver up)",
@@ -502,8 +623,10 @@ def main(argv: list[str] | None = None) -> int:
         "--quick",
         action="store_true",
         help=f"{QUICK.rounds} rounds, {QUICK.memory_replications} replications for memory and "
-        f"{QUICK.speedup_replications} for the speed-up, no warm classroom rerun (default "
-        f"{FULL.rounds}, {FULL.memory_replications} and {FULL.speedup_replications})",
+        f"{QUICK.speedup_replications} for the speed-up, no warm classroom rerun, "
+        f"{QUICK.students} what-ifs of {QUICK.whatif_replications} replications for the "
+        f"classroom load (default {FULL.rounds}, {FULL.memory_replications}, "
+        f"{FULL.speedup_replications}, and {FULL.students} of {FULL.whatif_replications})",
     )
     args = parser.parse_args(argv)
     figures = run_benchmarks(QUICK if args.quick else FULL)

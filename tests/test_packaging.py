@@ -15,7 +15,7 @@ def test_wheel_ships_every_module_and_bundled_scenario(tmp_path: Path) -> None:
     # Built from a copy so that setuptools' build/ folder never lands in (or stales) the checkout.
     source = tmp_path / "source"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy2(ROOT / name, source / name)
     for folder in ("salessim", "scenarios"):
         shutil.copytree(

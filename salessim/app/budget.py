@@ -22,6 +22,8 @@ MAX_REPLICATION_UNITS = 10.0
 """The most work one replication may ask for. A replication runs in one worker, uncut, so this
 also bounds how long another session may wait for a worker to come free."""
 MAX_REPLICATIONS = 50
+DEFAULT_REPLICATIONS = 10
+"""Replications a run starts with on the app's pages (the slider's first value)."""
 MAX_SWEEP_POINTS = 9
 
 

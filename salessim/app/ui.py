@@ -15,7 +15,13 @@ from typing import Any
 import streamlit as st
 
 from salessim.app import charts
-from salessim.app.budget import MAX_REPLICATIONS, MAX_WORK_UNITS, WorkLimitError, check_work
+from salessim.app.budget import (
+    DEFAULT_REPLICATIONS,
+    MAX_REPLICATIONS,
+    MAX_WORK_UNITS,
+    WorkLimitError,
+    check_work,
+)
 from salessim.app.levers import HORIZON, Lever, LeverValue, horizon_bounds, levers_for
 from salessim.app.pool import JobFailed, SimulationPool, app_workers
 from salessim.app.results_cache import scenario_fingerprint
@@ -44,7 +50,6 @@ UPLOADS = "uploads"
 WHATIF_EDIT = "whatif.edited"
 WHATIF_CHOICE = "Your what-if edit (What-if page)"
 POLL_SECONDS = 0.25
-DEFAULT_REPLICATIONS = 10
 MAX_SEED = 999_999
 HEADLINE_METRICS = ("bookings", "profit", "wins", "win_rate")
 NO_TARGET = "No target"
