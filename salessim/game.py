@@ -50,8 +50,9 @@ class GameError(SalessimError):
     """A game set up or played against its rules (one line naming the field and the rule)."""
 
 
-def _one_line(exc: ValidationError, where: str) -> GameError:
-    """The first pydantic error as one line: ``where.field: rule (got value)``."""
+def one_line_error(exc: ValidationError, where: str) -> GameError:
+    """The first pydantic error as one line: ``where.field: rule (got value)`` (a rule across
+    fields: ``where: rule``)."""
     error = exc.errors()[0]
     path = ".".join(str(part) for part in (where, *error["loc"]) if part != "")
     message = error["msg"].removeprefix("Value error, ")
@@ -102,7 +103,7 @@ class Decisions(BaseModel):
         try:
             return cls.model_validate(dict(data))
         except ValidationError as exc:
-            raise _one_line(exc, where) from None
+            raise one_line_error(exc, where) from None
 
     @classmethod
     def of(cls, scenario: Scenario) -> Decisions:
@@ -175,7 +176,7 @@ class GameSetup(BaseModel):
         try:
             return cls.model_validate(dict(data))
         except ValidationError as exc:
-            raise _one_line(exc, "game") from None
+            raise one_line_error(exc, "game") from None
 
     @property
     def first_day(self) -> int:
