@@ -314,6 +314,7 @@ def rounds_table(results: Sequence[TeamRound]) -> list[dict[str, Any]]:
         flat.update({key: row[key] for key in RESULT_COLUMNS})  # type: ignore[literal-required]
         flat.update({f"ae_hours_{act}": row["ae_hours"][act] for act in ACTIVITIES})
         flat.update({f"ae_hours_share_{act}": row["ae_hours_share"][act] for act in ACTIVITIES})
+        flat.update({f"sdr_hours_share_{act}": row["sdr_hours_share"][act] for act in ACTIVITIES})
         rows.append(flat)
     return rows
 

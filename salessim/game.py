@@ -264,7 +264,12 @@ def team_scenario(setup: GameSetup, history: Sequence[Decisions], name: str = "t
 
 
 class TeamRound(TypedDict):
-    """One team's round: its decisions and the means over the game's replications."""
+    """One team's round: its decisions and the means over the game's replications.
+
+    Money in $ over the round; ``cost`` is marketing, salaries and commission; the forecast is
+    the one called in the round's quarter, ``forecast_error_share`` its mean absolute miss as a
+    share of bookings; hours shares are of the hours available (none without SDRs).
+    """
 
     team: str
     round: int
@@ -289,6 +294,7 @@ class TeamRound(TypedDict):
     ae_headcount: float
     ae_hours: dict[str, float]
     ae_hours_share: dict[str, float | None]
+    sdr_hours_share: dict[str, float | None]
 
 
 def library_runner(workers: int | None = None) -> Runner:
@@ -350,6 +356,7 @@ def _round_result(
         ae_headcount=metric("ae_headcount_avg"),
         ae_hours={act: metric(f"hours_{act}") for act in ACTIVITIES},
         ae_hours_share={act: _finite(metric(f"hours_share_{act}")) for act in ACTIVITIES},
+        sdr_hours_share={act: _finite(metric(f"sdr_hours_share_{act}")) for act in ACTIVITIES},
     )
 
 

@@ -108,11 +108,15 @@ def test_the_csv_holds_every_teams_decisions_and_results_by_round(
         for key in ("bookings", "profit", "cost", "salary_cost", "forecast", "pipeline_deals_end"):
             assert float(row[key]) == played[key], key  # type: ignore[literal-required]
         assert float(row["ae_hours_share_qualifying"]) == played["ae_hours_share"]["qualifying"]
+        sdr_share = played["sdr_hours_share"]["qualifying"]
+        assert row["sdr_hours_share_qualifying"] == ("" if sdr_share is None else str(sdr_share))
         assert int(row["ae_hires"]) == played["decisions"]["ae_hires"]
         assert row["policy"] == played["decisions"]["policy"]
         assert float(row["lead_volume_multiplier"]) == played["decisions"]["lead_volume_multiplier"]
     tigers = [row for row in rows if row["team"] == TIGERS]
     assert [(row["ae_hires"], row["sdr_hires"]) for row in tigers] == [("2", "0"), ("0", "1")]
+    # SDRs work only in the round after the team hired them.
+    assert [row["sdr_hours_share_qualifying"] == "" for row in tigers] == [True, False]
 
 
 def _question() -> Question:
