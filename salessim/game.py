@@ -219,13 +219,20 @@ def check_history(setup: GameSetup, history: Sequence[Decisions], team: str = "t
             )
 
 
-def team_scenario(setup: GameSetup, history: Sequence[Decisions], name: str = "team") -> Scenario:
+def team_scenario(
+    setup: GameSetup,
+    history: Sequence[Decisions],
+    name: str = "team",
+    *,
+    whole_game: bool = False,
+) -> Scenario:
     """A team's game through round ``len(history)`` as one scenario, reporting that round.
 
     Each round's decisions are a change on its first day setting only the fields that differ
     from those in force (a round that changes nothing adds no change, so the house's scenario
     is the exercise itself); hires join the hiring plans on that day. The horizon ends with the
-    round and the warm-up covers everything before it, so the run's totals are the round's.
+    round and the warm-up covers everything before it, so the run's totals are the round's;
+    with `whole_game` the exercise's own warm-up stays, and the totals cover every round.
     """
     if not history:
         raise GameError(f"{name}: no decisions to play")
@@ -253,7 +260,9 @@ def team_scenario(setup: GameSetup, history: Sequence[Decisions], name: str = "t
             {
                 "name": name,
                 "calendar.horizon_days": end,
-                "calendar.warmup_days": first,
+                "calendar.warmup_days": (
+                    setup.exercise.calendar.warmup_days if whole_game else first
+                ),
                 "aes.hiring_plan": ae_plan,
                 "sdrs.hiring_plan": sdr_plan,
                 "changes": changes,
@@ -379,6 +388,8 @@ def play_round(
         k = len(next(iter(games.values()))) if games else 1
         games[HOUSE_TEAM] = [setup.reference()] * k
     lengths = {len(h) for h in games.values()}
+    if not games:
+        raise GameError("decisions: no team to play")
     if len(lengths) != 1:
         raise GameError(f"decisions: every team must have played the same rounds (got {lengths})")
     (k,) = lengths

@@ -159,6 +159,9 @@ def test_teams_differ_and_the_house_plays_the_exercise(game: list[TeamRound]) ->
     setup = _setup()
     house = team_scenario(setup, [setup.reference()] * 4, HOUSE_TEAM)
     assert house.changes == [] and house.aes.hiring_plan == [] and house.sdrs.hiring_plan == []
+    assert house.calendar.warmup_days == 252 and house.calendar.horizon_days == 315
+    whole = team_scenario(setup, SCRIPT["Hires"], "Hires", whole_game=True)
+    assert whole.calendar.warmup_days == 63 and len(whole.changes) == 2
     # A team that submits the exercise's own levers meets exactly the house's results.
     copy = play_round(setup, {"Copy": [setup.reference()]}, library_runner(1))
     assert (
@@ -240,6 +243,10 @@ def test_hires_beyond_the_headcount_budget_are_refused() -> None:
         check_history(setup, [_d()] * 5)
     with pytest.raises(GameError, match="kept for the reference team"):
         play_round(setup, {HOUSE_TEAM: [_d()]}, library_runner(1))
+    with pytest.raises(GameError, match="every team must have played the same rounds"):
+        play_round(setup, {"a": [_d()], "b": [_d(), _d()]}, library_runner(1))
+    with pytest.raises(GameError, match="no team to play"):
+        play_round(setup, {}, library_runner(1), house=False)
 
 
 def test_a_game_setup_is_checked_against_its_exercise() -> None:
