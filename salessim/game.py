@@ -34,9 +34,12 @@ MAX_LEAD_VOLUME = 3.0
 """The largest lead budget: three times each source's usual monthly volume."""
 HOUSE_TEAM = "House"
 """The reference team: it plays the exercise unchanged, round after round."""
-DEFAULT_REPLICATIONS = 8
-"""Replications per team per round: eight common seeds averaged keep one lucky quarter from
-deciding the ranking while 30 teams still simulate in seconds on a laptop."""
+DEFAULT_REPLICATIONS = 6
+"""Replications per team per round. One quarter's profit difference between two teams still
+varies from seed to seed by about $70k-$100k (standard deviation, workshop_game's second round,
+seed 2026) against effects of $10k-$50k, so a single run would rank teams by luck; six common
+seeds bring that to about $30k-$40k, while the last of four rounds (30 teams, about a third of a
+CPU-second per replication) stays near a minute of CPU, 30 s on two cores."""
 
 Runner = Callable[[Sequence[Scenario], int, int], list[list[dict[str, Any]]]]
 """Runs replications 0..n-1 of each scenario from a master seed, as
