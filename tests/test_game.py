@@ -177,14 +177,24 @@ def _daily(scenario: Scenario) -> dict[str, np.ndarray]:
     return run(scenario, np.random.SeedSequence(SEED, spawn_key=(0,))).daily
 
 
-@pytest.mark.parametrize("team", list(SCRIPT))
-def test_a_later_round_changes_nothing_before_it_bit_for_bit(team: str) -> None:
+LATE_HIRES = [_d(), _d(lead_volume_multiplier=1.2), _d(ae_hires=2), _d(sdr_hires=2)]
+"""Hires in the last rounds only: the rounds before them must not feel them."""
+
+
+@pytest.mark.parametrize(
+    ("plan", "played"),
+    [(SCRIPT[team], 1) for team in SCRIPT] + [(LATE_HIRES, 2)],
+    ids=[*SCRIPT, "late-hires"],
+)
+def test_a_later_round_changes_nothing_before_it_bit_for_bit(
+    plan: list[Decisions], played: int
+) -> None:
     setup = _setup()
-    two = _daily(team_scenario(setup, SCRIPT[team][:2], team))
-    four = _daily(team_scenario(setup, SCRIPT[team], team))
-    end = setup.days(2)[1]
-    for key, values in two.items():
-        assert np.array_equal(values[:end], four[key][:end]), key
+    before = _daily(team_scenario(setup, plan[:played]))
+    after = _daily(team_scenario(setup, plan))
+    end = setup.days(played)[1]
+    for key, values in before.items():
+        assert np.array_equal(values[:end], after[key][:end]), key
 
 
 def test_one_and_two_workers_give_the_same_round() -> None:
