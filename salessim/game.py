@@ -197,9 +197,12 @@ class GameSetup(BaseModel):
 
     @property
     def start(self) -> Scenario:
-        """The exercise as it stands when round 1 begins (its own changes before then applied)."""
-        timeline = scenario_timeline(self.exercise)
-        return timeline[-1][1] if timeline else self.exercise
+        """The exercise as it stands when round 1 begins (its own changes before then applied;
+        those after the last round fall outside every round's run)."""
+        earlier = [
+            scenario for day, scenario in scenario_timeline(self.exercise) if day < self.first_day
+        ]
+        return earlier[-1] if earlier else self.exercise
 
     def reference(self) -> Decisions:
         """The house's decisions each round: the exercise's own levers, no hires."""
@@ -242,7 +245,9 @@ def team_scenario(
     check_history(setup, history, name)
     start = setup.start
     in_force = setup.reference().settings()
-    changes = [c.model_dump(mode="json") for c in setup.exercise.changes]
+    changes = [
+        c.model_dump(mode="json") for c in setup.exercise.changes if c.at_day < setup.first_day
+    ]
     ae_plan = [h.model_dump(mode="json") for h in start.aes.hiring_plan]
     sdr_plan = [h.model_dump(mode="json") for h in start.sdrs.hiring_plan]
     for k, decisions in enumerate(history, start=1):

@@ -265,5 +265,12 @@ def test_a_game_setup_is_checked_against_its_exercise() -> None:
     late = load_scenario("more_leads_next_quarter")
     with pytest.raises(GameError, match="a change on day 315 falls inside the rounds"):
         GameSetup.read({"exercise": late, "rounds": 5})
-    assert GameSetup.read({"exercise": late, "rounds": 4}).days(4) == (252, 315)
+    four = GameSetup.read({"exercise": late, "rounds": 4})
+    assert four.days(4) == (252, 315)
+    # The exercise's own plan from day 315 falls after the game: the house plays without it.
+    assert four.reference().lead_volume_multiplier == 1.0
+    assert team_scenario(four, [four.reference()] * 4).changes == []
+    early = load_scenario("more_leads_next_quarter", {"changes.0.at_day": 40})
+    assert GameSetup.read({"exercise": early}).reference().lead_volume_multiplier == 1.3
+    assert len(team_scenario(GameSetup.read({"exercise": early}), [_d()]).changes) == 2
     assert _setup().days(1) == (63, 126)
