@@ -43,6 +43,7 @@ DECISION_COLUMNS = (
 )
 RESULT_COLUMNS = (
     "bookings",
+    "gross_profit",
     "marketing_cost",
     "salary_cost",
     "commission",

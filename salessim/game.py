@@ -44,7 +44,8 @@ CPU-second per replication) stays near a minute of CPU, 30 s on two cores."""
 Runner = Callable[[Sequence[Scenario], int, int], list[list[dict[str, Any]]]]
 """Runs replications 0..n-1 of each scenario from a master seed, as
 :func:`salessim.experiments.run_scenarios` does: ``runner(scenarios, n, seed)`` returns, per
-scenario, one dict per replication as :func:`salessim.experiments.run_replication` makes."""
+scenario, one dict per replication as :func:`salessim.experiments.run_replication` makes. The
+web app's pool fits: ``lambda s, n, seed: pool.submit(s, n, seed, series=False).result()``."""
 
 Policy = Literal["closer_first", "lead_first", "time_blocked"]
 
@@ -283,7 +284,8 @@ def team_scenario(
 class TeamRound(TypedDict):
     """One team's round: its decisions and the means over the game's replications.
 
-    Money in $ over the round; ``cost`` is marketing, salaries and commission; the forecast is
+    Money in $ over the round, a P&L: ``profit`` is ``gross_profit`` (bookings less the cost of
+    what was sold) less ``cost``, itself marketing, salaries and commission; the forecast is
     the one called in the round's quarter, ``forecast_error_share`` its mean absolute miss as a
     share of bookings; hours shares are of the hours available (none without SDRs).
     """
@@ -295,6 +297,7 @@ class TeamRound(TypedDict):
     decisions: dict[str, Any]
     replications: int
     bookings: float
+    gross_profit: float
     marketing_cost: float
     salary_cost: float
     commission: float
@@ -357,6 +360,7 @@ def _round_result(
         decisions=decisions.model_dump(mode="json"),
         replications=len(runs),
         bookings=metric("bookings"),
+        gross_profit=metric("gross_profit"),
         marketing_cost=costs["marketing_cost"],
         salary_cost=costs["salary_cost"],
         commission=costs["commission"],

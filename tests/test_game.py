@@ -135,7 +135,15 @@ def test_the_game_is_the_hand_written_changes_scenario_run_through_the_library(
     for team, team_runs in zip(SCRIPT, runs, strict=True):
         # Round 4 is the whole scenario's reporting window: the same runs, the same means.
         last = _by(game, team, 4)
-        for key in ("bookings", "profit", "marketing_cost", "salary_cost", "commission"):
+        money = (
+            "bookings",
+            "gross_profit",
+            "profit",
+            "marketing_cost",
+            "salary_cost",
+            "commission",
+        )
+        for key in money:
             assert last[key] == np.mean([r["metrics"][key] for r in team_runs]), (team, key)
         assert last["ae_hours"]["qualifying"] == np.mean(
             [r["metrics"]["hours_qualifying"] for r in team_runs]
@@ -171,6 +179,11 @@ def test_teams_differ_and_the_house_plays_the_exercise(game: list[TeamRound]) ->
     assert _by(game, "Hires", 1)["ae_hours"]["qualifying"] > 0
     assert _by(game, "Hires", 3)["ae_hours"]["qualifying"] == 0
     assert json.loads(json.dumps(game)) == game
+    for row in game:
+        assert row["cost"] == pytest.approx(
+            row["marketing_cost"] + row["salary_cost"] + row["commission"], rel=1e-12
+        )
+        assert row["profit"] == pytest.approx(row["gross_profit"] - row["cost"], rel=1e-9)
 
 
 def _daily(scenario: Scenario) -> dict[str, np.ndarray]:
