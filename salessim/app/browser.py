@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -45,7 +46,9 @@ def launch_chromium(playwright: Playwright) -> Browser:
 class AppServer:
     """``salessim serve`` on a free loopback port; stop() ends it and waits for the port."""
 
-    def __init__(self, workers: int = 2, log: IO[bytes] | None = None) -> None:
+    def __init__(
+        self, workers: int = 2, log: IO[bytes] | None = None, extra_args: Sequence[str] = ()
+    ) -> None:
         self.port = free_port(HOST)
         self.url = f"http://{HOST}:{self.port}/"
         command = [
@@ -59,6 +62,7 @@ class AppServer:
             str(self.port),
             "--workers",
             str(workers),
+            *extra_args,
         ]
         self.process = subprocess.Popen(
             command,

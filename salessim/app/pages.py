@@ -16,6 +16,7 @@ import streamlit as st
 from salessim.app import charts, ui
 from salessim.app.budget import MAX_SWEEP_POINTS
 from salessim.app.levers import (
+    HORIZON,
     Lever,
     LeverValue,
     build_scenario,
@@ -482,11 +483,20 @@ def classroom_page() -> None:
                 format_func=label,
             )
         )
-    with st.expander("Exercise setup: levers and run settings (for the trainer)"):
-        values = ui.lever_inputs(
-            scope, start, initial=EXERCISES.get(str(st.session_state[exercise_key]), {})
-        )
-        n, seed, quarters = ui.run_settings(scope, [start])
+    from salessim.app.room_pages import is_trainer
+
+    if is_trainer():
+        with st.expander("Exercise setup: levers and run settings (for the trainer)"):
+            values = ui.lever_inputs(
+                scope, start, initial=EXERCISES.get(str(st.session_state[exercise_key]), {})
+            )
+            n, seed, quarters = ui.run_settings(scope, [start])
+    else:  # the server has a trainer PIN: the exercise as chosen, default run settings
+        chosen = EXERCISES.get(str(st.session_state[exercise_key]), {})
+        values = {
+            lever.key: chosen.get(lever.key, lever.initial(start)) for lever in levers_for(start)
+        }
+        n, seed, quarters = ui.DEFAULT_REPLICATIONS, 0, int(HORIZON.read(start))
     base = with_horizon(start, quarters)
     edited = _build(base, values)
     if edited is None:
@@ -914,4 +924,11 @@ def main() -> None:
         st.Page(classroom_page, title="Classroom", url_path="classroom"),
         st.Page(team_page, title="Your team", url_path="your-team"),
     ]
+    from salessim.app import room_pages
+
+    if room_pages.rooms_enabled():
+        pages += [
+            st.Page(room_pages.room_page, title="Room", url_path="room"),
+            st.Page(room_pages.trainer_page, title="Trainer", url_path="trainer"),
+        ]
     st.navigation(pages, position="top").run()

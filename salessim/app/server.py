@@ -2,7 +2,9 @@
 
 Streamlit runs headless (no browser opened, no usage statistics: the classroom machine may have
 no internet) in a child process; this process prints the addresses to open, forwards a stop
-signal, and returns the server's exit code. The app's pool size travels in $SALESSIM_APP_WORKERS.
+signal, and returns the server's exit code. The app's pool size travels in $SALESSIM_APP_WORKERS;
+with workshop rooms, the trainer's PIN travels in $SALESSIM_TRAINER_PIN (never on a command line,
+which other users of the machine can read) and the rooms file's path in $SALESSIM_ROOMS_DB.
 """
 
 from __future__ import annotations
@@ -24,12 +26,16 @@ from salessim.app.pool import WORKERS_ENV
 from salessim.app.uploads import MAX_UPLOAD_MB
 from salessim.errors import SalessimError
 from salessim.parallel import default_workers
+from salessim.rooms import RoomError, RoomStore
 
 APP_SCRIPT = Path(__file__).resolve().parent / "streamlit_app.py"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050
 HEALTH_PATH = "/_stcore/health"
 WILDCARD_HOSTS = ("0.0.0.0", "::")
+TRAINER_PIN_ENV = "SALESSIM_TRAINER_PIN"
+ROOMS_DB_ENV = "SALESSIM_ROOMS_DB"
+ROOMS_FILE = "rooms.sqlite3"
 
 
 class ServeError(SalessimError):
@@ -67,12 +73,27 @@ def streamlit_command(host: str, port: int) -> list[str]:
     ]
 
 
-def server_environment(workers: int | None) -> dict[str, str]:
-    """The server's environment: ours, plus the pool size and no usage statistics."""
+def server_environment(
+    workers: int | None, trainer_pin: str | None = None, rooms_db: Path | None = None
+) -> dict[str, str]:
+    """The server's environment: ours, plus the pool size, no usage statistics and, for
+    workshop rooms, the trainer's PIN and the rooms file (without a PIN: no rooms)."""
     env = dict(os.environ)
     env[WORKERS_ENV] = str(workers if workers is not None else default_workers())
     env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    env.pop(TRAINER_PIN_ENV, None)
+    env.pop(ROOMS_DB_ENV, None)
+    if trainer_pin is not None:
+        env[TRAINER_PIN_ENV] = trainer_pin
+        env[ROOMS_DB_ENV] = str(rooms_db if rooms_db is not None else default_rooms_path())
     return env
+
+
+def default_rooms_path() -> Path:
+    """The rooms file in the user's data folder (``~/.local/share/salessim`` on Linux)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("salessim") / ROOMS_FILE
 
 
 def check_port(host: str, port: int) -> None:
@@ -136,22 +157,40 @@ def urls(host: str, port: int) -> list[tuple[str, str]]:
     return pairs
 
 
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, workers: int | None = None) -> int:
-    """Run the app until it is stopped (Ctrl+C); return the server's exit code."""
+def serve(
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    workers: int | None = None,
+    *,
+    trainer_pin: str | None = None,
+    rooms_db: Path | None = None,
+) -> int:
+    """Run the app until it is stopped (Ctrl+C); return the server's exit code.
+
+    With a `trainer_pin` the app runs workshop rooms, kept in `rooms_db` (default: the user's
+    data folder), which is opened here first so that a path that cannot be used fails now."""
     if importlib.util.find_spec("streamlit") is None:
         raise ServeError(
             "the web app needs Streamlit, which is not installed: "
             "python -m pip install 'salessim[app]'"
         )
     check_port(host, port)
+    env = server_environment(workers, trainer_pin, rooms_db)
+    if trainer_pin is not None:
+        try:
+            RoomStore(env[ROOMS_DB_ENV])
+        except RoomError as exc:
+            raise ServeError(f"--rooms-db: {exc}") from None
     count = workers or default_workers()
     print(f"salessim app: starting on {host}:{port}, {count} simulation worker{'s' * (count != 1)}")
     for who, url in urls(host, port):
         print(f"  {who}: {url}")
     if host in WILDCARD_HOSTS and not lan_addresses():
         print(f"  Students open: http://<this computer's network address>:{port}")
+    if trainer_pin is not None:
+        print(f"  Workshop rooms: on the Trainer page, kept in {env[ROOMS_DB_ENV]}")
     print("Press Ctrl+C to stop.", flush=True)
-    child = subprocess.Popen(streamlit_command(host, port), env=server_environment(workers))
+    child = subprocess.Popen(streamlit_command(host, port), env=env)
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         if child.poll() is None:

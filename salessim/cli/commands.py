@@ -436,7 +436,9 @@ def serve(args: argparse.Namespace) -> int:
     # Imported here: the app's modules are needed only by this command.
     from salessim.app.server import serve as serve_app
 
-    return serve_app(args.host, args.port, args.workers)
+    return serve_app(
+        args.host, args.port, args.workers, trainer_pin=args.trainer_pin, rooms_db=args.rooms_db
+    )
 
 
 def _checkpoint_dir(out: Path | None) -> Path | None:

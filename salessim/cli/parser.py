@@ -356,6 +356,23 @@ def build() -> argparse.ArgumentParser:
         metavar="N",
         help="simulation worker processes shared by all users (default: one per CPU)",
     )
+    serve.add_argument(
+        "--trainer-pin",
+        type=_trainer_pin,
+        default=None,
+        metavar="PIN",
+        help="run workshop rooms: the Trainer page opens rooms and pushes exercises to teams "
+        "for whoever enters this PIN (4 to 32 characters, no spaces); the Classroom page's "
+        "exercise setup is then hidden from everyone else (default: no rooms)",
+    )
+    serve.add_argument(
+        "--rooms-db",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the SQLite file that keeps the rooms, so a restarted server restores them "
+        "(default: rooms.sqlite3 in your user data folder)",
+    )
     serve.set_defaults(handler=commands.serve)
     return parser
 
@@ -495,6 +512,14 @@ def _port(text: str) -> int:
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"must be between 1 and 65535 (got {value})")
     return value
+
+
+def _trainer_pin(text: str) -> str:
+    if not 4 <= len(text) <= 32:
+        raise argparse.ArgumentTypeError(f"must be 4 to 32 characters (got {len(text)})")
+    if not text.isprintable() or any(c.isspace() for c in text):
+        raise argparse.ArgumentTypeError("must be letters, digits or punctuation, no spaces")
+    return text
 
 
 def _integer(text: str) -> int:
