@@ -122,6 +122,7 @@ def main() -> int:
     print(f"page load, idle: median {statistics.median(idle):.2f} s, max {max(idle):.2f} s")
     last = 0.0
     for k in range(1, args.rounds + 1):
+        trainer.run()  # the trainer's page as it stands (the last round closed)
         trainer.button(key="game.open").click().run()
         for i, token in enumerate(tokens):  # as each team's Submit does
             d = Decisions.read(decisions(i, k, start))

@@ -24,6 +24,7 @@ from salessim.app.pool import WORKERS_ENV
 from salessim.app.room_pages import exercise_document
 from salessim.app.server import ROOMS_DB_ENV, TRAINER_PIN_ENV
 from salessim.debrief import leaderboard
+from salessim.formatting import MINUS, format_value
 from salessim.game import Decisions, GameSetup, library_runner, play_game
 from salessim.rooms import RoomStore
 from salessim.scenario_files import load_scenario
@@ -177,6 +178,10 @@ def test_a_trainer_and_two_teams_play_two_rounds_as_the_library_would(db: Path) 
     red_page = _team_page(code, reds)
     (quarters,) = [t.value for t in red_page.table if "Round" in t.value.columns]
     assert quarters["Round"].tolist() == [1, 2]
+    reds_rounds = sorted((r for r in library if r["team"] == "Reds"), key=lambda r: r["round"])
+    assert quarters["Profit"].tolist() == [
+        format_value(r["profit"], "money", MINUS) for r in reds_rounds
+    ]
     assert "The game is over" in _texts(red_page)
     assert not any("Leaderboard" in m for m in _texts(red_page).splitlines())
     trainer.selectbox(key="game.board_score").set_value("bookings")
