@@ -450,3 +450,174 @@ class RoomStore:
             RoundRecord(name, token, number, _load(decided), _load(resulted))
             for name, token, number, decided, resulted in rows
         ]
+
+    # ------------------------------------------------------------------------- game
+    # A room's game (the rounds of :mod:`salessim.game`): its setup, the round in play and its
+    # state, the leaderboard's score and whether teams see it, and the house team's results
+    # (the house is no team of the room). Teams' decisions and results stay in ``rounds``.
+    def _game_table(self, connection: sqlite3.Connection) -> None:
+        connection.execute(_GAME_SCHEMA)
+
+    def _game_row(self, connection: sqlite3.Connection, room: str) -> tuple[Any, ...]:
+        self._game_table(connection)
+        row = connection.execute(
+            "SELECT setup, round, state, score, board, house FROM games WHERE room = ?", (room,)
+        ).fetchone()
+        if row is None:
+            raise RoomError(f"room {room}: no game started; the trainer starts one")
+        return tuple(row)
+
+    def start_game(self, code: str, setup: dict[str, Any], score: str) -> None:
+        """Start (or restart) the room's game: no round played, earlier game rounds deleted."""
+        text = _dump(setup, "game setup")
+        with self._write() as connection:
+            row = self._room_row(connection, code)
+            self._game_table(connection)
+            connection.execute(
+                "INSERT INTO games (room, setup, round, state, score, board, house) "
+                "VALUES (?, ?, 0, ?, ?, 0, '{}') ON CONFLICT (room) DO UPDATE SET "
+                "setup = excluded.setup, round = 0, state = excluded.state, "
+                "score = excluded.score, board = 0, house = '{}'",
+                (row[0], text, GAME_CLOSED, str(score)),
+            )
+            connection.execute("DELETE FROM rounds WHERE room = ? AND round >= 1", (row[0],))
+            self._touch(connection, row[0])
+
+    def game(self, code: str) -> GameState | None:
+        """The room's game, or None before the trainer starts one."""
+        with self._read() as connection:
+            row = self._room_row(connection, code)
+            try:
+                setup, number, state, score, board, house = self._game_row(connection, row[0])
+            except RoomError:
+                return None
+        return GameState(
+            setup=json.loads(setup),
+            round=int(number),
+            state=str(state),
+            score=str(score),
+            board=bool(board),
+            house={int(k): v for k, v in json.loads(house).items()},
+        )
+
+    def open_round(self, code: str, round_number: int) -> None:
+        """Open round `round_number` for decisions: it must follow the last closed round."""
+        with self._write() as connection:
+            row = self._room_row(connection, code)
+            _, number, state, *_ = self._game_row(connection, row[0])
+            if state != GAME_CLOSED or round_number != int(number) + 1:
+                raise RoomError(
+                    f"round: round {round_number} cannot open now (round {number} is {state})"
+                )
+            connection.execute(
+                "UPDATE games SET round = ?, state = ? WHERE room = ?",
+                (round_number, GAME_OPEN, row[0]),
+            )
+            self._touch(connection, row[0])
+
+    def submit_decisions(
+        self, code: str, token: str, round_number: int, decisions: dict[str, Any]
+    ) -> None:
+        """Store a team's decisions for the open round (replacing earlier ones); refused once
+        the trainer has closed it."""
+        text = _dump(decisions, "decisions")
+        with self._write() as connection:
+            row = self._room_row(connection, code)
+            self._team_of(connection, row[0], token)
+            _, number, state, *_ = self._game_row(connection, row[0])
+            if state != GAME_OPEN or int(number) != round_number:
+                raise RoomError(f"round {round_number}: not open for decisions (closed)")
+            connection.execute(
+                "INSERT INTO rounds (token, room, round, decisions, results, at) "
+                "VALUES (?, ?, ?, ?, NULL, ?) ON CONFLICT (token, round) DO UPDATE SET "
+                "decisions = excluded.decisions, at = excluded.at",
+                (str(token), row[0], round_number, text, self.clock()),
+            )
+            self._touch(connection, row[0])
+
+    def start_closing(self, code: str, round_number: int) -> None:
+        """Stop taking decisions for the open round (its results are being simulated)."""
+        with self._write() as connection:
+            row = self._room_row(connection, code)
+            _, number, state, *_ = self._game_row(connection, row[0])
+            if int(number) != round_number or state not in (GAME_OPEN, GAME_CLOSING):
+                raise RoomError(f"round {round_number}: not open (round {number} is {state})")
+            connection.execute("UPDATE games SET state = ? WHERE room = ?", (GAME_CLOSING, row[0]))
+            self._touch(connection, row[0])
+
+    def close_round(
+        self,
+        code: str,
+        round_number: int,
+        results: dict[str, dict[str, Any]],
+        house: dict[str, Any] | None,
+        decisions: dict[str, dict[str, Any]],
+    ) -> None:
+        """Store a closing round's results in one transaction: each team's (by token) with the
+        decisions it was played with, and the house's; the round is then closed."""
+        texts = {token: _dump(r, "results") for token, r in results.items()}
+        decided = {token: _dump(d, "decisions") for token, d in decisions.items()}
+        with self._write() as connection:
+            row = self._room_row(connection, code)
+            _, number, state, _, _, house_text = self._game_row(connection, row[0])
+            if int(number) != round_number or state != GAME_CLOSING:
+                raise RoomError(f"round {round_number}: not closing (round {number} is {state})")
+            now = self.clock()
+            for token, text in texts.items():
+                self._team_of(connection, row[0], token)
+                connection.execute(
+                    "INSERT INTO rounds (token, room, round, decisions, results, at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (token, round) DO UPDATE SET "
+                    "decisions = excluded.decisions, results = excluded.results, "
+                    "at = excluded.at",
+                    (token, row[0], round_number, decided.get(token), text, now),
+                )
+            stored = json.loads(house_text)
+            if house is not None:
+                stored[str(round_number)] = house
+            connection.execute(
+                "UPDATE games SET state = ?, house = ? WHERE room = ?",
+                (GAME_CLOSED, _dump(stored, "house results"), row[0]),
+            )
+            self._touch(connection, row[0])
+
+    def show_board(self, code: str, *, shown: bool, score: str) -> None:
+        """Show (or hide) the leaderboard to the teams, ranked by `score`."""
+        with self._write() as connection:
+            row = self._room_row(connection, code)
+            self._game_row(connection, row[0])
+            connection.execute(
+                "UPDATE games SET board = ?, score = ? WHERE room = ?",
+                (int(shown), str(score), row[0]),
+            )
+            self._touch(connection, row[0])
+
+
+GAME_OPEN, GAME_CLOSING, GAME_CLOSED = "open", "closing", "closed"
+"""A game round's states: taking decisions; simulating (decisions refused); played."""
+
+_GAME_SCHEMA = """
+CREATE TABLE IF NOT EXISTS games (
+    room TEXT PRIMARY KEY REFERENCES rooms(code) ON DELETE CASCADE,
+    setup TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    score TEXT NOT NULL,
+    board INTEGER NOT NULL,
+    house TEXT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class GameState:
+    """A room's game as stored: the setup (a :class:`salessim.game.GameSetup` as JSON), the
+    latest round opened (0 before the first) and its state, the leaderboard's score, whether
+    teams see the leaderboard, and the house team's results by round."""
+
+    setup: dict[str, Any]
+    round: int
+    state: str
+    score: str
+    board: bool
+    house: dict[int, dict[str, Any]]

@@ -21,7 +21,7 @@ from typing import Any
 import altair as alt
 import streamlit as st
 
-from salessim.app import charts, ui
+from salessim.app import charts, game_pages, ui
 from salessim.app.levers import (
     LeverValue,
     build_scenario,
@@ -267,6 +267,7 @@ def trainer_page() -> None:
         "Teams open the Room page, type this code and a team name. They see the exercise you "
         "push, locked, with only the levers you open."
     )
+    game_pages.trainer_game(store, code)
     with st.expander("Exercise: pick it, set it and push it to the room", expanded=True):
         pushed = _push_form(store, code)
     room = store.room(code)
@@ -444,8 +445,10 @@ def room_page() -> None:
         return
     st.session_state[SEEN] = _state(room)
     st.markdown(f"**Room `{code}`, team {plain(team.name)}**")
+    playing = game_pages.team_game(store, code, team)
     if room.exercise is None:
-        st.info("Waiting for your trainer to push the exercise…", icon=":material/hourglass:")
+        if not playing:
+            st.info("Waiting for your trainer to push the exercise…", icon=":material/hourglass:")
         _watch(code)
         _leave()
         return
