@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from salessim.app import charts, ui
-from salessim.app.budget import MAX_SWEEP_POINTS
+from salessim.app.budget import DEFAULT_REPLICATIONS, MAX_SWEEP_POINTS
 from salessim.app.levers import (
     HORIZON,
     Lever,
@@ -493,7 +493,7 @@ def classroom_page() -> None:
         values = {
             lever.key: chosen.get(lever.key, lever.initial(start)) for lever in levers_for(start)
         }
-        n, seed, quarters = ui.DEFAULT_REPLICATIONS, 0, int(HORIZON.read(start))
+        n, seed, quarters = DEFAULT_REPLICATIONS, 0, int(HORIZON.read(start))
     base = with_horizon(start, quarters)
     edited = _build(base, values)
     if edited is None:
