@@ -516,10 +516,11 @@ def team_game(store: RoomStore, code: str, team: Team) -> bool:
     """A team's game: its decisions while a round is open, its quarters, the leaderboard.
     True when the room has a game (drawn), False when it has none."""
     game = _game_or_none(store, code)
+    if game is None:
+        # No polling of its own before a game: the room page's watch notices one starting.
+        return False
     st.session_state[SEEN] = _state(game)
     _watch(store, code)
-    if game is None:
-        return False
     setup = read_setup(game)
     k = game.round
     st.subheader(f"Workshop game: round {max(k, 1)} of {setup.rounds}")

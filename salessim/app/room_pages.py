@@ -240,7 +240,11 @@ def _room_or_none(code: str) -> Room | None:
 def _state(room: Room | None) -> tuple[Any, ...]:
     if room is None:
         return ("closed",)
-    return (room.version, room.answer is not None, room.revealed, room.named)
+    try:
+        playing = room_store().game(room.code) is not None
+    except RoomError:
+        playing = False
+    return (room.version, room.answer is not None, room.revealed, room.named, playing)
 
 
 @st.fragment(run_every=POLL_SECONDS)
@@ -458,6 +462,8 @@ def room_page() -> None:
     own = next((g.value for g in store.guesses(code) if g.team == team.name), None)
     if room.revealed and room.answer is not None:
         _reveal(room, exercise, own)
+        if not playing:
+            _watch(code)  # nothing to type here: wait for the trainer's game
     elif _guess_form(store, room, exercise, team.token, own):
         # Only while the team waits: a page redrawn while someone types would lose the text.
         _watch(code)
