@@ -624,29 +624,22 @@ def _decisions_form(
     prefix = f"game.{code}.{k}."
     values: dict[str, Any] = {}
     errors_at: dict[str, DeltaGenerator] = {}
+
+    def text_field(key: str, label: str, default: str) -> None:
+        """A decision typed as text, with a place for its error right under it."""
+        values[key] = _text(prefix + key, label, default, str(fields[key].description))
+        errors_at[key] = st.empty()
+
+    hires = min(MAX_HIRES_PER_ROUND, remaining)
     left, right = st.columns(2)
     with left:
-        values["lead_volume_multiplier"] = _text(
-            prefix + "lead_volume_multiplier",
+        text_field(
+            "lead_volume_multiplier",
             f"Lead budget (× the usual volume, 0 to {MAX_LEAD_VOLUME:g})",
             _number_text(start.lead_volume_multiplier),
-            str(fields["lead_volume_multiplier"].description),
         )
-        errors_at["lead_volume_multiplier"] = st.empty()
-        values["ae_hires"] = _text(
-            prefix + "ae_hires",
-            f"AE hires this round (0 to {min(MAX_HIRES_PER_ROUND, remaining)})",
-            str(start.ae_hires),
-            str(fields["ae_hires"].description),
-        )
-        errors_at["ae_hires"] = st.empty()
-        values["sdr_hires"] = _text(
-            prefix + "sdr_hires",
-            f"SDR hires this round (0 to {min(MAX_HIRES_PER_ROUND, remaining)})",
-            str(start.sdr_hires),
-            str(fields["sdr_hires"].description),
-        )
-        errors_at["sdr_hires"] = st.empty()
+        text_field("ae_hires", f"AE hires this round (0 to {hires})", str(start.ae_hires))
+        text_field("sdr_hires", f"SDR hires this round (0 to {hires})", str(start.sdr_hires))
         st.session_state.setdefault(prefix + "lead_scoring", start.lead_scoring)
         values["lead_scoring"] = st.checkbox(
             "Lead scoring",
@@ -661,20 +654,16 @@ def _decisions_form(
             key=prefix + "policy",
             format_func=lambda p: POLICIES[p],
         )
-        values["calling_block_hours"] = _text(
-            prefix + "calling_block_hours",
+        text_field(
+            "calling_block_hours",
             "Daily calling block (hours, 0.5 to 4; with a calling block)",
             _number_text(start.calling_block_hours),
-            str(fields["calling_block_hours"].description),
         )
-        errors_at["calling_block_hours"] = st.empty()
-        values["response_rule_hours"] = _text(
-            prefix + "response_rule_hours",
+        text_field(
+            "response_rule_hours",
             "Response rule (hours, up to 48; empty: none)",
             _number_text(start.response_rule_hours),
-            str(fields["response_rule_hours"].description),
         )
-        errors_at["response_rule_hours"] = st.empty()
     decided, errors = read_form(values, remaining)
     for key, message in errors.items():
         errors_at[key].error(plain(message), icon=":material/error:")
