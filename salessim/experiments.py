@@ -392,15 +392,23 @@ class Sweep:
                 return None
         return best
 
+    def tipping_points(self) -> dict[str, Any]:
+        """Every metric that has a tipping point (see :meth:`tipping_point`), with the value
+        of the field where it lies."""
+        found = {m: self.tipping_point(m) for m in self.sets[0].intervals()}
+        return {m: self.values[k] for m, k in found.items() if k is not None}
+
     def to_dict(self, targets: Sequence[Target] = ()) -> dict[str, Any]:
         """The JSON object of ``salessim sweep --json``: with `targets`, each value's chance
-        of reaching them."""
+        of reaching them; ``tipping_points`` names the metrics that peak inside the range
+        (paired differences from both ends exclude zero) and the value where they do."""
         return {
             "seed": self.seed,
             "replications": self.n,
             "path": self.path,
             "scenario_value": self.base_value,
             "values": self.values,
+            "tipping_points": self.tipping_points(),
             "points": [
                 {
                     "value": v,

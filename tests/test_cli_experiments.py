@@ -21,6 +21,7 @@ from salessim.cli.parser import sweep_values
 from salessim.cli.tables import print_sweep
 from salessim.experiments import ReplicationError, ReplicationSet, Sweep
 from salessim.formatting import format_delta
+from salessim.outputs import sweep_data
 from salessim.scenario_files import load_scenario
 
 # Short runs (200 days, not 819) prove the wiring; the model's own tests prove its numbers.
@@ -240,7 +241,17 @@ def test_sweep_json_has_one_point_per_value(capsys: pytest.CaptureFixture[str]) 
     out = _ok(capsys, _sweep("--json"))
     assert out.count("\n") == 1
     data = _strict_json(out)
-    assert set(data) == {"seed", "replications", "path", "scenario_value", "values", "points"}
+    assert set(data) == {
+        "seed",
+        "replications",
+        "path",
+        "scenario_value",
+        "values",
+        "tipping_points",
+        "points",
+    }
+    assert isinstance(data["tipping_points"], dict)
+    assert "leads" not in data["tipping_points"], "more volume gives more leads all the way"
     assert data["scenario_value"] == 1.0, "the scenario's own value of the swept field"
     assert data["path"] == MULTIPLIER
     assert data["values"] == [0.5, 1, 1.5]
@@ -290,6 +301,25 @@ def test_sweep_table_calls_a_peak_only_from_paired_differences(
     out = " ".join(capsys.readouterr().out.split())
     assert said in out
     assert ("tipping point" in out) == (middle[0] == 20.0)
+
+
+@pytest.mark.parametrize(
+    ("middle", "tipping"),
+    [([20.0, 21.0, 23.0], {"bookings": 8}), ([9.0, 16.0, 11.0], {})],
+)
+def test_sweep_json_names_a_tipping_point_only_from_paired_differences(
+    middle: list[float], tipping: dict[str, int]
+) -> None:
+    base = load_scenario("baseline")
+    sets = [
+        ReplicationSet(
+            base, 0, [{"replication": i, "metrics": {"bookings": b}} for i, b in enumerate(v)]
+        )
+        for v in ([10.0, 11.0, 12.0], middle, [10.0, 12.0, 11.0])
+    ]
+    data = sweep_data(Sweep("aes.count", [4, 8, 12], sets, 0, 8))
+    assert data["tipping_points"] == tipping
+    assert json.loads(json.dumps(data, allow_nan=False))["tipping_points"] == tipping
 
 
 def test_sweep_out_writes_json_csv_and_one_png_per_metric(

@@ -12,10 +12,10 @@ import difflib
 import json
 import shutil
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from salessim import metrics as metric_registry
 from salessim import workload
@@ -52,6 +52,7 @@ from salessim.targets import Target, parse_target
 EXIT_OK = 0
 EXIT_ERROR = 2
 DEFAULT_SWEEP_METRICS = ("bookings", "profit", "wins", "opportunities")
+_Swept = TypeVar("_Swept")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -190,18 +191,16 @@ def sweep(args: argparse.Namespace) -> int:
     values, values2 = _sweep_values(args)
     if values2 is not None:
         return _sweep_grid(args, scenario, values, values2, targets)
-    chosen = list(dict.fromkeys(args.metrics or DEFAULT_SWEEP_METRICS))
+    chosen = _sweep_metrics(args, scenario)
     points = _sweep_points(scenario, path, values)
-    _check_metrics(scenario, chosen)
     _check_work(
         args, [(f"--param {path}={value}", p) for value, p in zip(values, points, strict=True)]
     )
-    out: Path | None = args.out
-    checkpoint = _checkpoint_dir(out)
-    label = f"{scenario.name}: {path}"
-    total = args.replications * len(values)
-    with _progress(args, label, total) as progress, _checkpoint_errors(out):
-        result = sweep_scenario(
+    result = _run_sweep(
+        args,
+        f"{scenario.name}: {path}",
+        len(values),
+        lambda progress, checkpoint: sweep_scenario(
             scenario,
             path,
             values,
@@ -211,24 +210,22 @@ def sweep(args: argparse.Namespace) -> int:
             progress=progress,
             scheduler=args.scheduler,
             checkpoint_dir=checkpoint,
-        )
+        ),
+    )
     _check_result_metrics(result.sets[0], chosen)
     with _out_option():
-        written = write_sweep(result, out, chosen, targets) if out is not None else []
-    _write_replications(
+        written = write_sweep(result, args.out, chosen, targets) if args.out is not None else []
+    _report_sweep(
         args,
-        [({"value": value_text(v)}, s) for v, s in zip(result.values, result.sets, strict=True)],
+        [
+            ({"value": value_text(v)}, f"{path} = {value_text(v)}", s)
+            for v, s in zip(result.values, result.sets, strict=True)
+        ],
+        targets,
+        written,
+        json_data=lambda: sweep_data(result, targets),
+        print_table=lambda: tables.print_sweep(result, chosen),
     )
-    if args.json:
-        _print_json(sweep_data(result, targets))
-    else:
-        tables.print_sweep(result, chosen)
-        tables.print_targets(
-            targets, [f"{path} = {value_text(v)}" for v in result.values], result.sets
-        )
-        if out is not None:
-            written.append(f"finished points kept in {out / SWEEP_POINTS_DIR}")
-        tables.print_written(written, out)
     return EXIT_OK
 
 
@@ -266,21 +263,19 @@ def _sweep_grid(
     values of --param2 at each value of --param."""
     path: str = args.param
     path2: str = args.param2
-    chosen = list(dict.fromkeys(args.metrics or DEFAULT_SWEEP_METRICS))
+    chosen = _sweep_metrics(args, scenario)
     columns = _sweep_points(scenario, path2, values2, option="--param2")
     cells = [
         (f"--param {path}={value} --param2 {path2}={value2}", point)
         for value2, column in zip(values2, columns, strict=True)
         for value, point in zip(values, _sweep_points(column, path, values), strict=True)
     ]
-    _check_metrics(scenario, chosen)
     _check_work(args, cells)
-    out: Path | None = args.out
-    checkpoint = _checkpoint_dir(out)
-    label = f"{scenario.name}: {path} × {path2}"
-    total = args.replications * len(cells)
-    with _progress(args, label, total) as progress, _checkpoint_errors(out):
-        result = sweep_grid(
+    result = _run_sweep(
+        args,
+        f"{scenario.name}: {path} × {path2}",
+        len(cells),
+        lambda progress, checkpoint: sweep_grid(
             scenario,
             path,
             values,
@@ -292,32 +287,72 @@ def _sweep_grid(
             progress=progress,
             scheduler=args.scheduler,
             checkpoint_dir=checkpoint,
-        )
+        ),
+    )
     _check_result_metrics(result.sweeps[0].sets[0], chosen)
     with _out_option():
-        written = write_sweep_grid(result, out, chosen, targets) if out is not None else []
-    _write_replications(
+        written = (
+            write_sweep_grid(result, args.out, chosen, targets) if args.out is not None else []
+        )
+    _report_sweep(
         args,
         [
-            ({"value": value_text(v), "value2": value_text(v2)}, s)
+            (
+                {"value": value_text(v), "value2": value_text(v2)},
+                f"{path} = {value_text(v)}, {path2} = {value_text(v2)}",
+                s,
+            )
             for v2, column in zip(result.values2, result.sweeps, strict=True)
             for v, s in zip(result.values, column.sets, strict=True)
         ],
+        targets,
+        written,
+        json_data=lambda: sweep_grid_data(result, targets),
+        print_table=lambda: tables.print_sweep_grid(result, chosen),
     )
-    if args.json:
-        _print_json(sweep_grid_data(result, targets))
-    else:
-        tables.print_sweep_grid(result, chosen)
-        labelled = [
-            (f"{path} = {value_text(v)}, {path2} = {value_text(v2)}", s)
-            for v2, column in zip(result.values2, result.sweeps, strict=True)
-            for v, s in zip(result.values, column.sets, strict=True)
-        ]
-        tables.print_targets(targets, [c[0] for c in labelled], [c[1] for c in labelled])
-        if out is not None:
-            written.append(f"finished points kept in {out / SWEEP_POINTS_DIR}")
-        tables.print_written(written, out)
     return EXIT_OK
+
+
+def _sweep_metrics(args: argparse.Namespace, scenario: Scenario) -> list[str]:
+    """The metrics a sweep shows (--metric, else the default four), checked against the model."""
+    chosen = list(dict.fromkeys(args.metrics or DEFAULT_SWEEP_METRICS))
+    _check_metrics(scenario, chosen)
+    return chosen
+
+
+def _run_sweep(
+    args: argparse.Namespace,
+    label: str,
+    points: int,
+    run_points: Callable[[ProgressCallback | None, Path | None], _Swept],
+) -> _Swept:
+    """Run a sweep's points with progress, finished points checkpointed inside --out."""
+    checkpoint = _checkpoint_dir(args.out)
+    total = args.replications * points
+    with _progress(args, label, total) as progress, _checkpoint_errors(args.out):
+        return run_points(progress, checkpoint)
+
+
+def _report_sweep(
+    args: argparse.Namespace,
+    points: Sequence[tuple[Mapping[str, str], str, ReplicationSet]],
+    targets: Sequence[Target],
+    written: list[str],
+    *,
+    json_data: Callable[[], Mapping[str, Any]],
+    print_table: Callable[[], None],
+) -> None:
+    """A sweep's output: per-replication rows, then JSON or the table, targets and files.
+    Each point is (its --per-replication keys, its label in the targets table, its runs)."""
+    _write_replications(args, [(keys, runs) for keys, _, runs in points])
+    if args.json:
+        _print_json(json_data())
+        return
+    print_table()
+    tables.print_targets(targets, [label for _, label, _ in points], [p[2] for p in points])
+    if args.out is not None:
+        written.append(f"finished points kept in {args.out / SWEEP_POINTS_DIR}")
+    tables.print_written(written, args.out)
 
 
 def _sweep_points(
