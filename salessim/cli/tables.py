@@ -79,6 +79,14 @@ INTERVAL_NOTE = (
 )
 
 
+def _table(title: str | None = None) -> Table:
+    """A table in the command line's style: no outer edge, a bold header, the title (if any)
+    on the left."""
+    if title is None:
+        return Table(show_edge=False, header_style="bold")
+    return Table(title=Text(title), title_justify="left", show_edge=False, header_style="bold")
+
+
 def _print(console: Console, text: str) -> None:
     console.print(text, markup=False, highlight=False, soft_wrap=True)
 
@@ -112,7 +120,7 @@ def print_summary(result: ReplicationSet) -> None:
     )
     intervals = result.intervals()
     years = result.window["reported_years"]
-    table = Table(show_edge=False, header_style="bold")
+    table = _table()
     table.add_column("Metric")
     table.add_column("Mean", justify="right")
     table.add_column("95% interval", justify="right")
@@ -135,12 +143,7 @@ def print_spread(names: Sequence[str], sets: Sequence[ReplicationSet]) -> None:
     (what one run, a period as it may turn out, produces; not the mean's interval)."""
     console = Console()
     console.print()
-    table = Table(
-        title=Text("Spread over replications"),
-        title_justify="left",
-        show_edge=False,
-        header_style="bold",
-    )
+    table = _table("Spread over replications")
     table.add_column("Metric")
     single = len(sets) == 1
     for name in ("P10", "P50", "P90") if single else names:
@@ -175,12 +178,7 @@ def print_targets(
     console = Console()
     for target in targets:
         console.print()
-        table = Table(
-            title=Text(f"Chance of reaching {target_text(target)}"),
-            title_justify="left",
-            show_edge=False,
-            header_style="bold",
-        )
+        table = _table(f"Chance of reaching {target_text(target)}")
         table.add_column("")
         table.add_column("Chance", justify="right", no_wrap=True)
         table.add_column("95% interval", justify="right", no_wrap=True)
@@ -221,12 +219,7 @@ def print_fit(rows: Sequence[FitRow]) -> None:
     """The "Fit to your profile" table: profile, produced mean and its 95% interval."""
     console = Console()
     console.print()
-    table = Table(
-        title=Text("Fit to your profile"),
-        title_justify="left",
-        show_edge=False,
-        header_style="bold",
-    )
+    table = _table("Fit to your profile")
     table.add_column("Number")
     table.add_column("Profile", justify="right", no_wrap=True)
     table.add_column("Produced", justify="right", no_wrap=True)
@@ -256,7 +249,7 @@ def print_calibration(notes: Sequence[str], backtest: Backtest | None) -> None:
     if backtest is None:
         return
     _print(console, backtest.title())
-    table = Table(show_edge=False, header_style="bold")
+    table = _table()
     table.add_column("Over the history")
     table.add_column("Actual", justify="right")
     table.add_column("Simulated 95% band", justify="right")
@@ -302,12 +295,7 @@ def print_comparison(result: Comparison, explanations: Sequence[Explanation] = (
     rows = shown_metrics(result.sets)
     for name, ivs, diffs in zip(result.names[1:], intervals[1:], result.differences(), strict=True):
         # One table per scenario against the baseline: stays readable in 80 columns.
-        table = Table(
-            title=Text(f"{name} vs {base}"),
-            title_justify="left",
-            show_edge=False,
-            header_style="bold",
-        )
+        table = _table(f"{name} vs {base}")
         table.add_column("Metric")  # the only column that wraps in a narrow terminal
         table.add_column(Text(base), justify="right", no_wrap=True)
         table.add_column(Text(name), justify="right", no_wrap=True)
@@ -338,7 +326,7 @@ def print_explanation(console: Console, explanation: Explanation) -> None:
         Text(f"Why bookings differ: {explanation.name} vs {explanation.vs}", style="bold")
     )
     console.print(explanation.paragraph(), markup=False, highlight=False)
-    table = Table(show_edge=False, header_style="bold")
+    table = _table()
     table.add_column("Bookings")
     table.add_column("Amount", justify="right", no_wrap=True)
     table.add_column("95% interval", justify="right", no_wrap=True)
@@ -384,7 +372,7 @@ def print_sweep(result: Sweep, chosen: Sequence[str]) -> None:
         f"{plural(result.n, 'replication')} each, seed {result.seed}, common random numbers; "
         f"totals over {result.sets[0].window['text']}",
     )
-    table = Table(show_edge=False, header_style="bold")
+    table = _table()
     heading = result.path.rsplit(".", 1)[-1]
     table.add_column(Text(heading), justify="right", no_wrap=True, min_width=len(heading))
     for metric in chosen:
@@ -532,12 +520,7 @@ def print_sweep_grid(result: SweepGrid, chosen: Sequence[str]) -> None:
     tables = {m: result.differences(m) for m in chosen}
     heading = result.path.rsplit(".", 1)[-1]
     for k, value2 in enumerate(result.values2[1:]):
-        table = Table(
-            title=Text(f"{result.path2} {value_text(value2)} vs {first}"),
-            title_justify="left",
-            show_edge=False,
-            header_style="bold",
-        )
+        table = _table(f"{result.path2} {value_text(value2)} vs {first}")
         table.add_column(Text(heading), justify="right", no_wrap=True, min_width=len(heading))
         for metric in chosen:
             table.add_column(Text(label(metric)), justify="right")
