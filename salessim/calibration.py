@@ -327,11 +327,15 @@ def _fit_sources(
             w.line(4, f"monthly_volume: {_num(n / months)}")
             _fit_seasonality(in_window, months, w)
         else:
-            notes.append(
-                f"lead_sources.{src}.monthly_volume: {months} month(s) of history (fewer than "
-                f"{MIN_MONTHS}): the baseline's default kept"
+            w.comment(
+                4,
+                _default_kept(
+                    notes,
+                    f"lead_sources.{src}.monthly_volume",
+                    f"{months} month(s) of history",
+                    f"fewer than {MIN_MONTHS}",
+                ),
             )
-            w.comment(4, f"monthly_volume: under {MIN_MONTHS} months of history; default kept")
             if base is None:
                 w.line(4, f"monthly_volume: {_num(len(day) / max(months, 1))}")
         status = rows["status"].to_numpy(dtype=object)
@@ -362,11 +366,16 @@ def _fit_sources(
                 w.comment(4, "leads beyond this volume: the baseline's marginal fit share")
         else:
             default = reference.fit_share if reference is not None else 0.5
-            notes.append(
-                f"lead_sources.{src}.fit_share: {n_reached} reached leads (fewer than "
-                f"{MIN_REACHED_LEADS}): the default {default:g} kept"
+            w.comment(
+                4,
+                _default_kept(
+                    notes,
+                    f"lead_sources.{src}.fit_share",
+                    f"{n_reached} reached leads",
+                    f"fewer than {MIN_REACHED_LEADS}",
+                    default,
+                ),
             )
-            w.comment(4, f"fit_share: {n_reached} reached leads; the published default kept")
             share = default
             if base is None:
                 w.line(4, f"fit_share: {_num(default)}")
@@ -433,11 +442,18 @@ def _fit_conversion(
     w.line(0, "qualification:")
     default = baseline.qualification.fit_conversion_probability
     if len(d) < MIN_REACHED_LEADS or c.sum() == 0:
-        notes.append(
-            f"qualification.fit_conversion_probability: {len(d)} fit leads with a first touch "
-            f"(fewer than {MIN_REACHED_LEADS}): the default {default:g} kept"
+        w.comment(
+            2,
+            _default_kept(
+                notes,
+                "qualification.fit_conversion_probability",
+                f"{len(d)} fit leads with a first touch",
+                f"fewer than {MIN_REACHED_LEADS}"
+                if len(d) < MIN_REACHED_LEADS
+                else "none of them converted",
+                default,
+            ),
         )
-        w.comment(2, f"fit_conversion_probability: {len(d)} fit leads touched; default kept")
         w.blank()
         return
 
@@ -521,11 +537,15 @@ def _fit_deals(
         )
         w.line(2, f"competitor_share: {_num(comp / (comp + nodec))}")
     else:
-        notes.append(
-            f"deals.competitor_share: {comp + nodec} losses with a competitor or no-decision "
-            f"reason (fewer than {MIN_LOSSES}): the default kept"
+        w.comment(
+            2,
+            _default_kept(
+                notes,
+                "deals.competitor_share",
+                f"{comp + nodec} losses with a competitor or no-decision reason",
+                f"fewer than {MIN_LOSSES}",
+            ),
         )
-        w.comment(2, f"competitor_share: {comp + nodec} losses with a reason; default kept")
     counts = {
         k: int((reasons == k).sum())
         for k in ("competitor", "no_decision", "went_dark", "disqualified", "other")
@@ -609,11 +629,13 @@ def _fit_stages(
                 )
             )
         else:
-            notes.append(
-                f"deals.stages.{safe[i]}.buyer_days: {len(durations)} deals left it (fewer "
-                f"than {MIN_STAGE_DEALS}): the default kept"
+            kept = _default_kept(
+                notes,
+                f"deals.stages.{safe[i]}.buyer_days",
+                f"{len(durations)} list-price deals left the stage",
+                f"fewer than {MIN_STAGE_DEALS}",
             )
-            lines.append((f"buyer_days: {len(durations)} deals left the stage; default kept", ""))
+            lines.append((kept, ""))
         # Drop-outs from every deal, but at the last stage from list-price deals only: a
         # rushed buyer walks away more often there; earlier, leaving out rushed deals (which
         # all passed the early stages) would make those stages look riskier than they are.
@@ -632,7 +654,13 @@ def _fit_stages(
                 )
             )
         else:
-            lines.append((f"dropout_probability: {n_adv + n_drop} deals; default kept", ""))
+            kept = _default_kept(
+                notes,
+                f"deals.stages.{safe[i]}.dropout_probability",
+                f"{n_adv + n_drop} deals advanced or dropped out",
+                f"fewer than {MIN_STAGE_DEALS}",
+            )
+            lines.append((kept, ""))
         if not same:
             item.setdefault("buyer_days", base.buyer_days if base else 10.0)
             item.setdefault("dropout_probability", base.dropout_probability if base else 0.2)
@@ -773,11 +801,15 @@ def _fit_reps(
         )
         w.line(2, f"attrition_per_year: {_num(leavers / years)}")
     else:
-        notes.append(
-            f"aes.attrition_per_year: {leavers} AEs left (fewer than {MIN_LEAVERS}): the "
-            "default kept"
+        w.comment(
+            2,
+            _default_kept(
+                notes,
+                "aes.attrition_per_year",
+                f"{leavers} AEs left",
+                f"fewer than {MIN_LEAVERS}" if years > 0 else "no AE-years in the history",
+            ),
         )
-        w.comment(2, f"attrition_per_year: {leavers} leavers; the published default kept")
     # Each hire fills the earliest open leaver's seat; hires with no seat to fill grow the team.
     leaves = sorted(float(e) for e in end if first <= e < last)
     gaps: list[float] = []
@@ -849,6 +881,16 @@ def _flow(items: list[dict[str, Any]]) -> str:
         + ", ".join("{" + ", ".join(f"{k}: {_num(v)}" for k, v in i.items()) + "}" for i in items)
         + "]"
     )
+
+
+def _default_kept(
+    notes: list[str], path: str, evidence: str, rule: str, value: float | None = None
+) -> str:
+    """A field the history is too thin to fit keeps its default: the note for the user
+    (field, evidence, rule) is added to `notes`; returns the YAML comment for its place."""
+    kept = "the default kept" if value is None else f"the default {value:g} kept"
+    notes.append(f"{path}: {evidence} ({rule}): {kept}")
+    return f"{path.rsplit('.', 1)[-1]}: {evidence} ({rule}); {kept}"
 
 
 class _Writer:

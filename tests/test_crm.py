@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from salessim.backtest import backtest
+from salessim.calibration import calibrate, load_text
 from salessim.cli import main
 from salessim.config import Scenario
 from salessim.crm import (
@@ -380,3 +381,24 @@ def load_scenario_text(text: str) -> Scenario:
     from salessim.calibration import load_text
 
     return load_text(text)
+
+
+def test_a_thin_history_keeps_defaults_and_says_why_in_notes_and_yaml() -> None:
+    """Two leads and two opportunities are too few to fit anything: each field that keeps its
+    default is named with its evidence and rule, once in the notes and once in the YAML."""
+    data = parse_tables(tables_of({LEADS_FILE: LEADS_OK, OPPORTUNITIES_FILE: OPPS_OK}), {})
+    fitted = calibrate(data, load_scenario("baseline"), "thin", "export", refine_runs=0)
+    kept = {
+        "lead_sources.web.fit_share": "2 reached leads (fewer than 30)",
+        "qualification.fit_conversion_probability": (
+            "1 fit leads with a first touch (fewer than 30)"
+        ),
+        "deals.competitor_share": (
+            "0 losses with a competitor or no-decision reason (fewer than 20)"
+        ),
+    }
+    for path, why in kept.items():
+        assert any(n.startswith(f"{path}: {why}: the default") for n in fitted.notes), path
+        assert f"# {path.rsplit('.', 1)[-1]}: {why}; the default" in fitted.text, path
+    scenario = load_text(fitted.text)
+    assert scenario.lead_sources[0].fit_share == pytest.approx(0.5)
