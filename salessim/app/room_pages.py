@@ -42,6 +42,7 @@ from salessim.app.views import (
     signed_percent,
     summarise_comparison,
 )
+from salessim.app.watch import watch
 from salessim.config import Scenario
 from salessim.errors import SalessimError
 from salessim.metrics import label
@@ -247,11 +248,9 @@ def _state(room: Room | None) -> tuple[Any, ...]:
     return (room.version, room.answer is not None, room.revealed, room.named, playing)
 
 
-@st.fragment(run_every=POLL_SECONDS)
 def _watch(code: str) -> None:
     """Redraw the page when the trainer pushed, ran or revealed since it was drawn."""
-    if st.session_state.get(SEEN) != _state(_room_or_none(code)):
-        st.rerun(scope="app")
+    watch(SEEN, lambda: _state(_room_or_none(code)), POLL_SECONDS)
 
 
 # ------------------------------------------------------------------------ trainer page
