@@ -29,7 +29,7 @@ from salessim.app.levers import (
     levers_for,
     with_horizon,
 )
-from salessim.app.pages import GUESS_HIGH, GUESS_LOW
+from salessim.app.pages import EXERCISES, GUESS_HIGH, GUESS_LOW
 from salessim.app.server import ROOMS_DB_ENV, TRAINER_PIN_ENV
 from salessim.app.text import plain, read_number
 from salessim.app.uploads import MAX_UPLOAD_MB, UploadError, load_uploaded_scenario
@@ -50,9 +50,12 @@ from salessim.rooms import Guess, Room, RoomError, RoomStore, normalise_code
 from salessim.statistics import Difference
 
 TRAINER = "room.trainer"
-"""Session key: True once this browser session entered the trainer's PIN."""
+"""Session key: True once this browser session entered the trainer's PIN (or its token)."""
+TRAINER_TOKEN = "room.trainer_token"
+"""Session key: the trainer session's token, which the Trainer page's address carries."""
 TRAINER_ROOM = "room.trainer_code"
-ROOM_PARAM, TEAM_PARAM = "room", "team"
+ROOM_PARAM, TEAM_PARAM, TRAINER_PARAM = "room", "team", "trainer"
+CUSTOM_PRESET = "Custom: set the levers below"
 SEEN = "room.seen"
 """Session key: the room's state this page last drew (a change redraws the page)."""
 POLL_SECONDS = 3.0
@@ -71,8 +74,21 @@ def rooms_enabled() -> bool:
 
 def is_trainer() -> bool:
     """Whether this session may see trainer controls: always without a PIN (the app as it was
-    before rooms), otherwise once the PIN was entered."""
-    return trainer_pin() is None or st.session_state.get(TRAINER) is True
+    before rooms), otherwise once the PIN was entered, in this session or in the one whose
+    live trainer token the page's address carries (a reload of the Trainer page)."""
+    if trainer_pin() is None or st.session_state.get(TRAINER) is True:
+        return True
+    token = str(st.query_params.get(TRAINER_PARAM, ""))
+    if not token or not rooms_enabled():
+        return False
+    try:
+        live = room_store().is_trainer_session(token)
+    except RoomError:
+        return False
+    if live:
+        st.session_state[TRAINER] = True
+        st.session_state[TRAINER_TOKEN] = token
+    return live
 
 
 def room_store() -> RoomStore:
@@ -258,9 +274,15 @@ def trainer_page() -> None:
     """Open a room, push an exercise, see who joined and guessed, run and reveal the answer."""
     st.title("Trainer: workshop rooms")
     if not is_trainer():
+        if st.query_params.get(TRAINER_PARAM):
+            st.warning(
+                "This trainer address has expired or was signed out: enter the PIN again.",
+                icon=":material/lock:",
+            )
         _pin_form()
         return
     store = room_store()
+    _keep_trainer_address(store)
     code = _room_picker(store)
     if code is None:
         return
@@ -305,8 +327,35 @@ def _pin_form() -> None:
         if hmac.compare_digest(str(pin).encode(), expected.encode()):
             st.session_state[TRAINER] = True
             st.session_state.pop("room.pin", None)
+            try:
+                token = room_store().open_trainer_session()
+            except RoomError:
+                st.query_params.pop(TRAINER_PARAM, None)  # this session only: no reload
+            else:
+                st.session_state[TRAINER_TOKEN] = token
+                st.query_params[TRAINER_PARAM] = token
             st.rerun()
         st.error("That is not the trainer's PIN.", icon=":material/lock:")
+
+
+def _keep_trainer_address(store: RoomStore) -> None:
+    """Keep the trainer's token in the page's address (a reload then skips the PIN), and
+    offer to end the trainer session."""
+    token = st.session_state.get(TRAINER_TOKEN)
+    if token is None:
+        return
+    if st.query_params.get(TRAINER_PARAM) != token:
+        st.query_params[TRAINER_PARAM] = str(token)
+    st.caption(
+        "This page's address lets whoever opens it act as the trainer for 12 hours: keep it "
+        "to yourself (students use the Room page)."
+    )
+    if st.button("Sign out", key="room.sign_out", icon=":material/logout:"):
+        store.end_trainer_session(str(token))
+        for key in (TRAINER, TRAINER_TOKEN):
+            st.session_state.pop(key, None)
+        st.query_params.pop(TRAINER_PARAM, None)
+        st.rerun()
 
 
 def _room_picker(store: RoomStore) -> str | None:
@@ -348,13 +397,25 @@ def _push_form(store: RoomStore, code: str) -> bool:
     start = ui.pick_scenario(
         "Starting scenario", f"{ui.PERSISTENT_PREFIX}room.base", "The scenario teams start from."
     )
+    preset_key = f"{ui.PERSISTENT_PREFIX}room.preset"
+    st.session_state.setdefault(preset_key, CUSTOM_PRESET)
+    preset = str(
+        st.selectbox(
+            "Exercise",
+            [CUSTOM_PRESET, *EXERCISES],
+            key=preset_key,
+            on_change=_apply_preset,
+            args=(preset_key, start),
+            help="The Classroom page's exercises: one sets the levers below, then push it.",
+        )
+    )
     metric_key = f"{ui.PERSISTENT_PREFIX}room.metric"
     st.session_state.setdefault(metric_key, "bookings")
     metric = str(
         st.selectbox("Result to predict", PREDICTION_METRICS, key=metric_key, format_func=label)
     )
     st.markdown("**The exercise's levers** (what the question changes)")
-    values = ui.lever_inputs("room", start)
+    values = ui.lever_inputs("room", start, initial=EXERCISES.get(preset, {}))
     labels = {lever.key: lever.label for lever in levers_for(start)}
     open_levers = st.multiselect(
         "Levers teams may change",
@@ -384,6 +445,18 @@ def _push_form(store: RoomStore, code: str) -> bool:
         return False
     st.success("Pushed: every team now sees this exercise.", icon=":material/send:")
     return True
+
+
+def _apply_preset(preset_key: str, start: Scenario) -> None:
+    """Set the chosen exercise's levers (a select box callback); "custom" keeps them."""
+    name = st.session_state.get(preset_key)
+    if name not in EXERCISES:
+        return
+    wanted = EXERCISES[str(name)]
+    for lever in levers_for(start):
+        st.session_state[ui.lever_key("room", start, lever)] = wanted.get(
+            lever.key, lever.initial(start)
+        )
 
 
 def _teams_table(store: RoomStore, code: str) -> None:
