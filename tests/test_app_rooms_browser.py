@@ -14,15 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_support import MARKS, move_slider, new_context, serve
+from playwright.sync_api import BrowserContext, expect
 
-pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
-pytest.importorskip(
-    "playwright.sync_api", reason="Playwright is not installed: pip install -e '.[dev]'"
-)
-
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-
-from salessim.app.browser import CHROMIUM, AppServer, launch_chromium
 from salessim.app.levers import build_scenario, with_horizon
 from salessim.app.room_pages import exercise_document
 from salessim.app.views import check_prediction, signed_percent
@@ -31,21 +25,12 @@ from salessim.metrics import label
 from salessim.rooms import RoomStore
 from salessim.scenario_files import load_scenario
 
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is missing: apt-get install chromium (see DEVELOPERS.md)",
-        allow_module_level=True,
-    )
-
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = MARKS
 
 PIN = "browser-pin-42"
-TIMEOUT_MS = 90_000  # a 2-core machine runs the server, its workers and the browser at once
-expect.set_options(timeout=TIMEOUT_MS)
 QUARTERS = 2
 REPLICATIONS = 2
 TEAMS = 10
-SETTLE_MS = 400
 GUESS_LABEL = "Your team's prediction: change in bookings (%)"
 
 
@@ -56,54 +41,8 @@ def rooms_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, rooms_db: Path) -> Iterator[str]:
-    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log_path.open("wb") as log:
-        app = AppServer(
-            workers=2, log=log, extra_args=("--trainer-pin", PIN, "--rooms-db", str(rooms_db))
-        )
-        try:
-            try:
-                app.wait_ready()
-            except Exception as exc:
-                raise AssertionError(f"{exc}\n{log_path.read_text(errors='replace')}") from exc
-            yield app.url
-        finally:
-            assert app.stop(), f"port {app.port} still in use after the server stopped"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 1200, "height": 1400})
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context
-    context.close()
-
-
-def move_slider(page: Page, label: str, target: int, first_key: str | None = None) -> None:
-    """Focus a slider (an <input type=range>) and press arrow keys until it rests at `target`."""
-    slider = page.locator(f'input[type=range][aria-label="{label}"]')
-    slider.focus()
-    if first_key is not None:
-        page.keyboard.press(first_key)
-    for _ in range(60):
-        value = round(float(slider.input_value()))
-        if value == target:
-            page.wait_for_timeout(SETTLE_MS)
-            if round(float(slider.input_value())) == target:
-                return
-            continue
-        slider.focus()
-        page.keyboard.press("ArrowRight" if value < target else "ArrowLeft")
-        page.wait_for_timeout(150)
-    raise AssertionError(f"slider {label!r} did not settle at {target}")
+    with serve(tmp_path_factory, ("--trainer-pin", PIN, "--rooms-db", str(rooms_db))) as url:
+        yield url
 
 
 def test_a_student_can_neither_see_nor_reach_trainer_controls(
@@ -151,8 +90,7 @@ def test_ten_teams_guess_at_once_and_all_see_the_revealed_histogram(
     # Ten teams join at once: ten pages of one browser session, each its own app session.
     browser = context.browser
     assert browser is not None
-    class_context = browser.new_context(viewport={"width": 1000, "height": 1200})
-    class_context.set_default_timeout(TIMEOUT_MS)
+    class_context = new_context(browser, {"width": 1000, "height": 1200})
     students = [class_context.new_page() for _ in range(TEAMS)]
     for page in students:
         page.goto(server + "room")
