@@ -42,7 +42,7 @@ expect.set_options(timeout=TIMEOUT_MS)  # assertions wait as long as actions
 SETTLE_MS = 400  # a slider value counts once it has held this long
 VIEWPORT: ViewportSize = {"width": 1400, "height": 1600}
 MARKS = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-"""Every browser test module's ``pytestmark``: one xdist worker runs them all, one browser."""
+"""Every browser test module's ``pytestmark``: one xdist worker runs them all."""
 
 
 @contextlib.contextmanager

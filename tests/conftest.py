@@ -43,9 +43,10 @@ def baseline() -> Scenario:
 
 # The browser tests' browser and sessions (their set-up is in browser_support.py, imported
 # only when a browser test asks: the other tests need neither Playwright nor Chromium).
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for every browser test of the run."""
+    """One headless Chromium for a browser test module (Playwright stopped after it: a test
+    elsewhere may start its own, and one process runs one sync Playwright at a time)."""
     from browser_support import chromium
 
     with chromium() as launched:
