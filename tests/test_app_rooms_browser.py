@@ -3,7 +3,9 @@
 One ``salessim serve --trainer-pin`` with a rooms file in a temporary folder, one browser. A
 student's session never sees trainer controls; the trainer opens a room and pushes a short
 exercise (two quarters, two replications); ten teams join from ten pages of the browser at
-once, guess, and all see the revealed histogram; a reloaded team page keeps its team.
+once, guess, and all see the revealed histogram; a reloaded team page keeps its team; a round
+of the game (one replication) played by two teams in their own sessions shows each team the
+library's quarter, and a team's page and address give no trainer control.
 See DEVELOPERS.md for the set-up (``apt-get install chromium``) and the browser flags.
 """
 
@@ -21,6 +23,8 @@ from salessim.app.levers import build_scenario, with_horizon
 from salessim.app.room_pages import exercise_document
 from salessim.app.views import check_prediction, signed_percent
 from salessim.experiments import compare
+from salessim.formatting import MINUS, format_value
+from salessim.game import Decisions, GameSetup, library_runner, play_round
 from salessim.metrics import label
 from salessim.rooms import RoomStore
 from salessim.scenario_files import load_scenario
@@ -155,3 +159,92 @@ def test_a_reloaded_team_page_keeps_its_team(
     expect(page.get_by_text("prediction is in: −7.0%")).to_be_visible()
     expect(page.get_by_label("Team name")).to_have_count(0)
     assert [t.name for t in store.teams(code)] == ["Reloaders"]  # not joined twice
+
+
+def test_a_round_of_the_game_played_by_two_team_sessions_gives_the_librarys_quarters(
+    context: BrowserContext, server: str, rooms_db: Path
+) -> None:
+    # A short game: workshop_game, one round, one replication per round, seed 0.
+    store = RoomStore(rooms_db)
+    trainer = context.new_page()
+    trainer.goto(f"{server}trainer?trainer={store.open_trainer_session()}")
+    trainer.reload()  # the token in the address stands for the PIN
+    trainer.get_by_role("button", name="Open a new room").click()
+    heading = trainer.get_by_role("heading", name=re.compile("Room code"))
+    expect(heading).to_be_visible()
+    code = heading.inner_text().split(":")[-1].strip()
+    trainer.get_by_text("Workshop game: rounds, leaderboard and debrief").click()
+    move_slider(trainer, "Rounds (quarters)", 1, first_key="Home")
+    move_slider(trainer, "Replications per round", 1, first_key="Home")
+    trainer.get_by_role("button", name="Start the game").click()
+    expect(trainer.get_by_text("The game is set")).to_be_visible()
+    trainer.get_by_role("button", name="Open round 1").click()
+    expect(trainer.get_by_text("Round 1 of 1: open for decisions.")).to_be_visible()
+
+    # Two teams, each in its own browser session, decide and submit.
+    browser = context.browser
+    assert browser is not None
+    sessions = [new_context(browser, {"width": 1200, "height": 1400}) for _ in range(2)]
+    typed = {"Reds": ("Lead budget", "1.3"), "Blues": ("AE hires this round", "1")}
+    pages = {}
+    for session, (team, (field, value)) in zip(sessions, typed.items(), strict=True):
+        page = session.new_page()
+        page.goto(server + "room")
+        page.get_by_label("Room code").fill(code)
+        page.get_by_label("Team name").fill(team)
+        page.get_by_role("button", name="Join", exact=True).click()
+        expect(page.get_by_text("Your decisions for round 1")).to_be_visible()
+        box = page.get_by_role("textbox", name=re.compile(f"^{field}"))
+        box.fill(value)
+        box.press("Enter")
+        submit = page.get_by_role("button", name="Submit our decisions")
+        expect(submit).to_be_enabled()
+        submit.click()
+        expect(page.get_by_text("Your decisions for round 1 are in")).to_be_visible()
+        pages[team] = page
+    teams = {t.name: t.token for t in store.teams(code)}
+    decided = {r.token: r.decisions or {} for r in store.rounds(code) if r.round == 1}
+    assert decided[teams["Reds"]]["lead_volume_multiplier"] == 1.3
+    assert decided[teams["Blues"]]["ae_hires"] == 1
+
+    # A team's page has no trainer control; its address does not open the Trainer page.
+    for name in ("Close round 1 and simulate it", "Start the game", "Open a new room"):
+        expect(pages["Reds"].get_by_role("button", name=name)).to_have_count(0)
+    intruder = sessions[0].new_page()
+    intruder.goto(f"{server}trainer?room={code}&team={teams['Reds']}")
+    expect(intruder.get_by_label("Trainer PIN")).to_be_visible()
+    expect(intruder.get_by_role("button", name="Open a new room")).to_have_count(0)
+
+    trainer.get_by_role("button", name="Refresh", exact=True).click()
+    expect(trainer.get_by_text("Decisions in: 2 of 2 teams.")).to_be_visible()
+    trainer.get_by_role("button", name="Close round 1 and simulate it").click()
+    expect(trainer.get_by_text("Round 1 of 1: played.")).to_be_visible()
+
+    # Both team pages redraw by themselves with their quarter's P&L: the library's numbers.
+    setup = GameSetup.read(
+        {
+            "exercise": load_scenario("workshop_game"),
+            "rounds": 1,
+            "headcount_budget": 4,
+            "replications": 1,
+            "seed": 0,
+        }
+    )
+    start = setup.reference().model_dump()
+    library = play_round(
+        setup,
+        {
+            "Reds": [Decisions.read({**start, "lead_volume_multiplier": 1.3})],
+            "Blues": [Decisions.read({**start, "ae_hires": 1})],
+        },
+        library_runner(workers=1),
+    )
+    assert library["Reds"]["profit"] != library["Blues"]["profit"]
+    for team, page in pages.items():
+        expect(page.get_by_text("Your team's quarters")).to_be_visible()
+        profit = format_value(library[team]["profit"], "money", MINUS)
+        row = page.get_by_role("row").filter(has=page.get_by_role("cell", name="1", exact=True))
+        expect(row.filter(has_text=profit)).to_have_count(1)
+        expect(page.get_by_text("The game is over.")).to_be_visible()
+    for session in sessions:
+        session.close()
