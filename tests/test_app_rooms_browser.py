@@ -12,12 +12,13 @@ See DEVELOPERS.md for the set-up (``apt-get install chromium``) and the browser 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import MARKS, move_slider, new_context, serve
-from playwright.sync_api import BrowserContext, expect
+from browser_support import MARKS, TIMEOUT_MS, move_slider, new_context, serve
+from playwright.sync_api import BrowserContext, Page, expect
 
 from salessim.app.levers import build_scenario, with_horizon
 from salessim.app.room_pages import exercise_document
@@ -47,6 +48,19 @@ def rooms_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def server(tmp_path_factory: pytest.TempPathFactory, rooms_db: Path) -> Iterator[str]:
     with serve(tmp_path_factory, ("--trainer-pin", PIN, "--rooms-db", str(rooms_db))) as url:
         yield url
+
+
+def open_a_room(trainer: Page, store: RoomStore) -> str:
+    """Press "Open a new room" on the trainer's page; the new room's code once it is shown
+    (the page may show an older room of the module's store until then)."""
+    before = set(store.open_rooms())
+    trainer.get_by_role("button", name="Open a new room").click()
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not (new := set(store.open_rooms()) - before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    (code,) = new
+    expect(trainer.get_by_role("heading", name=f"Room code: {code}")).to_be_visible()
+    return code
 
 
 def test_a_student_can_neither_see_nor_reach_trainer_controls(
@@ -79,10 +93,7 @@ def test_ten_teams_guess_at_once_and_all_see_the_revealed_histogram(
     trainer.goto(server + "trainer")
     trainer.get_by_label("Trainer PIN").fill(PIN)
     trainer.get_by_role("button", name="Enter", exact=True).click()
-    trainer.get_by_role("button", name="Open a new room").click()
-    heading = trainer.get_by_role("heading", name=re.compile("Room code"))
-    expect(heading).to_be_visible()
-    code = heading.inner_text().split(":")[-1].strip()
+    code = open_a_room(trainer, RoomStore(rooms_db))
     assert RoomStore(rooms_db).open_rooms() == [code]
     move_slider(trainer, "Simulated time (quarters)", QUARTERS, first_key="Home")
     move_slider(trainer, "Replications", REPLICATIONS, first_key="Home")
@@ -169,10 +180,7 @@ def test_a_round_of_the_game_played_by_two_team_sessions_gives_the_librarys_quar
     trainer = context.new_page()
     trainer.goto(f"{server}trainer?trainer={store.open_trainer_session()}")
     trainer.reload()  # the token in the address stands for the PIN
-    trainer.get_by_role("button", name="Open a new room").click()
-    heading = trainer.get_by_role("heading", name=re.compile("Room code"))
-    expect(heading).to_be_visible()
-    code = heading.inner_text().split(":")[-1].strip()
+    code = open_a_room(trainer, store)
     trainer.get_by_text("Workshop game: rounds, leaderboard and debrief").click()
     move_slider(trainer, "Rounds (quarters)", 1, first_key="Home")
     move_slider(trainer, "Replications per round", 1, first_key="Home")

@@ -3,9 +3,11 @@
 
 The rooms live in the server's SQLite store (:mod:`salessim.rooms`), so every session of the
 server sees the same room. A team's page address carries the room code and the team's random
-token: a reload keeps the team. The room's answer is simulated once, in the shared pool, by the
-trainer's session, and stored; a student's page only reads the store and, for the "why", waits
-for the same runs (the pool's cache has them) once per server.
+token: a reload keeps the team. Likewise, once the PIN is accepted, the Trainer page's address
+carries a trainer session's token (kept hashed in the store, for 12 hours): a reload keeps the
+trainer, and a team's token is never one. The room's answer is simulated once, in the shared
+pool, by the trainer's session, and stored; a student's page only reads the store and, for the
+"why", waits for the same runs (the pool's cache has them) once per server.
 """
 
 from __future__ import annotations
@@ -347,8 +349,8 @@ def _keep_trainer_address(store: RoomStore) -> None:
     if st.query_params.get(TRAINER_PARAM) != token:
         st.query_params[TRAINER_PARAM] = str(token)
     st.caption(
-        "This page's address lets whoever opens it act as the trainer for 12 hours: keep it "
-        "to yourself (students use the Room page)."
+        f"This page's address lets whoever opens it act as the trainer for "
+        f"{store.idle_seconds / 3600:g} hours: keep it to yourself (teams use the Room page)."
     )
     if st.button("Sign out", key="room.sign_out", icon=":material/logout:"):
         store.end_trainer_session(str(token))
