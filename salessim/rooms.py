@@ -4,7 +4,8 @@ A trainer opens a room and gets a short code; teams join with the code and a nam
 random token (their page's address carries it, so a reload keeps the team). The trainer pushes
 one exercise to the room; each team enters one guess; the room's answer is stored once; the
 trainer reveals it, with team names or without. A per-team, per-round table holds the
-decisions and results of a game played in rounds, as JSON.
+decisions and results of a game played in rounds, as JSON. A trainer who entered the PIN gets
+a session token too (stored hashed), so a reload of the trainer's page asks no PIN again.
 
 Everything lives in one SQLite file (standard library, write-ahead log), so a restarted server
 finds its rooms again. Each call opens its own connection and each write is one short
@@ -16,6 +17,8 @@ teams, names and JSON documents are bounded, and a room nobody has written to fo
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import json
 import math
 import secrets
@@ -38,6 +41,9 @@ MAX_JSON_BYTES = 256 * 1024
 """An exercise (a scenario of a few kilobytes and its settings) or a round's decisions."""
 MAX_ROUND = 100
 IDLE_SECONDS = 12 * 3600.0
+MAX_TRAINER_SESSIONS = 20
+"""Trainer sessions kept at once: opening one more ends the oldest."""
+MAX_TOKEN_CHARS = 64
 BUSY_TIMEOUT_SECONDS = 10.0
 
 _SCHEMA = """
@@ -78,6 +84,14 @@ CREATE INDEX IF NOT EXISTS teams_room ON teams(room);
 CREATE INDEX IF NOT EXISTS guesses_room ON guesses(room);
 CREATE INDEX IF NOT EXISTS rounds_room ON rounds(room);
 """
+
+_TRAINER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS trainer_sessions (
+    digest TEXT PRIMARY KEY,
+    created REAL NOT NULL
+);
+"""
+"""A trainer's sessions, each the SHA-256 of its token: the file never holds a usable token."""
 
 
 class RoomError(SalessimError):
@@ -152,6 +166,10 @@ def _dump(document: dict[str, Any], what: str) -> str:
     return text
 
 
+def _digest(token: str) -> str:
+    return hashlib.sha256(str(token).encode("utf-8")).hexdigest()
+
+
 def _load(text: str | None) -> dict[str, Any] | None:
     if text is None:
         return None
@@ -174,17 +192,20 @@ class RoomStore:
         max_rooms: int = MAX_OPEN_ROOMS,
         max_teams: int = MAX_TEAMS,
         idle_seconds: float = IDLE_SECONDS,
+        max_trainer_sessions: int = MAX_TRAINER_SESSIONS,
     ) -> None:
         self.path = Path(path)
         self.clock = clock
         self.max_rooms = max_rooms
         self.max_teams = max_teams
         self.idle_seconds = idle_seconds
+        self.max_trainer_sessions = max_trainer_sessions
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with contextlib.closing(self._connect()) as connection:
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.executescript(_SCHEMA)
+                connection.executescript(_TRAINER_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise RoomError(f"{self.path}: cannot open the rooms file ({exc})") from None
 
@@ -327,6 +348,48 @@ class RoomStore:
                 "UPDATE rooms SET revealed = 1, named = ?, touched = ? WHERE code = ?",
                 (int(named), self.clock(), row[0]),
             )
+
+    # ------------------------------------------------------------- trainer sessions
+    # After the PIN, the trainer's page keeps a random token in its address, so a reload
+    # keeps the trainer's rights without the PIN. A session lasts :data:`IDLE_SECONDS` from
+    # the PIN, like an idle room, and at most `max_trainer_sessions` are kept.
+    def _live_digests(self, connection: sqlite3.Connection) -> list[str]:
+        connection.execute(
+            "DELETE FROM trainer_sessions WHERE created < ?", (self.clock() - self.idle_seconds,)
+        )
+        rows = connection.execute(
+            "SELECT digest FROM trainer_sessions ORDER BY created DESC, digest"
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def open_trainer_session(self) -> str:
+        """Start a trainer session (call it once the PIN was accepted); return its token."""
+        token = secrets.token_urlsafe(24)
+        with self._write() as connection:
+            for old in self._live_digests(connection)[self.max_trainer_sessions - 1 :]:
+                connection.execute("DELETE FROM trainer_sessions WHERE digest = ?", (old,))
+            connection.execute(
+                "INSERT INTO trainer_sessions (digest, created) VALUES (?, ?)",
+                (_digest(token), self.clock()),
+            )
+        return token
+
+    def is_trainer_session(self, token: str) -> bool:
+        """Whether `token` is a live trainer session's (compared in constant time with each)."""
+        if not token or len(token) > MAX_TOKEN_CHARS:
+            return False
+        digest = _digest(token)
+        with self._write() as connection:  # a write: expired sessions are deleted first
+            live = self._live_digests(connection)
+        found = False
+        for stored in live:
+            found |= hmac.compare_digest(stored.encode(), digest.encode())
+        return found
+
+    def end_trainer_session(self, token: str) -> None:
+        """End a trainer session (its address no longer skips the PIN)."""
+        with self._write() as connection:
+            connection.execute("DELETE FROM trainer_sessions WHERE digest = ?", (_digest(token),))
 
     # ------------------------------------------------------------------------ teams
     def join(self, code: str, name: str) -> str:

@@ -14,95 +14,30 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from browser_support import MARKS, move_slider, new_context, serve
+from playwright.sync_api import Browser, Page, expect
 
-pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
-pytest.importorskip(
-    "playwright.sync_api", reason="Playwright is not installed: pip install -e '.[dev]'"
-)
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-
-from salessim.app.browser import CHROMIUM, AppServer, launch_chromium
 from salessim.app.levers import build_scenario, with_horizon
 from salessim.app.views import check_prediction, signed_percent
 from salessim.experiments import Comparison, compare
 from salessim.formatting import format_value
 from salessim.scenario_files import load_scenario
 
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is missing: apt-get install chromium (see DEVELOPERS.md)",
-        allow_module_level=True,
-    )
+pytestmark = MARKS
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-
-TIMEOUT_MS = 90_000  # a 2-core machine runs the server, its workers and the browser at once
 QUARTERS = 2
-expect.set_options(timeout=TIMEOUT_MS)  # assertions wait as long as actions
 REPLICATIONS = 2
-SETTLE_MS = 400  # a slider value counts once it has held this long
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log_path.open("wb") as log:
-        app = AppServer(workers=2, log=log)
-        try:
-            try:
-                app.wait_ready()
-            except Exception as exc:
-                raise AssertionError(f"{exc}\n{log_path.read_text(errors='replace')}") from exc
-            yield app.url
-        finally:
-            assert app.stop(), f"port {app.port} still in use after the server stopped"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1600})
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
+    with serve(tmp_path_factory) as url:
+        yield url
 
 
 def open_app(page: Page, url: str) -> None:
     page.goto(url)
     expect(page.get_by_role("heading").first).to_be_visible()
-
-
-def move_slider(page: Page, label: str, target: int, first_key: str | None = None) -> None:
-    """Focus a slider (an <input type=range>) and press arrow keys until it rests at `target`.
-
-    One key at a time, checking the value in between: the page reruns after each change, and
-    a rerun that arrives late can move the slider back to the value it was sent with.
-    """
-    # Streamlit's sliders are <input type=range> labelled by aria-label.
-    slider = page.locator(f'input[type=range][aria-label="{label}"]')
-    slider.focus()
-    if first_key is not None:
-        page.keyboard.press(first_key)
-    for _ in range(60):
-        value = round(float(slider.input_value()))
-        if value == target:
-            page.wait_for_timeout(SETTLE_MS)
-            if round(float(slider.input_value())) == target:
-                expect(slider).to_have_value(str(target))
-                return
-            continue
-        slider.focus()
-        page.keyboard.press("ArrowRight" if value < target else "ArrowLeft")
-        page.wait_for_timeout(150)
-    raise AssertionError(f"slider {label!r} did not settle at {target}")
 
 
 def short_run_settings(page: Page) -> None:
@@ -229,11 +164,10 @@ def test_upload_shows_clear_errors_and_accepts_a_good_file(page: Page, server: s
 
 
 def test_five_sessions_each_see_their_own_result(browser: Browser, server: str) -> None:
-    contexts = [browser.new_context(viewport={"width": 1400, "height": 1600}) for _ in range(5)]
+    contexts = [new_context(browser) for _ in range(5)]
     try:
         pages = []
         for k, context in enumerate(contexts):
-            context.set_default_timeout(TIMEOUT_MS)
             session = context.new_page()
             open_app(session, server)
             short_run_settings(session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,14 @@ from streamlit.testing.v1 import AppTest
 
 from salessim.app import server
 from salessim.app.levers import build_scenario, levers_for, with_horizon
+from salessim.app.pages import EXERCISES
 from salessim.app.pool import WORKERS_ENV
-from salessim.app.room_pages import answer_document, class_chart, exercise_document
+from salessim.app.room_pages import (
+    CUSTOM_PRESET,
+    answer_document,
+    class_chart,
+    exercise_document,
+)
 from salessim.app.server import ROOMS_DB_ENV, TRAINER_PIN_ENV
 from salessim.app.views import check_prediction, signed_percent
 from salessim.cli import main
@@ -193,6 +200,81 @@ def test_a_team_joins_sees_the_exercise_locked_and_guesses(db: Path) -> None:
     drawn_data = json.dumps(class_chart(store.guesses(code), answer).to_dict()["datasets"])
     assert '{"guess": 12.0}' in drawn_data and f'{{"answer": {answer["mean"]}}}' in drawn_data
     assert not again.table or "Team" not in again.table[0].value.columns
+
+
+def _trainer_page(**params: str) -> AppTest:
+    at = AppTest.from_string(TRAINER_SCRIPT, default_timeout=60)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _asks_the_pin(at: AppTest) -> bool:
+    return [t.label for t in at.text_input] == ["Trainer PIN"] and not any(
+        b.key == "room.open" for b in at.button
+    )
+
+
+def test_a_reloaded_trainer_page_keeps_the_trainer_and_a_team_address_never_does(
+    db: Path,
+) -> None:
+    at = _trainer_page()
+    at.text_input(key="room.pin").input(PIN)
+    at.button(key="room.pin_enter").click().run()
+    token = at.query_params["trainer"]
+    token = token[0] if isinstance(token, list) else token
+    store = RoomStore(db)
+    assert store.is_trainer_session(token)
+    # A reload: a new session with the same address skips the PIN.
+    reloaded = _trainer_page(trainer=token)
+    assert not _asks_the_pin(reloaded)
+    assert reloaded.button(key="room.open").label == "Open a new room"
+    # A team's address, or its token put where the trainer's goes, asks the PIN.
+    code = store.open_room()
+    team = store.join(code, "Copycats")
+    assert _asks_the_pin(_trainer_page(room=code, team=team))
+    for wrong in (team, token[:-2], "x" * 40):
+        at = _trainer_page(trainer=wrong)
+        assert _asks_the_pin(at)
+        assert "expired or was signed out" in at.warning[0].value
+    # Signed out, the address no longer works; nor does an expired one (12 h after the PIN).
+    reloaded.button(key="room.sign_out").click().run()
+    assert _asks_the_pin(reloaded) and "trainer" not in reloaded.query_params
+    assert _asks_the_pin(_trainer_page(trainer=token))
+    late = store.open_trainer_session()
+    assert not _asks_the_pin(_trainer_page(trainer=late))
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE trainer_sessions SET created = created - 12 * 3600 - 1")
+    assert _asks_the_pin(_trainer_page(trainer=late))
+
+
+def test_the_trainer_pushes_a_classroom_exercise_in_two_clicks(db: Path) -> None:
+    store = RoomStore(db)
+    code = store.open_room()
+    at = AppTest.from_string(TRAINER_SCRIPT, default_timeout=120)
+    at.session_state["room.trainer"] = True  # as after the PIN
+    at.run()
+    preset = at.selectbox(key="lv.room.preset")
+    assert preset.options == [CUSTOM_PRESET, *EXERCISES]  # the Classroom page's own list
+    assert _slider(at, LEVERS["lead_volume"]).value == 100
+    preset.set_value("30% more marketing leads").run()
+    assert not at.exception
+    assert _slider(at, LEVERS["lead_volume"]).value == 130
+    _slider(at, "Simulated time (quarters)").set_value(QUARTERS)
+    _slider(at, "Replications").set_value(REPLICATIONS)
+    at.run()
+    at.button(key="room.push").click().run()
+    assert not at.exception
+    room = store.room(code)
+    assert room.exercise is not None
+    start = with_horizon(load_scenario("baseline"), QUARTERS)
+    expected = {lever.key: lever.initial(start) for lever in levers_for(start)}
+    pushed = room.exercise["values"]
+    assert EXERCISES["30% more marketing leads"] == {"lead_volume": 130}
+    assert {k: v for k, v in pushed.items() if v != expected[k]} == {"lead_volume": 130}
+    assert room.answer == _library_answer({"lead_volume": 130})
 
 
 @pytest.mark.parametrize("pin", ["123", "x" * 33, "12 34"])

@@ -3,49 +3,39 @@
 One ``salessim serve --trainer-pin`` with a rooms file in a temporary folder, one browser. A
 student's session never sees trainer controls; the trainer opens a room and pushes a short
 exercise (two quarters, two replications); ten teams join from ten pages of the browser at
-once, guess, and all see the revealed histogram; a reloaded team page keeps its team.
+once, guess, and all see the revealed histogram; a reloaded team page keeps its team; a round
+of the game (one replication) played by two teams in their own sessions shows each team the
+library's quarter, and a team's page and address give no trainer control.
 See DEVELOPERS.md for the set-up (``apt-get install chromium``) and the browser flags.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_support import MARKS, TIMEOUT_MS, move_slider, new_context, serve
+from playwright.sync_api import BrowserContext, Page, expect
 
-pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
-pytest.importorskip(
-    "playwright.sync_api", reason="Playwright is not installed: pip install -e '.[dev]'"
-)
-
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-
-from salessim.app.browser import CHROMIUM, AppServer, launch_chromium
 from salessim.app.levers import build_scenario, with_horizon
 from salessim.app.room_pages import exercise_document
 from salessim.app.views import check_prediction, signed_percent
 from salessim.experiments import compare
+from salessim.formatting import MINUS, format_value
+from salessim.game import Decisions, GameSetup, library_runner, play_round
 from salessim.metrics import label
 from salessim.rooms import RoomStore
 from salessim.scenario_files import load_scenario
 
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is missing: apt-get install chromium (see DEVELOPERS.md)",
-        allow_module_level=True,
-    )
-
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = MARKS
 
 PIN = "browser-pin-42"
-TIMEOUT_MS = 90_000  # a 2-core machine runs the server, its workers and the browser at once
-expect.set_options(timeout=TIMEOUT_MS)
 QUARTERS = 2
 REPLICATIONS = 2
 TEAMS = 10
-SETTLE_MS = 400
 GUESS_LABEL = "Your team's prediction: change in bookings (%)"
 
 
@@ -56,54 +46,21 @@ def rooms_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, rooms_db: Path) -> Iterator[str]:
-    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log_path.open("wb") as log:
-        app = AppServer(
-            workers=2, log=log, extra_args=("--trainer-pin", PIN, "--rooms-db", str(rooms_db))
-        )
-        try:
-            try:
-                app.wait_ready()
-            except Exception as exc:
-                raise AssertionError(f"{exc}\n{log_path.read_text(errors='replace')}") from exc
-            yield app.url
-        finally:
-            assert app.stop(), f"port {app.port} still in use after the server stopped"
+    with serve(tmp_path_factory, ("--trainer-pin", PIN, "--rooms-db", str(rooms_db))) as url:
+        yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 1200, "height": 1400})
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context
-    context.close()
-
-
-def move_slider(page: Page, label: str, target: int, first_key: str | None = None) -> None:
-    """Focus a slider (an <input type=range>) and press arrow keys until it rests at `target`."""
-    slider = page.locator(f'input[type=range][aria-label="{label}"]')
-    slider.focus()
-    if first_key is not None:
-        page.keyboard.press(first_key)
-    for _ in range(60):
-        value = round(float(slider.input_value()))
-        if value == target:
-            page.wait_for_timeout(SETTLE_MS)
-            if round(float(slider.input_value())) == target:
-                return
-            continue
-        slider.focus()
-        page.keyboard.press("ArrowRight" if value < target else "ArrowLeft")
-        page.wait_for_timeout(150)
-    raise AssertionError(f"slider {label!r} did not settle at {target}")
+def open_a_room(trainer: Page, store: RoomStore) -> str:
+    """Press "Open a new room" on the trainer's page; the new room's code once it is shown
+    (the page may show an older room of the module's store until then)."""
+    before = set(store.open_rooms())
+    trainer.get_by_role("button", name="Open a new room").click()
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not (new := set(store.open_rooms()) - before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    (code,) = new
+    expect(trainer.get_by_role("heading", name=f"Room code: {code}")).to_be_visible()
+    return code
 
 
 def test_a_student_can_neither_see_nor_reach_trainer_controls(
@@ -136,10 +93,7 @@ def test_ten_teams_guess_at_once_and_all_see_the_revealed_histogram(
     trainer.goto(server + "trainer")
     trainer.get_by_label("Trainer PIN").fill(PIN)
     trainer.get_by_role("button", name="Enter", exact=True).click()
-    trainer.get_by_role("button", name="Open a new room").click()
-    heading = trainer.get_by_role("heading", name=re.compile("Room code"))
-    expect(heading).to_be_visible()
-    code = heading.inner_text().split(":")[-1].strip()
+    code = open_a_room(trainer, RoomStore(rooms_db))
     assert RoomStore(rooms_db).open_rooms() == [code]
     move_slider(trainer, "Simulated time (quarters)", QUARTERS, first_key="Home")
     move_slider(trainer, "Replications", REPLICATIONS, first_key="Home")
@@ -151,8 +105,7 @@ def test_ten_teams_guess_at_once_and_all_see_the_revealed_histogram(
     # Ten teams join at once: ten pages of one browser session, each its own app session.
     browser = context.browser
     assert browser is not None
-    class_context = browser.new_context(viewport={"width": 1000, "height": 1200})
-    class_context.set_default_timeout(TIMEOUT_MS)
+    class_context = new_context(browser, {"width": 1000, "height": 1200})
     students = [class_context.new_page() for _ in range(TEAMS)]
     for page in students:
         page.goto(server + "room")
@@ -217,3 +170,89 @@ def test_a_reloaded_team_page_keeps_its_team(
     expect(page.get_by_text("prediction is in: −7.0%")).to_be_visible()
     expect(page.get_by_label("Team name")).to_have_count(0)
     assert [t.name for t in store.teams(code)] == ["Reloaders"]  # not joined twice
+
+
+def test_a_round_of_the_game_played_by_two_team_sessions_gives_the_librarys_quarters(
+    context: BrowserContext, server: str, rooms_db: Path
+) -> None:
+    # A short game: workshop_game, one round, one replication per round, seed 0.
+    store = RoomStore(rooms_db)
+    trainer = context.new_page()
+    trainer.goto(f"{server}trainer?trainer={store.open_trainer_session()}")
+    trainer.reload()  # the token in the address stands for the PIN
+    code = open_a_room(trainer, store)
+    trainer.get_by_text("Workshop game: rounds, leaderboard and debrief").click()
+    move_slider(trainer, "Rounds (quarters)", 1, first_key="Home")
+    move_slider(trainer, "Replications per round", 1, first_key="Home")
+    trainer.get_by_role("button", name="Start the game").click()
+    expect(trainer.get_by_text("The game is set")).to_be_visible()
+    trainer.get_by_role("button", name="Open round 1").click()
+    expect(trainer.get_by_text("Round 1 of 1: open for decisions.")).to_be_visible()
+
+    # Two teams, each in its own browser session, decide and submit.
+    browser = context.browser
+    assert browser is not None
+    sessions = [new_context(browser, {"width": 1200, "height": 1400}) for _ in range(2)]
+    typed = {"Reds": ("Lead budget", "1.3"), "Blues": ("AE hires this round", "1")}
+    pages = {}
+    for session, (team, (field, value)) in zip(sessions, typed.items(), strict=True):
+        page = session.new_page()
+        page.goto(server + "room")
+        page.get_by_label("Room code").fill(code)
+        page.get_by_label("Team name").fill(team)
+        page.get_by_role("button", name="Join", exact=True).click()
+        expect(page.get_by_text("Your decisions for round 1")).to_be_visible()
+        box = page.get_by_role("textbox", name=re.compile(f"^{field}"))
+        box.fill(value)
+        box.press("Enter")
+        submit = page.get_by_role("button", name="Submit our decisions")
+        expect(submit).to_be_enabled()
+        submit.click()
+        expect(page.get_by_text("Your decisions for round 1 are in")).to_be_visible()
+        pages[team] = page
+    teams = {t.name: t.token for t in store.teams(code)}
+    decided = {r.token: r.decisions or {} for r in store.rounds(code) if r.round == 1}
+    assert decided[teams["Reds"]]["lead_volume_multiplier"] == 1.3
+    assert decided[teams["Blues"]]["ae_hires"] == 1
+
+    # A team's page has no trainer control; its address does not open the Trainer page.
+    for name in ("Close round 1 and simulate it", "Start the game", "Open a new room"):
+        expect(pages["Reds"].get_by_role("button", name=name)).to_have_count(0)
+    intruder = sessions[0].new_page()
+    intruder.goto(f"{server}trainer?room={code}&team={teams['Reds']}")
+    expect(intruder.get_by_label("Trainer PIN")).to_be_visible()
+    expect(intruder.get_by_role("button", name="Open a new room")).to_have_count(0)
+
+    trainer.get_by_role("button", name="Refresh", exact=True).click()
+    expect(trainer.get_by_text("Decisions in: 2 of 2 teams.")).to_be_visible()
+    trainer.get_by_role("button", name="Close round 1 and simulate it").click()
+    expect(trainer.get_by_text("Round 1 of 1: played.")).to_be_visible()
+
+    # Both team pages redraw by themselves with their quarter's P&L: the library's numbers.
+    setup = GameSetup.read(
+        {
+            "exercise": load_scenario("workshop_game"),
+            "rounds": 1,
+            "headcount_budget": 4,
+            "replications": 1,
+            "seed": 0,
+        }
+    )
+    start = setup.reference().model_dump()
+    library = play_round(
+        setup,
+        {
+            "Reds": [Decisions.read({**start, "lead_volume_multiplier": 1.3})],
+            "Blues": [Decisions.read({**start, "ae_hires": 1})],
+        },
+        library_runner(workers=1),
+    )
+    assert library["Reds"]["profit"] != library["Blues"]["profit"]
+    for team, page in pages.items():
+        expect(page.get_by_text("Your team's quarters")).to_be_visible()
+        profit = format_value(library[team]["profit"], "money", MINUS)
+        row = page.get_by_role("row").filter(has=page.get_by_role("cell", name="1", exact=True))
+        expect(row.filter(has_text=profit)).to_have_count(1)
+        expect(page.get_by_text("The game is over.")).to_be_visible()
+    for session in sessions:
+        session.close()

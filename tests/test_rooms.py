@@ -203,3 +203,55 @@ def test_many_threads_write_to_one_room_at_once(store: RoomStore) -> None:
     assert len(store.teams(code)) == 30
     answer = store.room(code).answer
     assert answer is not None and 0 <= answer["by"] < 30  # exactly one answer was stored
+
+
+def test_a_trainer_session_survives_a_restart_and_is_stored_only_hashed(
+    tmp_path: Path, clock: Clock
+) -> None:
+    path = tmp_path / "rooms.sqlite3"
+    token = RoomStore(path, clock=clock).open_trainer_session()
+    assert len(token) >= 32
+    again = RoomStore(path, clock=clock)  # the server restarted
+    assert again.is_trainer_session(token)
+    assert not again.is_trainer_session(token[:-1])
+    assert not again.is_trainer_session("")
+    assert not again.is_trainer_session(token + "x" * 100)
+    with sqlite3.connect(path) as connection:
+        (stored,) = connection.execute("SELECT digest FROM trainer_sessions").fetchone()
+        dump = "\n".join(connection.iterdump())
+    assert token not in dump and len(stored) == 64  # its SHA-256, never the token
+
+
+def test_a_team_token_is_no_trainer_session(store: RoomStore) -> None:
+    code = store.open_room()
+    team = store.join(code, "Reds")
+    store.open_trainer_session()
+    assert not store.is_trainer_session(team)
+    assert not store.is_trainer_session(code)
+
+
+def test_a_trainer_session_expires_after_twelve_hours_and_can_be_ended(
+    store: RoomStore, clock: Clock
+) -> None:
+    token = store.open_trainer_session()
+    clock.now += store.idle_seconds - 1
+    assert store.is_trainer_session(token)
+    clock.now += 2
+    assert not store.is_trainer_session(token)
+    other = store.open_trainer_session()
+    store.end_trainer_session(other)
+    assert not store.is_trainer_session(other)
+
+
+def test_trainer_sessions_are_bounded_and_the_oldest_ends_first(
+    tmp_path: Path, clock: Clock
+) -> None:
+    store = RoomStore(tmp_path / "rooms.sqlite3", clock=clock, max_trainer_sessions=3)
+    tokens = []
+    for _ in range(5):
+        tokens.append(store.open_trainer_session())
+        clock.now += 1
+    assert [store.is_trainer_session(t) for t in tokens] == [False, False, True, True, True]
+    with sqlite3.connect(store.path) as connection:
+        (count,) = connection.execute("SELECT COUNT(*) FROM trainer_sessions").fetchone()
+    assert count == 3

@@ -25,6 +25,7 @@ from salessim.app import charts, ui
 from salessim.app.budget import WorkLimitError, check_work
 from salessim.app.pool import JobFailed
 from salessim.app.text import plain, read_number
+from salessim.app.watch import watch
 from salessim.config import Scenario
 from salessim.debrief import (
     SCORES,
@@ -505,13 +506,6 @@ def _game_or_none(store: RoomStore, code: str) -> GameState | None:
         return None
 
 
-@st.fragment(run_every=POLL_SECONDS)
-def _watch(store: RoomStore, code: str) -> None:
-    """Redraw the page when the trainer opened or closed a round or showed the leaderboard."""
-    if st.session_state.get(SEEN) != _state(_game_or_none(store, code)):
-        st.rerun(scope="app")
-
-
 def team_game(store: RoomStore, code: str, team: Team) -> bool:
     """A team's game: its decisions while a round is open, its quarters, the leaderboard.
     True when the room has a game (drawn), False when it has none."""
@@ -520,7 +514,8 @@ def team_game(store: RoomStore, code: str, team: Team) -> bool:
         # No polling of its own before a game: the room page's watch notices one starting.
         return False
     st.session_state[SEEN] = _state(game)
-    _watch(store, code)
+    # Redraw when the trainer opens or closes a round or shows the leaderboard.
+    watch(SEEN, lambda: _state(_game_or_none(store, code)), POLL_SECONDS)
     setup = read_setup(game)
     k = game.round
     st.subheader(f"Workshop game: round {max(k, 1)} of {setup.rounds}")

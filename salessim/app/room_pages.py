@@ -3,9 +3,11 @@
 
 The rooms live in the server's SQLite store (:mod:`salessim.rooms`), so every session of the
 server sees the same room. A team's page address carries the room code and the team's random
-token: a reload keeps the team. The room's answer is simulated once, in the shared pool, by the
-trainer's session, and stored; a student's page only reads the store and, for the "why", waits
-for the same runs (the pool's cache has them) once per server.
+token: a reload keeps the team. Likewise, once the PIN is accepted, the Trainer page's address
+carries a trainer session's token (kept hashed in the store, for 12 hours): a reload keeps the
+trainer, and a team's token is never one. The room's answer is simulated once, in the shared
+pool, by the trainer's session, and stored; a student's page only reads the store and, for the
+"why", waits for the same runs (the pool's cache has them) once per server.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from salessim.app.levers import (
     levers_for,
     with_horizon,
 )
-from salessim.app.pages import GUESS_HIGH, GUESS_LOW
+from salessim.app.pages import EXERCISES, GUESS_HIGH, GUESS_LOW
 from salessim.app.server import ROOMS_DB_ENV, TRAINER_PIN_ENV
 from salessim.app.text import plain, read_number
 from salessim.app.uploads import MAX_UPLOAD_MB, UploadError, load_uploaded_scenario
@@ -42,6 +44,7 @@ from salessim.app.views import (
     signed_percent,
     summarise_comparison,
 )
+from salessim.app.watch import watch
 from salessim.config import Scenario
 from salessim.errors import SalessimError
 from salessim.metrics import label
@@ -49,9 +52,12 @@ from salessim.rooms import Guess, Room, RoomError, RoomStore, normalise_code
 from salessim.statistics import Difference
 
 TRAINER = "room.trainer"
-"""Session key: True once this browser session entered the trainer's PIN."""
+"""Session key: True once this browser session entered the trainer's PIN (or its token)."""
+TRAINER_TOKEN = "room.trainer_token"
+"""Session key: the trainer session's token, which the Trainer page's address carries."""
 TRAINER_ROOM = "room.trainer_code"
-ROOM_PARAM, TEAM_PARAM = "room", "team"
+ROOM_PARAM, TEAM_PARAM, TRAINER_PARAM = "room", "team", "trainer"
+CUSTOM_PRESET = "Custom: set the levers below"
 SEEN = "room.seen"
 """Session key: the room's state this page last drew (a change redraws the page)."""
 POLL_SECONDS = 3.0
@@ -70,8 +76,21 @@ def rooms_enabled() -> bool:
 
 def is_trainer() -> bool:
     """Whether this session may see trainer controls: always without a PIN (the app as it was
-    before rooms), otherwise once the PIN was entered."""
-    return trainer_pin() is None or st.session_state.get(TRAINER) is True
+    before rooms), otherwise once the PIN was entered, in this session or in the one whose
+    live trainer token the page's address carries (a reload of the Trainer page)."""
+    if trainer_pin() is None or st.session_state.get(TRAINER) is True:
+        return True
+    token = str(st.query_params.get(TRAINER_PARAM, ""))
+    if not token or not rooms_enabled():
+        return False
+    try:
+        live = room_store().is_trainer_session(token)
+    except RoomError:
+        return False
+    if live:
+        st.session_state[TRAINER] = True
+        st.session_state[TRAINER_TOKEN] = token
+    return live
 
 
 def room_store() -> RoomStore:
@@ -247,11 +266,9 @@ def _state(room: Room | None) -> tuple[Any, ...]:
     return (room.version, room.answer is not None, room.revealed, room.named, playing)
 
 
-@st.fragment(run_every=POLL_SECONDS)
 def _watch(code: str) -> None:
     """Redraw the page when the trainer pushed, ran or revealed since it was drawn."""
-    if st.session_state.get(SEEN) != _state(_room_or_none(code)):
-        st.rerun(scope="app")
+    watch(SEEN, lambda: _state(_room_or_none(code)), POLL_SECONDS)
 
 
 # ------------------------------------------------------------------------ trainer page
@@ -259,9 +276,15 @@ def trainer_page() -> None:
     """Open a room, push an exercise, see who joined and guessed, run and reveal the answer."""
     st.title("Trainer: workshop rooms")
     if not is_trainer():
+        if st.query_params.get(TRAINER_PARAM):
+            st.warning(
+                "This trainer address has expired or was signed out: enter the PIN again.",
+                icon=":material/lock:",
+            )
         _pin_form()
         return
     store = room_store()
+    _keep_trainer_address(store)
     code = _room_picker(store)
     if code is None:
         return
@@ -306,8 +329,35 @@ def _pin_form() -> None:
         if hmac.compare_digest(str(pin).encode(), expected.encode()):
             st.session_state[TRAINER] = True
             st.session_state.pop("room.pin", None)
+            try:
+                token = room_store().open_trainer_session()
+            except RoomError:
+                st.query_params.pop(TRAINER_PARAM, None)  # this session only: no reload
+            else:
+                st.session_state[TRAINER_TOKEN] = token
+                st.query_params[TRAINER_PARAM] = token
             st.rerun()
         st.error("That is not the trainer's PIN.", icon=":material/lock:")
+
+
+def _keep_trainer_address(store: RoomStore) -> None:
+    """Keep the trainer's token in the page's address (a reload then skips the PIN), and
+    offer to end the trainer session."""
+    token = st.session_state.get(TRAINER_TOKEN)
+    if token is None:
+        return
+    if st.query_params.get(TRAINER_PARAM) != token:
+        st.query_params[TRAINER_PARAM] = str(token)
+    st.caption(
+        f"This page's address lets whoever opens it act as the trainer for "
+        f"{store.idle_seconds / 3600:g} hours: keep it to yourself (teams use the Room page)."
+    )
+    if st.button("Sign out", key="room.sign_out", icon=":material/logout:"):
+        store.end_trainer_session(str(token))
+        for key in (TRAINER, TRAINER_TOKEN):
+            st.session_state.pop(key, None)
+        st.query_params.pop(TRAINER_PARAM, None)
+        st.rerun()
 
 
 def _room_picker(store: RoomStore) -> str | None:
@@ -349,13 +399,25 @@ def _push_form(store: RoomStore, code: str) -> bool:
     start = ui.pick_scenario(
         "Starting scenario", f"{ui.PERSISTENT_PREFIX}room.base", "The scenario teams start from."
     )
+    preset_key = f"{ui.PERSISTENT_PREFIX}room.preset"
+    st.session_state.setdefault(preset_key, CUSTOM_PRESET)
+    preset = str(
+        st.selectbox(
+            "Exercise",
+            [CUSTOM_PRESET, *EXERCISES],
+            key=preset_key,
+            on_change=_apply_preset,
+            args=(preset_key, start),
+            help="The Classroom page's exercises: one sets the levers below, then push it.",
+        )
+    )
     metric_key = f"{ui.PERSISTENT_PREFIX}room.metric"
     st.session_state.setdefault(metric_key, "bookings")
     metric = str(
         st.selectbox("Result to predict", PREDICTION_METRICS, key=metric_key, format_func=label)
     )
     st.markdown("**The exercise's levers** (what the question changes)")
-    values = ui.lever_inputs("room", start)
+    values = ui.lever_inputs("room", start, initial=EXERCISES.get(preset, {}))
     labels = {lever.key: lever.label for lever in levers_for(start)}
     open_levers = st.multiselect(
         "Levers teams may change",
@@ -385,6 +447,18 @@ def _push_form(store: RoomStore, code: str) -> bool:
         return False
     st.success("Pushed: every team now sees this exercise.", icon=":material/send:")
     return True
+
+
+def _apply_preset(preset_key: str, start: Scenario) -> None:
+    """Set the chosen exercise's levers (a select box callback); "custom" keeps them."""
+    name = st.session_state.get(preset_key)
+    if name not in EXERCISES:
+        return
+    wanted = EXERCISES[str(name)]
+    for lever in levers_for(start):
+        st.session_state[ui.lever_key("room", start, lever)] = wanted.get(
+            lever.key, lever.initial(start)
+        )
 
 
 def _teams_table(store: RoomStore, code: str) -> None:
