@@ -41,8 +41,14 @@ from typing import Any
 
 TARGET_SECONDS = 30.0
 PIN = "workshop-load"
-TRAINER_SCRIPT = "from salessim.app import room_pages\nroom_pages.trainer_page()\n"
-ROOM_SCRIPT = "from salessim.app import room_pages\nroom_pages.room_page()\n"
+TRAINER_SCRIPT = (
+    "from salessim.app import room_pages\n"
+    'if __name__ == "__main__":\n'
+    "    room_pages.trainer_page()\n"
+)
+ROOM_SCRIPT = (
+    'from salessim.app import room_pages\nif __name__ == "__main__":\n    room_pages.room_page()\n'
+)
 EXERCISE = Path(__file__).resolve().parents[1] / "scenarios" / "workshop_game.yaml"
 POLICIES = ("closer_first", "lead_first", "time_blocked")
 

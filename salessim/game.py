@@ -281,6 +281,14 @@ def team_scenario(
         raise GameError(f"{name}: {exc}") from None
 
 
+def round_scenario(setup: GameSetup, history: Sequence[Decisions], team: str = "team") -> Scenario:
+    """The scenario a team's latest round is simulated as: :func:`team_scenario` named after
+    the round rather than the team, so that two teams (or a round simulated when a team submits
+    and again when the trainer closes it) with the same decisions ask for the same runs."""
+    scenario = team_scenario(setup, history, team)
+    return scenario.model_copy(update={"name": f"round {len(history)}"})
+
+
 class TeamRound(TypedDict):
     """One team's round: its decisions and the means over the game's replications.
 
@@ -391,7 +399,9 @@ def play_round(
     """Simulate the latest round for every team (and the house team, unless ``house=False``).
 
     `histories` maps each team to its decisions for rounds 1..k, the same k for all; teams whose
-    games are identical are simulated once. Returns each team's :class:`TeamRound` for round k.
+    games are identical are simulated once, as :func:`round_scenario` (so a runner that keeps
+    finished runs, like the web app's pool, reuses those it simulated before the close).
+    Returns each team's :class:`TeamRound` for round k.
     """
     games = dict(histories)
     if house:
@@ -405,11 +415,11 @@ def play_round(
     if len(lengths) != 1:
         raise GameError(f"decisions: every team must have played the same rounds (got {lengths})")
     (k,) = lengths
-    scenarios = {team: team_scenario(setup, history, team) for team, history in games.items()}
+    scenarios = {team: round_scenario(setup, history, team) for team, history in games.items()}
     distinct: dict[str, Scenario] = {}
     key_of: dict[str, str] = {}
     for team, scenario in scenarios.items():
-        key = scenario.model_copy(update={"name": "round"}).model_dump_json()
+        key = scenario.model_dump_json()
         key_of[team] = key
         distinct.setdefault(key, scenario)
     run = runner if runner is not None else library_runner()

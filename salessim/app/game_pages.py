@@ -8,12 +8,20 @@ team's results. A reloaded page therefore keeps the team and what it submitted. 
 simulates it for every team and the house team (the exercise played unchanged) with the game's
 seed, the same luck for all, by :func:`salessim.game.play_round` with the shared pool as its
 runner: the trainer's script thread only waits and shows progress.
+
+Most of that simulation is done before the close: a team's decisions start simulating in the
+pool as soon as they are submitted (a change cancels the superseded run), and the house team's
+round as soon as it opens. The pool keeps finished runs, so closing waits only for what is still
+running and simulates the teams that did not submit. The results are the same runs (same
+scenario, seed and replications) and reach the store, and so the teams' pages, only at the
+close.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
@@ -23,7 +31,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from salessim.app import charts, ui
 from salessim.app.budget import WorkLimitError, check_work
-from salessim.app.pool import JobFailed
+from salessim.app.pool import Job, JobFailed, SimulationPool
 from salessim.app.text import plain, read_number
 from salessim.config import Scenario
 from salessim.debrief import (
@@ -49,6 +57,7 @@ from salessim.game import (
     TeamRound,
     check_history,
     play_round,
+    round_scenario,
 )
 from salessim.metrics import activity_label
 from salessim.rooms import (
@@ -143,6 +152,7 @@ def close_round(
         dict(results[HOUSE_TEAM]),
         {token: history[-1].model_dump(mode="json") for token, history in histories.items()},
     )
+    ahead_runs().release(code)
     return results
 
 
@@ -204,6 +214,95 @@ def pool_runner(progress: Callable[[int, int], None] | None = None) -> Runner:
             return job.result()
 
     return run
+
+
+class AheadRuns:
+    """Rounds simulated ahead of the close, for the whole server: per room, the latest job of
+    each team (and of the house team) for the open round, in the shared pool.
+
+    Holding a job keeps its runs going; the close finds them in the pool's cache or in flight.
+    A newer job for the same team replaces (and cancels) the older one; closing the round
+    releases the room's jobs. Nothing here is shown to anyone: results reach the pages only
+    through the store, at the close."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: dict[str, dict[str, tuple[int, Job]]] = {}
+
+    def start(
+        self,
+        pool: SimulationPool,
+        code: str,
+        who: str,
+        round_: int,
+        scenario: Scenario,
+        setup: GameSetup,
+    ) -> None:
+        """Simulate `who`'s round `round_` as `scenario` (the game's seed and replications)."""
+        check_work([scenario], setup.replications, limit=math.inf)
+        job = pool.submit([scenario], setup.replications, setup.seed, series=False)
+        with self._lock:
+            old = self._jobs.setdefault(code, {}).pop(who, None)
+            self._jobs[code][who] = (round_, job)
+        if old is not None:
+            # After the new job is queued: runs both need are kept, the rest dropped.
+            old[1].cancel()
+
+    def pending(self, code: str) -> dict[str, int]:
+        """The room's jobs held: the round each team's (or the house's) was started for."""
+        with self._lock:
+            return {who: round_ for who, (round_, _) in self._jobs.get(code, {}).items()}
+
+    def release(self, code: str) -> None:
+        """Stop holding the room's jobs (the round closed, or the game started again)."""
+        with self._lock:
+            jobs = self._jobs.pop(code, {})
+        for _, job in jobs.values():
+            job.cancel()
+
+
+@st.cache_resource(show_spinner=False)
+def ahead_runs() -> AheadRuns:
+    """The server's one :class:`AheadRuns`, shared by every session."""
+    return AheadRuns()
+
+
+def simulate_ahead(
+    store: RoomStore, code: str, game: GameState, who: Team | None, decisions: Decisions | None
+) -> None:
+    """Start simulating the open round for a team with `decisions` (its earlier rounds as
+    stored), or for the house team when `who` is None, in the shared pool."""
+    setup = read_setup(game)
+    k = game.round
+    if who is None:
+        key, history = HOUSE_TEAM, [setup.reference()] * k
+    else:
+        assert decisions is not None
+        earlier = team_history(setup, store.rounds(code), who.token, k - 1)
+        key, history = who.token, [*earlier, decisions]
+    scenario = round_scenario(setup, history, _key(who.name) if who else HOUSE_TEAM)
+    ahead_runs().start(ui.shared_pool(), code, key, k, scenario, setup)
+
+
+def submit_decisions(
+    store: RoomStore, code: str, team: Team, setup: GameSetup, k: int, decisions: Decisions
+) -> None:
+    """Store a team's decisions for open round `k` and start simulating them at once.
+    GameError or RoomError (one line) when they break the game's rules or the round closed."""
+    earlier = team_history(setup, store.rounds(code), team.token, k - 1)
+    check_history(setup, [*earlier, decisions], team.name)
+    store.submit_decisions(code, team.token, k, decisions.model_dump(mode="json"))
+    game = store.game(code)
+    if game is not None and game.round == k and game.state == GAME_OPEN:
+        simulate_ahead(store, code, game, team, decisions)
+
+
+def open_round(store: RoomStore, code: str, k: int) -> None:
+    """Open round `k` for decisions and start simulating the house team's round."""
+    store.open_round(code, k)
+    game = store.game(code)
+    assert game is not None
+    simulate_ahead(store, code, game, None, None)
 
 
 # --------------------------------------------------------------------------- formatting
@@ -389,6 +488,7 @@ def _start_form(store: RoomStore, code: str, game: GameState | None) -> None:
         last = play_round_scenario(setup)
         check_work([last], replications, limit=math.inf)
         store.start_game(code, setup.model_dump(mode="json"), score)
+        ahead_runs().release(code)
     except (SalessimError, WorkLimitError) as exc:
         st.error(plain(f"The game cannot start: {exc}"), icon=":material/error:")
         return
@@ -422,7 +522,9 @@ def _round_controls(store: RoomStore, code: str, game: GameState, setup: GameSet
         )
         st.caption(
             "Closing simulates the round for every team and the house team with the same "
-            "luck; a team that has not submitted keeps last round's levers, without hires."
+            "luck; a team that has not submitted keeps last round's levers, without hires. "
+            "Submitted decisions start simulating as they come in, so the close mostly waits "
+            "for the latest ones; teams see their results only once the round is closed."
         )
         if st.button(
             f"Close round {k} and simulate it",
@@ -435,7 +537,7 @@ def _round_controls(store: RoomStore, code: str, game: GameState, setup: GameSet
             st.rerun()
     elif k < setup.rounds:
         if st.button(f"Open round {k + 1}", type="primary", key="game.open"):
-            store.open_round(code, k + 1)
+            open_round(store, code, k + 1)
             st.rerun()
     else:
         st.markdown("**The game is over.**")
@@ -671,9 +773,8 @@ def _decisions_form(
     if st.button(label, type="primary", key=prefix + "submit", disabled=bool(errors)):
         try:
             decisions = Decisions.read(decided)
-            check_history(setup, [*earlier, decisions], team.name)
-            store.submit_decisions(code, team.token, k, decisions.model_dump(mode="json"))
-        except (GameError, RoomError) as exc:
+            submit_decisions(store, code, team, setup, k, decisions)
+        except (GameError, RoomError, WorkLimitError) as exc:
             st.error(plain(exc), icon=":material/error:")
             return
         submitted = decisions
