@@ -18,6 +18,7 @@ import pytest
 
 pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
 
+import altair as alt
 from streamlit.testing.v1 import AppTest
 
 from salessim.app import ui
@@ -29,6 +30,7 @@ from salessim.app.game_pages import (
     open_round,
     pool_runner,
     room_debrief,
+    rounds_charts,
     standings_table,
     submit_decisions,
 )
@@ -37,6 +39,7 @@ from salessim.app.results_cache import RunKey, scenario_fingerprint
 from salessim.app.room_pages import exercise_document
 from salessim.app.server import ROOMS_DB_ENV, TRAINER_PIN_ENV
 from salessim.debrief import leaderboard
+from salessim.entities import ACTIVITIES
 from salessim.formatting import MINUS, format_value
 from salessim.game import (
     HOUSE_TEAM,
@@ -344,3 +347,28 @@ def test_rounds_simulated_as_teams_submit_are_the_rounds_simulated_at_the_close(
     page.run()
     (quarters,) = [t.value for t in page.table if "Round" in t.value.columns]
     assert quarters["Profit"].tolist() == [format_value(library["Reds"]["profit"], "money", MINUS)]
+
+
+def test_the_quarters_chart_is_a_valid_vega_lite_spec_of_the_teams_rounds() -> None:
+    row: dict[str, Any] = {
+        "round": 1,
+        "bookings": 900_000.0,
+        "forecast": 850_000.0,
+        "profit": float("nan"),
+        "ae_hours": {act: 100.0 * (k + 1) for k, act in enumerate(ACTIVITIES)},
+    }
+    later = {**row, "round": 2, "profit": 120_000.0}
+    spec = rounds_charts([row, later])  # type: ignore[list-item]
+    alt.HConcatChart.from_dict(spec)  # validated against Vega-Lite's schema; raises if invalid
+    money, hours = (view["data"]["values"] for view in spec["hconcat"])
+    assert [(v["Round"], v["What"], v["$"]) for v in money] == [
+        (1, "Bookings", 900_000.0),
+        (1, "Forecast", 850_000.0),
+        (2, "Bookings", 900_000.0),
+        (2, "Forecast", 850_000.0),
+        (2, "Profit", 120_000.0),
+    ]
+    assert len(hours) == 2 * len(ACTIVITIES)
+    assert sum(v["Hours"] for v in hours if v["Round"] == 2) == 100.0 * sum(
+        range(1, len(ACTIVITIES) + 1)
+    )

@@ -25,7 +25,6 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
-import altair as alt
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -357,7 +356,11 @@ def rounds_table(rows: Sequence[TeamRound]) -> list[dict[str, Any]]:
     return out
 
 
-def _rounds_charts(rows: Sequence[TeamRound]) -> alt.HConcatChart:
+def rounds_charts(rows: Sequence[TeamRound]) -> dict[str, Any]:
+    """A team's quarters as two charts side by side, a Vega-Lite spec: bookings, forecast and
+    profit by round; the AE hours by activity. Written as the plain spec (no Altair objects)
+    because the pages draw it for every team after each close, and validating it object by
+    object cost most of a team page's time."""
     money = [
         {"Round": r["round"], "What": what, "$": r[key]}  # type: ignore[literal-required]
         for r in rows
@@ -370,35 +373,48 @@ def _rounds_charts(rows: Sequence[TeamRound]) -> alt.HConcatChart:
         for act in ACTIVITIES
         if math.isfinite(r["ae_hours"][act])
     ]
-    left = (
-        alt.Chart({"values": money})
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("Round:O"),
-            y=alt.Y("$:Q", title="$ in the round"),
-            color=alt.Color("What:N", title=None),
-            tooltip=["Round:O", "What:N", alt.Tooltip("$:Q", format="$,.0f")],
-        )
-        .properties(title="Bookings, forecast and profit", height=charts.HEIGHT, width=300)
-    )
-    right = (
-        alt.Chart({"values": hours})
-        .mark_bar()
-        .encode(
-            x=alt.X("Round:O"),
-            y=alt.Y("Hours:Q", title="AE hours in the round"),
-            color=alt.Color(
-                "Activity:N",
-                scale=alt.Scale(
-                    domain=[activity_label(a) for a in ACTIVITIES],
-                    range=list(charts.ACTIVITY_COLORS),
-                ),
-            ),
-            tooltip=["Round:O", "Activity:N", alt.Tooltip("Hours:Q", format=",.0f")],
-        )
-        .properties(title="Where the AEs' hours went", height=charts.HEIGHT, width=300)
-    )
-    return alt.hconcat(left, right)
+    left = {
+        "data": {"values": money},
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {"field": "Round", "type": "ordinal"},
+            "y": {"field": "$", "type": "quantitative", "title": "$ in the round"},
+            "color": {"field": "What", "type": "nominal", "title": None},
+            "tooltip": [
+                {"field": "Round", "type": "ordinal"},
+                {"field": "What", "type": "nominal"},
+                {"field": "$", "type": "quantitative", "format": "$,.0f"},
+            ],
+        },
+        "title": "Bookings, forecast and profit",
+        "height": charts.HEIGHT,
+        "width": 300,
+    }
+    right = {
+        "data": {"values": hours},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {"field": "Round", "type": "ordinal"},
+            "y": {"field": "Hours", "type": "quantitative", "title": "AE hours in the round"},
+            "color": {
+                "field": "Activity",
+                "type": "nominal",
+                "scale": {
+                    "domain": [activity_label(a) for a in ACTIVITIES],
+                    "range": list(charts.ACTIVITY_COLORS),
+                },
+            },
+            "tooltip": [
+                {"field": "Round", "type": "ordinal"},
+                {"field": "Activity", "type": "nominal"},
+                {"field": "Hours", "type": "quantitative", "format": ",.0f"},
+            ],
+        },
+        "title": "Where the AEs' hours went",
+        "height": charts.HEIGHT,
+        "width": 300,
+    }
+    return {"hconcat": [left, right]}
 
 
 # ----------------------------------------------------------------------------- trainer
@@ -639,7 +655,7 @@ def team_game(store: RoomStore, code: str, team: Team) -> bool:
     if played:
         st.markdown("**Your team's quarters**")
         st.table(rounds_table(played), hide_index=True)
-        st.altair_chart(_rounds_charts(played))
+        st.vega_lite_chart(spec=rounds_charts(played))
     if game.board:
         results = room_results(store, code, game)
         if results:
