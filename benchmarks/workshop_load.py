@@ -24,7 +24,8 @@ the close, and during the spread submissions) against the same page idle.
 
 Each team has one page session, opened before the game and redrawn as its watch would redraw
 it: a new AppTest scans every installed package for Streamlit components (about 0.4 s), which
-a server does once at its start, and which made the earlier figure of about 0.5 s a page.
+a server does once at its start, and which made most of an earlier figure of about 0.5 s a
+page (the page's own script took about 0.2 s then, 0.07 s now).
 
 Measured on a 2-core machine shared with other jobs (load average 5 to 14 during the run), 30
 teams, 6 replications, rounds 1-4: spread over 120 s, every result was on screen 5.0-14.4 s

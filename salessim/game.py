@@ -38,8 +38,8 @@ DEFAULT_REPLICATIONS = 6
 """Replications per team per round. One quarter's profit difference between two teams still
 varies from seed to seed by about $70k-$100k (standard deviation, workshop_game's second round,
 seed 2026) against effects of $10k-$50k, so a single run would rank teams by luck; six common
-seeds bring that to about $30k-$40k, while the last of four rounds (30 teams, about a third of a
-CPU-second per replication) stays near a minute of CPU, 30 s on two cores."""
+seeds bring that to about $30k-$40k, while the last of four rounds (30 teams and the house, 0.16
+to 0.2 CPU-seconds per replication) stays near 30-35 s of CPU, 15-18 s on two cores."""
 
 Runner = Callable[[Sequence[Scenario], int, int], list[list[dict[str, Any]]]]
 """Runs replications 0..n-1 of each scenario from a master seed, as
