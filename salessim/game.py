@@ -38,8 +38,8 @@ DEFAULT_REPLICATIONS = 6
 """Replications per team per round. One quarter's profit difference between two teams still
 varies from seed to seed by about $70k-$100k (standard deviation, workshop_game's second round,
 seed 2026) against effects of $10k-$50k, so a single run would rank teams by luck; six common
-seeds bring that to about $30k-$40k, while the last of four rounds (30 teams, about a third of a
-CPU-second per replication) stays near a minute of CPU, 30 s on two cores."""
+seeds bring that to about $30k-$40k, while the last of four rounds (30 teams and the house, 0.16
+to 0.2 CPU-seconds per replication) stays near 30-35 s of CPU, 15-18 s on two cores."""
 
 Runner = Callable[[Sequence[Scenario], int, int], list[list[dict[str, Any]]]]
 """Runs replications 0..n-1 of each scenario from a master seed, as
@@ -281,6 +281,14 @@ def team_scenario(
         raise GameError(f"{name}: {exc}") from None
 
 
+def round_scenario(setup: GameSetup, history: Sequence[Decisions], team: str = "team") -> Scenario:
+    """The scenario a team's latest round is simulated as: :func:`team_scenario` named after
+    the round rather than the team, so that two teams (or a round simulated when a team submits
+    and again when the trainer closes it) with the same decisions ask for the same runs."""
+    scenario = team_scenario(setup, history, team)
+    return scenario.model_copy(update={"name": f"round {len(history)}"})
+
+
 class TeamRound(TypedDict):
     """One team's round: its decisions and the means over the game's replications.
 
@@ -391,7 +399,9 @@ def play_round(
     """Simulate the latest round for every team (and the house team, unless ``house=False``).
 
     `histories` maps each team to its decisions for rounds 1..k, the same k for all; teams whose
-    games are identical are simulated once. Returns each team's :class:`TeamRound` for round k.
+    games are identical are simulated once, as :func:`round_scenario` (so a runner that keeps
+    finished runs, like the web app's pool, reuses those it simulated before the close).
+    Returns each team's :class:`TeamRound` for round k.
     """
     games = dict(histories)
     if house:
@@ -405,11 +415,11 @@ def play_round(
     if len(lengths) != 1:
         raise GameError(f"decisions: every team must have played the same rounds (got {lengths})")
     (k,) = lengths
-    scenarios = {team: team_scenario(setup, history, team) for team, history in games.items()}
+    scenarios = {team: round_scenario(setup, history, team) for team, history in games.items()}
     distinct: dict[str, Scenario] = {}
     key_of: dict[str, str] = {}
     for team, scenario in scenarios.items():
-        key = scenario.model_copy(update={"name": "round"}).model_dump_json()
+        key = scenario.model_dump_json()
         key_of[team] = key
         distinct.setdefault(key, scenario)
     run = runner if runner is not None else library_runner()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -17,15 +18,38 @@ import pytest
 
 pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
 
+import altair as alt
 from streamlit.testing.v1 import AppTest
 
-from salessim.app.game_pages import PUSHED, room_debrief, standings_table
+from salessim.app import ui
+from salessim.app.game_pages import (
+    PUSHED,
+    AheadRuns,
+    ahead_runs,
+    close_round,
+    open_round,
+    pool_runner,
+    room_debrief,
+    rounds_charts,
+    standings_table,
+    submit_decisions,
+)
 from salessim.app.pool import WORKERS_ENV
+from salessim.app.results_cache import RunKey, scenario_fingerprint
 from salessim.app.room_pages import exercise_document
 from salessim.app.server import ROOMS_DB_ENV, TRAINER_PIN_ENV
 from salessim.debrief import leaderboard
+from salessim.entities import ACTIVITIES
 from salessim.formatting import MINUS, format_value
-from salessim.game import Decisions, GameSetup, library_runner, play_game
+from salessim.game import (
+    HOUSE_TEAM,
+    Decisions,
+    GameSetup,
+    library_runner,
+    play_game,
+    play_round,
+    round_scenario,
+)
 from salessim.rooms import RoomStore
 from salessim.scenario_files import load_scenario
 
@@ -33,8 +57,14 @@ EXERCISE = Path(__file__).resolve().parents[1] / "scenarios" / "workshop_game.ya
 
 PIN = "open-sesame"
 ROUNDS, REPLICATIONS, SEED, BUDGET = 2, 2, 7, 3
-TRAINER_SCRIPT = "from salessim.app import room_pages\nroom_pages.trainer_page()\n"
-ROOM_SCRIPT = "from salessim.app import room_pages\nroom_pages.room_page()\n"
+TRAINER_SCRIPT = (
+    "from salessim.app import room_pages\n"
+    'if __name__ == "__main__":\n'
+    "    room_pages.trainer_page()\n"
+)
+ROOM_SCRIPT = (
+    'from salessim.app import room_pages\nif __name__ == "__main__":\n    room_pages.room_page()\n'
+)
 
 
 @pytest.fixture
@@ -214,3 +244,131 @@ def test_a_trainer_and_two_teams_play_two_rounds_as_the_library_would(db: Path) 
     (guess,) = csv.DictReader(io.StringIO(files["guesses.csv"]))
     assert (guess["team"], float(guess["guess"]), float(guess["answer"])) == ("Reds", 12.0, 8.5)
     assert guess["inside_interval"] == "True"
+
+
+class _FakeJob:
+    def __init__(self, scenario: str) -> None:
+        self.scenario, self.cancelled = scenario, False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class _FakePool:
+    """Records what AheadRuns asks the pool for (the jobs' runs do not matter here)."""
+
+    def __init__(self) -> None:
+        self.jobs: list[_FakeJob] = []
+
+    def submit(self, scenarios: list[Any], n: int, seed: int, series: bool) -> _FakeJob:
+        assert (n, seed, series) == (REPLICATIONS, SEED, False)
+        self.jobs.append(_FakeJob(scenarios[0].name))
+        return self.jobs[-1]
+
+
+def test_a_changed_submission_cancels_the_run_it_supersedes_and_the_close_releases_all() -> None:
+    setup = GameSetup.read(
+        {"exercise": load_scenario(EXERCISE), "replications": REPLICATIONS, "seed": SEED}
+    )
+    scenario = round_scenario(setup, [setup.reference()])
+    ahead, pool = AheadRuns(), _FakePool()
+    ahead.start(pool, "ROOM1", "reds", 1, scenario, setup)  # type: ignore[arg-type]
+    ahead.start(pool, "ROOM1", "blues", 1, scenario, setup)  # type: ignore[arg-type]
+    ahead.start(pool, "ROOM2", "reds", 1, scenario, setup)  # type: ignore[arg-type]
+    first = pool.jobs[0]
+    ahead.start(pool, "ROOM1", "reds", 1, scenario, setup)  # type: ignore[arg-type]
+    assert first.cancelled and not any(job.cancelled for job in pool.jobs[1:])
+    assert ahead.pending("ROOM1") == {"reds": 1, "blues": 1}
+    ahead.release("ROOM1")
+    assert [job.cancelled for job in pool.jobs] == [True, True, False, True]
+    assert ahead.pending("ROOM1") == {} and ahead.pending("ROOM2") == {"reds": 1}
+
+
+def test_rounds_simulated_as_teams_submit_are_the_rounds_simulated_at_the_close(db: Path) -> None:
+    """Seed 13 (no other test's runs in the shared pool), 2 replications, one round: the
+    house's round starts at the open, each team's at its submission (Reds change theirs,
+    Greens submit nothing); no team sees a result before the close, which simulates nothing
+    new and stores the library's numbers."""
+    seed = 13
+    store = RoomStore(db)
+    code = store.open_room()
+    exercise = load_scenario(EXERCISE)
+    store.push(code, exercise_document(exercise, {}, [], "bookings", 2, 0))
+    teams = {name: store.join(code, name) for name in ("Reds", "Blues", "Greens")}
+    setup = GameSetup.read(
+        {"exercise": exercise, "rounds": 2, "replications": REPLICATIONS, "seed": seed}
+    )
+    store.start_game(code, setup.model_dump(mode="json"), "profit")
+    open_round(store, code, 1)
+    start = setup.reference().model_dump()
+    plays = {
+        "Reds": Decisions.read({**start, "lead_volume_multiplier": 1.4, "ae_hires": 1}),
+        "Blues": Decisions.read({**start, "policy": "lead_first", "lead_scoring": True}),
+    }
+    first_try = Decisions.read({**start, "lead_volume_multiplier": 0.7})
+    for name, decisions in (("Reds", first_try), *plays.items()):
+        team = store.team(code, teams[name])
+        assert team is not None
+        submit_decisions(store, code, team, setup, 1, decisions)
+    assert ahead_runs().pending(code) == {HOUSE_TEAM: 1, teams["Reds"]: 1, teams["Blues"]: 1}
+
+    pool = ui.shared_pool()
+    wanted = [
+        RunKey(
+            scenario_fingerprint(round_scenario(setup, [d]).model_dump(mode="json")), seed, i, False
+        )
+        for d in (*plays.values(), setup.reference())
+        for i in range(REPLICATIONS)
+    ]
+    deadline = time.monotonic() + 300
+    while not all(pool.cache.get(key) is not None for key in wanted):
+        assert time.monotonic() < deadline, "the rounds simulated ahead did not finish"
+        time.sleep(0.2)
+    assert all(r.results is None for r in store.rounds(code))  # nothing stored before the close
+    page = _team_page(code, teams["Reds"])
+    assert not [t for t in page.table if "Round" in t.value.columns]
+    assert "Your decisions for round 1 are in" in _texts(page)
+
+    simulated = len(pool.cache)
+    game = store.game(code)
+    assert game is not None
+    results = close_round(store, code, game, pool_runner())
+    assert len(pool.cache) == simulated  # every run was ready: Greens play the house's levers
+    assert ahead_runs().pending(code) == {}
+    library = play_round(
+        setup,
+        {"Reds": [plays["Reds"]], "Blues": [plays["Blues"]], "Greens": [setup.reference()]},
+        library_runner(workers=1),
+    )
+    assert results == library
+    stored = {r.team: r.results for r in store.rounds(code)}
+    assert stored == {name: dict(library[name]) for name in teams}
+    assert library["Reds"]["profit"] != library["Blues"]["profit"]
+    page.run()
+    (quarters,) = [t.value for t in page.table if "Round" in t.value.columns]
+    assert quarters["Profit"].tolist() == [format_value(library["Reds"]["profit"], "money", MINUS)]
+
+
+def test_the_quarters_chart_is_a_valid_vega_lite_spec_of_the_teams_rounds() -> None:
+    row: dict[str, Any] = {
+        "round": 1,
+        "bookings": 900_000.0,
+        "forecast": 850_000.0,
+        "profit": float("nan"),
+        "ae_hours": {act: 100.0 * (k + 1) for k, act in enumerate(ACTIVITIES)},
+    }
+    later = {**row, "round": 2, "profit": 120_000.0}
+    spec = rounds_charts([row, later])  # type: ignore[list-item]
+    alt.HConcatChart.from_dict(spec)  # validated against Vega-Lite's schema; raises if invalid
+    money, hours = (view["data"]["values"] for view in spec["hconcat"])
+    assert [(v["Round"], v["What"], v["$"]) for v in money] == [
+        (1, "Bookings", 900_000.0),
+        (1, "Forecast", 850_000.0),
+        (2, "Bookings", 900_000.0),
+        (2, "Forecast", 850_000.0),
+        (2, "Profit", 120_000.0),
+    ]
+    assert len(hours) == 2 * len(ACTIVITIES)
+    assert sum(v["Hours"] for v in hours if v["Round"] == 2) == 100.0 * sum(
+        range(1, len(ACTIVITIES) + 1)
+    )

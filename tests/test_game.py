@@ -21,6 +21,7 @@ from salessim.game import (
     library_runner,
     play_game,
     play_round,
+    round_scenario,
     team_scenario,
 )
 from salessim.model import run
@@ -220,15 +221,22 @@ def test_one_and_two_workers_give_the_same_round() -> None:
 
 def test_a_caller_supplied_runner_runs_each_distinct_game_once() -> None:
     calls: list[int] = []
+    asked: list[Scenario] = []
 
     def runner(scenarios: Any, n: int, seed: int) -> list[list[dict[str, Any]]]:
         calls.append(len(scenarios))
+        asked.extend(scenarios)
         return run_scenarios(list(scenarios), n, seed=seed, workers=1, series=False)
 
     setup = _setup(rounds=1)
     same = [setup.reference()]
     result = play_round(setup, {"a": same, "b": same, "c": SCRIPT["Leads"][:1]}, runner)
     assert calls == [2]
+    # Whatever a team is called, its round is round_scenario: what the web app simulates ahead.
+    assert [s.model_dump() for s in asked] == [
+        round_scenario(setup, same, "another name").model_dump(),
+        round_scenario(setup, SCRIPT["Leads"][:1]).model_dump(),
+    ]
     assert result["a"]["profit"] == result["b"]["profit"] == result[HOUSE_TEAM]["profit"]
     assert result["c"]["profit"] != result["a"]["profit"]
 

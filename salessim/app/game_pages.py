@@ -8,22 +8,29 @@ team's results. A reloaded page therefore keeps the team and what it submitted. 
 simulates it for every team and the house team (the exercise played unchanged) with the game's
 seed, the same luck for all, by :func:`salessim.game.play_round` with the shared pool as its
 runner: the trainer's script thread only waits and shows progress.
+
+Most of that simulation is done before the close: a team's decisions start simulating in the
+pool as soon as they are submitted (a change cancels the superseded run), and the house team's
+round as soon as it opens. The pool keeps finished runs, so closing waits only for what is still
+running and simulates the teams that did not submit. The results are the same runs (same
+scenario, seed and replications) and reach the store, and so the teams' pages, only at the
+close.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
-import altair as alt
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from salessim.app import charts, ui
 from salessim.app.budget import WorkLimitError, check_work
-from salessim.app.pool import JobFailed
+from salessim.app.pool import Job, JobFailed, SimulationPool
 from salessim.app.text import plain, read_number
 from salessim.app.watch import watch
 from salessim.config import Scenario
@@ -50,6 +57,7 @@ from salessim.game import (
     TeamRound,
     check_history,
     play_round,
+    round_scenario,
 )
 from salessim.metrics import activity_label
 from salessim.rooms import (
@@ -144,6 +152,7 @@ def close_round(
         dict(results[HOUSE_TEAM]),
         {token: history[-1].model_dump(mode="json") for token, history in histories.items()},
     )
+    ahead_runs().release(code)
     return results
 
 
@@ -207,6 +216,95 @@ def pool_runner(progress: Callable[[int, int], None] | None = None) -> Runner:
     return run
 
 
+class AheadRuns:
+    """Rounds simulated ahead of the close, for the whole server: per room, the latest job of
+    each team (and of the house team) for the open round, in the shared pool.
+
+    Holding a job keeps its runs going; the close finds them in the pool's cache or in flight.
+    A newer job for the same team replaces (and cancels) the older one; closing the round
+    releases the room's jobs. Nothing here is shown to anyone: results reach the pages only
+    through the store, at the close."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: dict[str, dict[str, tuple[int, Job]]] = {}
+
+    def start(
+        self,
+        pool: SimulationPool,
+        code: str,
+        who: str,
+        round_: int,
+        scenario: Scenario,
+        setup: GameSetup,
+    ) -> None:
+        """Simulate `who`'s round `round_` as `scenario` (the game's seed and replications)."""
+        check_work([scenario], setup.replications, limit=math.inf)
+        job = pool.submit([scenario], setup.replications, setup.seed, series=False)
+        with self._lock:
+            old = self._jobs.setdefault(code, {}).pop(who, None)
+            self._jobs[code][who] = (round_, job)
+        if old is not None:
+            # After the new job is queued: runs both need are kept, the rest dropped.
+            old[1].cancel()
+
+    def pending(self, code: str) -> dict[str, int]:
+        """The room's jobs held: the round each team's (or the house's) was started for."""
+        with self._lock:
+            return {who: round_ for who, (round_, _) in self._jobs.get(code, {}).items()}
+
+    def release(self, code: str) -> None:
+        """Stop holding the room's jobs (the round closed, or the game started again)."""
+        with self._lock:
+            jobs = self._jobs.pop(code, {})
+        for _, job in jobs.values():
+            job.cancel()
+
+
+@st.cache_resource(show_spinner=False)
+def ahead_runs() -> AheadRuns:
+    """The server's one :class:`AheadRuns`, shared by every session."""
+    return AheadRuns()
+
+
+def simulate_ahead(
+    store: RoomStore, code: str, game: GameState, who: Team | None, decisions: Decisions | None
+) -> None:
+    """Start simulating the open round for a team with `decisions` (its earlier rounds as
+    stored), or for the house team when `who` is None, in the shared pool."""
+    setup = read_setup(game)
+    k = game.round
+    if who is None:
+        key, history = HOUSE_TEAM, [setup.reference()] * k
+    else:
+        assert decisions is not None
+        earlier = team_history(setup, store.rounds(code), who.token, k - 1)
+        key, history = who.token, [*earlier, decisions]
+    scenario = round_scenario(setup, history, _key(who.name) if who else HOUSE_TEAM)
+    ahead_runs().start(ui.shared_pool(), code, key, k, scenario, setup)
+
+
+def submit_decisions(
+    store: RoomStore, code: str, team: Team, setup: GameSetup, k: int, decisions: Decisions
+) -> None:
+    """Store a team's decisions for open round `k` and start simulating them at once.
+    GameError or RoomError (one line) when they break the game's rules or the round closed."""
+    earlier = team_history(setup, store.rounds(code), team.token, k - 1)
+    check_history(setup, [*earlier, decisions], team.name)
+    store.submit_decisions(code, team.token, k, decisions.model_dump(mode="json"))
+    game = store.game(code)
+    if game is not None and game.round == k and game.state == GAME_OPEN:
+        simulate_ahead(store, code, game, team, decisions)
+
+
+def open_round(store: RoomStore, code: str, k: int) -> None:
+    """Open round `k` for decisions and start simulating the house team's round."""
+    store.open_round(code, k)
+    game = store.game(code)
+    assert game is not None
+    simulate_ahead(store, code, game, None, None)
+
+
 # --------------------------------------------------------------------------- formatting
 def _money(x: float | None) -> str:
     return NOT_AVAILABLE if x is None else format_value(x, "money", MINUS)
@@ -259,7 +357,11 @@ def rounds_table(rows: Sequence[TeamRound]) -> list[dict[str, Any]]:
     return out
 
 
-def _rounds_charts(rows: Sequence[TeamRound]) -> alt.HConcatChart:
+def rounds_charts(rows: Sequence[TeamRound]) -> dict[str, Any]:
+    """A team's quarters as two charts side by side, a Vega-Lite spec: bookings, forecast and
+    profit by round; the AE hours by activity. Written as the plain spec (no Altair objects)
+    because the pages draw it for every team after each close, and validating it object by
+    object cost most of a team page's time."""
     money = [
         {"Round": r["round"], "What": what, "$": r[key]}  # type: ignore[literal-required]
         for r in rows
@@ -272,35 +374,48 @@ def _rounds_charts(rows: Sequence[TeamRound]) -> alt.HConcatChart:
         for act in ACTIVITIES
         if math.isfinite(r["ae_hours"][act])
     ]
-    left = (
-        alt.Chart({"values": money})
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("Round:O"),
-            y=alt.Y("$:Q", title="$ in the round"),
-            color=alt.Color("What:N", title=None),
-            tooltip=["Round:O", "What:N", alt.Tooltip("$:Q", format="$,.0f")],
-        )
-        .properties(title="Bookings, forecast and profit", height=charts.HEIGHT, width=300)
-    )
-    right = (
-        alt.Chart({"values": hours})
-        .mark_bar()
-        .encode(
-            x=alt.X("Round:O"),
-            y=alt.Y("Hours:Q", title="AE hours in the round"),
-            color=alt.Color(
-                "Activity:N",
-                scale=alt.Scale(
-                    domain=[activity_label(a) for a in ACTIVITIES],
-                    range=list(charts.ACTIVITY_COLORS),
-                ),
-            ),
-            tooltip=["Round:O", "Activity:N", alt.Tooltip("Hours:Q", format=",.0f")],
-        )
-        .properties(title="Where the AEs' hours went", height=charts.HEIGHT, width=300)
-    )
-    return alt.hconcat(left, right)
+    left = {
+        "data": {"values": money},
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {"field": "Round", "type": "ordinal"},
+            "y": {"field": "$", "type": "quantitative", "title": "$ in the round"},
+            "color": {"field": "What", "type": "nominal", "title": None},
+            "tooltip": [
+                {"field": "Round", "type": "ordinal"},
+                {"field": "What", "type": "nominal"},
+                {"field": "$", "type": "quantitative", "format": "$,.0f"},
+            ],
+        },
+        "title": "Bookings, forecast and profit",
+        "height": charts.HEIGHT,
+        "width": 300,
+    }
+    right = {
+        "data": {"values": hours},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {"field": "Round", "type": "ordinal"},
+            "y": {"field": "Hours", "type": "quantitative", "title": "AE hours in the round"},
+            "color": {
+                "field": "Activity",
+                "type": "nominal",
+                "scale": {
+                    "domain": [activity_label(a) for a in ACTIVITIES],
+                    "range": list(charts.ACTIVITY_COLORS),
+                },
+            },
+            "tooltip": [
+                {"field": "Round", "type": "ordinal"},
+                {"field": "Activity", "type": "nominal"},
+                {"field": "Hours", "type": "quantitative", "format": ",.0f"},
+            ],
+        },
+        "title": "Where the AEs' hours went",
+        "height": charts.HEIGHT,
+        "width": 300,
+    }
+    return {"hconcat": [left, right]}
 
 
 # ----------------------------------------------------------------------------- trainer
@@ -390,6 +505,7 @@ def _start_form(store: RoomStore, code: str, game: GameState | None) -> None:
         last = play_round_scenario(setup)
         check_work([last], replications, limit=math.inf)
         store.start_game(code, setup.model_dump(mode="json"), score)
+        ahead_runs().release(code)
     except (SalessimError, WorkLimitError) as exc:
         st.error(plain(f"The game cannot start: {exc}"), icon=":material/error:")
         return
@@ -423,7 +539,9 @@ def _round_controls(store: RoomStore, code: str, game: GameState, setup: GameSet
         )
         st.caption(
             "Closing simulates the round for every team and the house team with the same "
-            "luck; a team that has not submitted keeps last round's levers, without hires."
+            "luck; a team that has not submitted keeps last round's levers, without hires. "
+            "Submitted decisions start simulating as they come in, so the close mostly waits "
+            "for the latest ones; teams see their results only once the round is closed."
         )
         if st.button(
             f"Close round {k} and simulate it",
@@ -436,7 +554,7 @@ def _round_controls(store: RoomStore, code: str, game: GameState, setup: GameSet
             st.rerun()
     elif k < setup.rounds:
         if st.button(f"Open round {k + 1}", type="primary", key="game.open"):
-            store.open_round(code, k + 1)
+            open_round(store, code, k + 1)
             st.rerun()
     else:
         st.markdown("**The game is over.**")
@@ -532,7 +650,7 @@ def team_game(store: RoomStore, code: str, team: Team) -> bool:
     if played:
         st.markdown("**Your team's quarters**")
         st.table(rounds_table(played), hide_index=True)
-        st.altair_chart(_rounds_charts(played))
+        st.vega_lite_chart(spec=rounds_charts(played))
     if game.board:
         results = room_results(store, code, game)
         if results:
@@ -666,9 +784,8 @@ def _decisions_form(
     if st.button(label, type="primary", key=prefix + "submit", disabled=bool(errors)):
         try:
             decisions = Decisions.read(decided)
-            check_history(setup, [*earlier, decisions], team.name)
-            store.submit_decisions(code, team.token, k, decisions.model_dump(mode="json"))
-        except (GameError, RoomError) as exc:
+            submit_decisions(store, code, team, setup, k, decisions)
+        except (GameError, RoomError, WorkLimitError) as exc:
             st.error(plain(exc), icon=":material/error:")
             return
         submitted = decisions
