@@ -36,9 +36,18 @@ PIN = "open-sesame"
 QUARTERS = 2
 REPLICATIONS = 2
 SEED = 0
-TRAINER_SCRIPT = "from salessim.app import room_pages\nroom_pages.trainer_page()\n"
-ROOM_SCRIPT = "from salessim.app import room_pages\nroom_pages.room_page()\n"
-CLASSROOM_SCRIPT = "from salessim.app import pages\npages.classroom_page()\n"
+# Each page runs only under __main__, as the app's own script does: the pool's fork server
+# imports the main script again and must not build a page when it does.
+TRAINER_SCRIPT = (
+    'from salessim.app import room_pages\nif __name__ == "__main__":\n'
+    "    room_pages.trainer_page()\n"
+)
+ROOM_SCRIPT = (
+    'from salessim.app import room_pages\nif __name__ == "__main__":\n    room_pages.room_page()\n'
+)
+CLASSROOM_SCRIPT = (
+    'from salessim.app import pages\nif __name__ == "__main__":\n    pages.classroom_page()\n'
+)
 LEVERS = {lever.key: lever.label for lever in levers_for(load_scenario("baseline"))}
 
 
