@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from functools import partial
+from heapq import heappop
 from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import URGENT
 
 from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, DAYS_PER_YEAR, Forecast, Scenario
 from salessim.deals import DealDesk
@@ -305,7 +307,7 @@ class SalesModel:
         self.ae_roster.append(rep)
         self._enlist(rep)
         self._schedule_departure(rep, a.attrition_per_year)
-        self.env.process(rep.run())
+        rep.start()
         if self.desk.handoff_queue:
             self.desk.capacity_freed()
         return rep
@@ -330,7 +332,7 @@ class SalesModel:
         self.sdrs.append(rep)
         self._enlist(rep)
         self._schedule_departure(rep, s.attrition_per_year)
-        self.env.process(rep.run())
+        rep.start()
         return rep
 
     def _enlist(self, rep: Rep) -> None:
@@ -611,14 +613,34 @@ class SalesModel:
     # ----------------------------------------------------------------- run
     def run(self) -> RunResult:
         """Simulate the whole horizon and return the collected results."""
-        env = self.env
-        env.run(until=self.horizon)
+        run_until(self.env, self.horizon)
         for rep in (*self.aes, *self.sdrs):
             rep.book_unfinished(float(self.horizon))
         self.desk.sweep()
         for queue in self.lead_queues:
             queue.purge(float(self.horizon))
         return RunResult.from_model(self)
+
+
+def run_until(env: simpy.Environment, until: int) -> None:
+    """What ``env.run(until=until)`` does, with SimPy's step inlined: the same events in the
+    same order (by time, priority and order of scheduling), one method call fewer per event."""
+    stop = simpy.Event(env)
+    stop._ok = True
+    stop._value = None
+    env.schedule(stop, URGENT, until - env._now)
+    queue = env._queue
+    while True:
+        now, _, _, event = heappop(queue)
+        env._now = now
+        if event is stop:
+            return
+        callbacks = event.callbacks
+        event.callbacks = None  # type: ignore[assignment]  # processed: SimPy's own mark
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            raise event._value
 
 
 def run(
