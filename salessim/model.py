@@ -391,7 +391,10 @@ class SalesModel:
                     if records is not None:
                         records.append(lead)
                     if not lead.fate:  # not filtered out by lead scoring
-                        queue = self._assignee(takers) if assigned else shared
+                        queue = shared
+                        if assigned and takers:  # round robin, as _assignee(takers)
+                            self._lead_turn += 1
+                            queue = takers[self._lead_turn % len(takers)]
                         queue.add_incoming(lead, at)
                         touched.add(queue)
             for queue in sorted(touched, key=self.lead_queues.index):
@@ -425,10 +428,21 @@ class SalesModel:
         at = queue.next_incoming()
         if at >= queue.alarm_at or at == float("inf"):
             return
-        if not any(rep.wake is not None for rep in self._workers_of(queue)):
-            return
+        # Runs whenever a rep goes idle: the workers are looked at in place, not listed.
+        owner = queue.owner
+        if owner is not None:
+            if owner.wake is None:
+                return
+        else:
+            for rep in self.sdrs if self.sdrs_take_leads else self.aes:
+                if rep.wake is not None:
+                    break
+            else:
+                return
         queue.alarm_at = at
-        self._later(max(at - self.env.now, 0.0), partial(self._lead_alarm, queue, at))
+        env = self.env
+        alarm = env.timeout(max(at - env.now, 0.0))
+        alarm.callbacks.append(lambda _event: self._lead_alarm(queue, at))
 
     def _lead_alarm(self, queue: LeadQueue, at: float) -> None:
         if at != queue.alarm_at:

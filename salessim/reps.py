@@ -9,8 +9,8 @@ arrives. Every hour is booked to exactly one activity.
 from __future__ import annotations
 
 import heapq
-from heapq import heappush
 from collections.abc import Callable
+from heapq import heappush
 from typing import TYPE_CHECKING
 
 import simpy
@@ -116,6 +116,9 @@ class Rep:
         self._non_selling = self._hours_of[ACT_NON_SELLING]
         self._salary = daily[role + "_salary_cost"]
         self._headcount = daily[role + "_headcount"]
+        self._first_attempts = daily["leads_first_attempt"]
+        self._response_hours = daily["response_hours_sum"]
+        self._lead_attempts = daily["lead_attempts"]
         self._policy = policy  # the policy read this morning (a change applies tomorrow)
         self._spare = self.spare_activity  # where this day's waiting hours go
         self._idle_hours = self._hours_of[self._spare]
@@ -407,12 +410,9 @@ class Rep:
         if lead is None:
             return None
         model = self.model
-        daily = model.ledger.daily
-        first_attempts, response_hours, attempts = (
-            daily["leads_first_attempt"],
-            daily["response_hours_sum"],
-            daily["lead_attempts"],
-        )
+        first_attempts = self._first_attempts
+        response_hours = self._response_hours
+        attempts = self._lead_attempts
         uniform = model.qual_stream.uniform
         H = self.hours_per_day
         session = self.session_hours
