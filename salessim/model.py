@@ -359,7 +359,10 @@ class SalesModel:
         if lead is not None:
             # A conversation cut short by the leaver: the lead goes back to be called again
             # (to the team's queue if SDRs took the leads over while the AE was on the call).
-            (rep.lead_queue or self.lead_queue).push_retry(lead, now)
+            # A leaver's own queue with no lead in it counts as none, as the truth value of a
+            # queue (its length) always made it: spelled out so a compiled build does the same.
+            own = rep.lead_queue
+            (own if own is not None and len(own) > 0 else self.lead_queue).push_retry(lead, now)
         if rep.is_ae:
             self.aes.remove(rep)
             own = rep.lead_queue
