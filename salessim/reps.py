@@ -1,9 +1,11 @@
-"""A rep (AE or SDR): one dispatcher process spending a finite day of hours on chosen tasks.
+"""A rep (AE or SDR): one dispatcher spending a finite day of hours on chosen tasks.
 
 Each working day has a selling window (hours × (1 − non-selling share) × ramp productivity)
 followed by non-selling time. Within the window the rep asks its policy for a task, works it
 (chunked to what is left of the day, carried over otherwise) or waits, idle, until something
-arrives. Every hour is booked to exactly one activity.
+arrives. Every hour is booked to exactly one activity. The dispatcher is a chain of callbacks
+on SimPy events (one event per step or wait, as a process would yield), not a process: the
+same events in the same order, without a generator resumed at every step.
 """
 
 from __future__ import annotations
