@@ -58,10 +58,11 @@ from salessim.app.levers import Lever, LeverValue, build_scenario, levers_for
 from salessim.app.pool import SimulationPool
 from salessim.app.results_cache import scenario_fingerprint
 from salessim.app.views import comparison_from_runs, summarise_comparison
-from salessim.config import DAYS_PER_MONTH, DAYS_PER_YEAR, Scenario
+from salessim.config import DAYS_PER_YEAR, Scenario
 from salessim.experiments import compare, replicate, run_replication
 from salessim.model import SalesModel, run
 from salessim.parallel import execute
+from salessim.queueing import erlang_c, mmc_lead_scenario
 from salessim.scenario_files import load_scenario, scenario_with
 
 SCENARIO = "baseline"
@@ -96,9 +97,10 @@ class Target:
 
 
 # The M/M/10 peer workload: λ = 8 customers per hour, μ = 1 per hour per server. salessim
-# runs it as the degenerate lead-queue scenario of tests/test_queueing.py (always-available
-# AEs, one connected call per lead, exponential conversations), the peer as a plain SimPy
-# Resource model; both in hours of a working day, both checked against Erlang C's W_q.
+# runs it as the degenerate lead-queue scenario of salessim.queueing, which tests/test_queueing.py
+# checks against Erlang C (always-available AEs, one connected call per lead, exponential
+# conversations), the peer as a plain SimPy Resource model; both in hours of a working day,
+# both checked against Erlang C's W_q.
 MMC_SERVERS = 10
 MMC_ARRIVALS_PER_HOUR = 8.0
 MMC_SERVICE_HOURS = 1.0
@@ -212,54 +214,20 @@ def measure_throughput(scenario: Scenario, rounds: int) -> dict[str, Any]:
 
 def erlang_c_wait_hours() -> float:
     """Erlang C's mean wait in queue W_q (hours) for the M/M/c workload."""
-    c, a = MMC_SERVERS, MMC_ARRIVALS_PER_HOUR * MMC_SERVICE_HOURS
-    tail = a**c / math.factorial(c) * c / (c - a)
-    p_wait = tail / (sum(a**k / math.factorial(k) for k in range(c)) + tail)
-    return p_wait / (c / MMC_SERVICE_HOURS - MMC_ARRIVALS_PER_HOUR)
+    return erlang_c(MMC_SERVERS, MMC_ARRIVALS_PER_HOUR, 1 / MMC_SERVICE_HOURS)[1]
 
 
 def mmc_scenario(customers: int) -> Scenario:
     """salessim's degenerate lead-queue scenario serving about `customers` leads after warm-up
     (the configuration tests/test_queueing.py checks against Erlang C)."""
-    per_day = MMC_ARRIVALS_PER_HOUR * MMC_HOURS_PER_DAY
-    days = math.ceil(customers / per_day)
-    return Scenario.model_validate(
-        {
-            "name": "mmc_leads",
-            "calendar": {
-                "hours_per_day": MMC_HOURS_PER_DAY,
-                "horizon_days": days + MMC_WARMUP_DAYS,
-                "warmup_days": MMC_WARMUP_DAYS,
-            },
-            "lead_sources": [
-                {
-                    "name": "poisson",
-                    "monthly_volume": per_day * DAYS_PER_MONTH,
-                    "seasonality": [1.0] * 12,
-                    "fit_share": 0.0,
-                    "cost_per_lead": 0.0,
-                    "routing_delay_hours": 0.0,
-                    "response_decay": [{"hours": 0.0, "multiplier": 1.0}],
-                }
-            ],
-            "qualification": {
-                "attempt_minutes": 0.0,
-                "connect_probability": 1.0,
-                "max_attempts": 1,
-                "conversation_hours": MMC_SERVICE_HOURS,
-                "conversation_cv": 1.0,
-                "queue_discipline": "fifo",
-                "ae_lead_routing": "shared",
-                "expiry_days": float(days + MMC_WARMUP_DAYS),
-            },
-            "prospecting": {"dials_per_hour": 0.0},
-            "aes": {
-                "count": MMC_SERVERS,
-                "non_selling_share": 0.0,
-                "start_ramped": True,
-                "attrition_per_year": 0.0,
-            },
-        }
+    days = math.ceil(customers / (MMC_ARRIVALS_PER_HOUR * MMC_HOURS_PER_DAY))
+    return mmc_lead_scenario(
+        MMC_SERVERS,
+        MMC_ARRIVALS_PER_HOUR,
+        MMC_SERVICE_HOURS,
+        days=days,
+        warmup_days=MMC_WARMUP_DAYS,
+        hours_per_day=MMC_HOURS_PER_DAY,
     )
 
 

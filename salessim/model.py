@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from functools import partial
+from heapq import heappop
 from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import URGENT
 
 from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, DAYS_PER_YEAR, Forecast, Scenario
 from salessim.deals import DealDesk
@@ -305,7 +307,7 @@ class SalesModel:
         self.ae_roster.append(rep)
         self._enlist(rep)
         self._schedule_departure(rep, a.attrition_per_year)
-        self.env.process(rep.run())
+        rep.start()
         if self.desk.handoff_queue:
             self.desk.capacity_freed()
         return rep
@@ -330,7 +332,7 @@ class SalesModel:
         self.sdrs.append(rep)
         self._enlist(rep)
         self._schedule_departure(rep, s.attrition_per_year)
-        self.env.process(rep.run())
+        rep.start()
         return rep
 
     def _enlist(self, rep: Rep) -> None:
@@ -357,7 +359,10 @@ class SalesModel:
         if lead is not None:
             # A conversation cut short by the leaver: the lead goes back to be called again
             # (to the team's queue if SDRs took the leads over while the AE was on the call).
-            (rep.lead_queue or self.lead_queue).push_retry(lead, now)
+            # A leaver's own queue with no lead in it counts as none, as the truth value of a
+            # queue (its length) always made it: spelled out so a compiled build does the same.
+            own = rep.lead_queue
+            (own if own is not None and len(own) > 0 else self.lead_queue).push_retry(lead, now)
         if rep.is_ae:
             self.aes.remove(rep)
             own = rep.lead_queue
@@ -389,7 +394,10 @@ class SalesModel:
                     if records is not None:
                         records.append(lead)
                     if not lead.fate:  # not filtered out by lead scoring
-                        queue = self._assignee(takers) if assigned else shared
+                        queue = shared
+                        if assigned and takers:  # round robin, as _assignee(takers)
+                            self._lead_turn += 1
+                            queue = takers[self._lead_turn % len(takers)]
                         queue.add_incoming(lead, at)
                         touched.add(queue)
             for queue in sorted(touched, key=self.lead_queues.index):
@@ -423,10 +431,21 @@ class SalesModel:
         at = queue.next_incoming()
         if at >= queue.alarm_at or at == float("inf"):
             return
-        if not any(rep.wake is not None for rep in self._workers_of(queue)):
-            return
+        # Runs whenever a rep goes idle: the workers are looked at in place, not listed.
+        owner = queue.owner
+        if owner is not None:
+            if owner.wake is None:
+                return
+        else:
+            for rep in self.sdrs if self.sdrs_take_leads else self.aes:
+                if rep.wake is not None:
+                    break
+            else:
+                return
         queue.alarm_at = at
-        self._later(max(at - self.env.now, 0.0), partial(self._lead_alarm, queue, at))
+        env = self.env
+        alarm = env.timeout(max(at - env.now, 0.0))
+        alarm.callbacks.append(lambda _event: self._lead_alarm(queue, at))
 
     def _lead_alarm(self, queue: LeadQueue, at: float) -> None:
         if at != queue.alarm_at:
@@ -611,14 +630,34 @@ class SalesModel:
     # ----------------------------------------------------------------- run
     def run(self) -> RunResult:
         """Simulate the whole horizon and return the collected results."""
-        env = self.env
-        env.run(until=self.horizon)
+        run_until(self.env, self.horizon)
         for rep in (*self.aes, *self.sdrs):
             rep.book_unfinished(float(self.horizon))
         self.desk.sweep()
         for queue in self.lead_queues:
             queue.purge(float(self.horizon))
         return RunResult.from_model(self)
+
+
+def run_until(env: simpy.Environment, until: int) -> None:
+    """What ``env.run(until=until)`` does, with SimPy's step inlined: the same events in the
+    same order (by time, priority and order of scheduling), one method call fewer per event."""
+    stop = simpy.Event(env)
+    stop._ok = True
+    stop._value = None
+    env.schedule(stop, URGENT, until - env._now)
+    queue = env._queue
+    while True:
+        now, _, _, event = heappop(queue)
+        env._now = now
+        if event is stop:
+            return
+        callbacks = event.callbacks
+        event.callbacks = None  # type: ignore[assignment]  # processed: SimPy's own mark
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            raise event._value
 
 
 def run(

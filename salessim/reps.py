@@ -1,18 +1,22 @@
-"""A rep (AE or SDR): one dispatcher process spending a finite day of hours on chosen tasks.
+"""A rep (AE or SDR): one dispatcher spending a finite day of hours on chosen tasks.
 
 Each working day has a selling window (hours × (1 − non-selling share) × ramp productivity)
 followed by non-selling time. Within the window the rep asks its policy for a task, works it
 (chunked to what is left of the day, carried over otherwise) or waits, idle, until something
-arrives. Every hour is booked to exactly one activity.
+arrives. Every hour is booked to exactly one activity. The dispatcher is a chain of callbacks
+on SimPy events (one event per step or wait, as a process would yield), not a process: the
+same events in the same order, without a generator resumed at every step.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from heapq import heappush
+from typing import TYPE_CHECKING
 
 import simpy
+from simpy.events import NORMAL, URGENT
 
 from salessim.config import DAYS_PER_QUARTER, DAYS_PER_YEAR
 from salessim.entities import (
@@ -103,6 +107,32 @@ class Rep:
         self.wake: simpy.Event | None = None
         self._day_timer: simpy.Event | None = None
         self._read_work_rules(model.scenario)
+        # The working day as callbacks on SimPy events (one per step or wait, no process):
+        # the counters each day adds to, and the day's state between its events.
+        daily = model.ledger.daily
+        prefix = self.prefix
+        self._H = model.hours_per_day
+        self._horizon = model.horizon
+        self._hours_of = {act: daily[prefix + act] for act in ACTIVITIES}
+        self._available = daily[prefix + "available"]
+        self._non_selling = self._hours_of[ACT_NON_SELLING]
+        self._salary = daily[role + "_salary_cost"]
+        self._headcount = daily[role + "_headcount"]
+        self._first_attempts = daily["leads_first_attempt"]
+        self._response_hours = daily["response_hours_sum"]
+        self._lead_attempts = daily["lead_attempts"]
+        self._policy = policy  # the policy read this morning (a change applies tomorrow)
+        self._spare = self.spare_activity  # where this day's waiting hours go
+        self._idle_hours = self._hours_of[self._spare]
+        self._start = 0.0  # this working day's start
+        self._day = 0
+        self._window_end = 0.0  # end of this day's selling window
+        self._step_hours = 0.0  # hours of the step under way, of the task's
+        self._step_need = 0.0  # hours the task needed when the step began
+        # Bound once: every step schedules one of these as an event's callback.
+        self._morning_cb: Callable[[simpy.Event], None] = self._morning
+        self._step_done_cb: Callable[[simpy.Event], None] = self._step_done
+        self._woken_cb: Callable[[simpy.Event], None] = self._woken
 
     def _read_work_rules(self, sc: Scenario) -> None:
         """Cache the scenario's rules for calling, prospecting and picking work (read at every
@@ -210,87 +240,116 @@ class Rep:
         s0 = self.ramp_start_share
         return s0 + (1.0 - s0) * max(progress, 0.0)
 
-    def run(self) -> Generator[simpy.Event, Any, None]:
+    def start(self) -> None:
+        """Start the rep's working days now, after the events already due now that SimPy
+        runs first (as a process would start: an urgent event, not a call)."""
         env = self.env
-        model = self.model
-        H = self.hours_per_day
-        daily = model.ledger.daily
-        horizon = model.horizon
-        prefix = self.prefix
-        hours_of = {act: daily[prefix + act] for act in ACTIVITIES}
-        available = daily[prefix + "available"]
-        non_selling = hours_of[ACT_NON_SELLING]
-        salary = daily[self.role + "_salary_cost"]
-        headcount = daily[self.role + "_headcount"]
-        timeout = env.timeout
-        while True:
-            start = env.now
-            day = int(start + EPS)
-            if self.leaving or day >= horizon:
-                break
-            # Read each morning: a change may have set the rep's rules overnight.
-            policy = self.policy
-            spare_activity = self.spare_activity
-            idle_hours = hours_of[spare_activity]
-            floor_share = self.floor_share
-            self.productivity = self.ramp_productivity(start)
-            selling = H * (1.0 - self.non_selling_share) * self.productivity
-            window_end = start + selling / H
-            available[day] += H
-            non_selling[day] += H - selling
-            salary[day] += self.daily_cost
-            headcount[day] += 1.0
-            self.floor_hours_left = floor_share * selling
-            policy.start_day(self)
-            if self._ready:
-                self._lose_neglected(start)
-            self._day_timer = None
-            while True:
-                now = env.now
-                left = (window_end - now) * H
-                if left <= EPS:
-                    break
-                task = self.carry
-                if task is None:
-                    task = policy.choose(self, now, left)
-                if task is None:
-                    self.wake = env.event()
-                    if self.lead_queue is not None:
-                        model.arm_lead_alarm(self.lead_queue)
-                    if self._day_timer is None:
-                        self._day_timer = env.timeout(window_end - now)
-                        self._day_timer.callbacks.append(self._day_over)
-                    self.since, self.doing = now, spare_activity
-                    yield self.wake
-                    self.doing = ""
-                    self.wake = None
-                    idle_hours[day] += (env.now - now) * H
-                    continue
-                need = task.hours
-                h = need if need < left else left
-                self.carry = task
-                activity = task.activity
-                self.since, self.doing = now, activity
-                yield timeout(h / H)
-                self.doing = ""
-                hours_of[activity][day] += h
-                kind = task.kind
-                if kind == TASK_PROSPECT:
-                    self.block_hours_left -= h
-                    self.floor_hours_left -= h
-                need -= h
-                task.hours = need
-                if need > EPS:
-                    if task.deal is not None and kind == TASK_STAGE_WORK:
-                        task.deal.work_left = need
-                else:
-                    self.carry = None
-                    self._finish(task, h)
-            rest = start + 1.0 - env.now
-            if rest > 0.0:
-                yield timeout(rest)
-        self.active = False
-        model.rep_left(self)
+        first = simpy.Event(env)
+        first._ok = True
+        first._value = None
+        first.callbacks.append(self._morning_cb)
+        env.schedule(first, URGENT)
+
+    def _after(self, delay: float, callback: Callable[[simpy.Event], None]) -> None:
+        """Call `callback` in `delay` days: what ``env.timeout(delay)`` with that callback
+        schedules (the same place in SimPy's queue), without building a Timeout."""
+        env = self.env
+        event = simpy.Event(env)
+        event._ok = True
+        event._value = None
+        event.callbacks.append(callback)
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
+
+    def _morning(self, _event: simpy.Event | None) -> None:
+        """A working day starts (or the rep leaves): read the day's rules and book its hours."""
+        start = self.env._now
+        day = int(start + EPS)
+        if self.leaving or day >= self._horizon:
+            self.active = False
+            self.model.rep_left(self)
+            return
+        H = self._H
+        # Read each morning: a change may have set the rep's rules overnight.
+        policy = self._policy = self.policy
+        self._spare = self.spare_activity
+        self._idle_hours = self._hours_of[self._spare]
+        self.productivity = self.ramp_productivity(start)
+        selling = H * (1.0 - self.non_selling_share) * self.productivity
+        self._start = start
+        self._day = day
+        self._window_end = start + selling / H
+        self._available[day] += H
+        self._non_selling[day] += H - selling
+        self._salary[day] += self.daily_cost
+        self._headcount[day] += 1.0
+        self.floor_hours_left = self.floor_share * selling
+        policy.start_day(self)
+        if self._ready:
+            self._lose_neglected(start)
+        self._day_timer = None
+        self._work()
+
+    def _work(self) -> None:
+        """Take the next task (or wait for one) until the selling window is over, then wait
+        for tomorrow morning; every wait is one event whose callback carries on from here."""
+        env = self.env
+        H = self._H
+        window_end = self._window_end
+        now = env._now
+        left = (window_end - now) * H
+        if left > EPS:
+            task = self.carry
+            if task is None:
+                task = self._policy.choose(self, now, left)
+            if task is None:
+                wake = self.wake = simpy.Event(env)
+                if self.lead_queue is not None:
+                    self.model.arm_lead_alarm(self.lead_queue)
+                if self._day_timer is None:
+                    self._day_timer = env.timeout(window_end - now)
+                    self._day_timer.callbacks.append(self._day_over)
+                self.since, self.doing = now, self._spare
+                wake.callbacks.append(self._woken_cb)
+                return
+            need = self._step_need = task.hours
+            self._step_hours = need if need < left else left
+            self.carry = task
+            self.since, self.doing = now, task.activity
+            self._after(self._step_hours / H, self._step_done_cb)
+            return
+        rest = self._start + 1.0 - now
+        if rest > 0.0:
+            self._after(rest, self._morning_cb)
+        else:
+            self._morning(None)
+
+    def _woken(self, _event: simpy.Event) -> None:
+        """Something to do arrived (or the window closed) while the rep waited."""
+        self.doing = ""
+        self.wake = None
+        self._idle_hours[self._day] += (self.env._now - self.since) * self._H
+        self._work()
+
+    def _step_done(self, _event: simpy.Event) -> None:
+        """A step of the task under way is over: book its hours, finish it if it is done."""
+        self.doing = ""
+        task = self.carry
+        assert task is not None
+        h = self._step_hours
+        self._hours_of[task.activity][self._day] += h
+        kind = task.kind
+        if kind == TASK_PROSPECT:
+            self.block_hours_left -= h
+            self.floor_hours_left -= h
+        need = self._step_need - h
+        task.hours = need
+        if need > EPS:
+            if task.deal is not None and kind == TASK_STAGE_WORK:
+                task.deal.work_left = need
+        else:
+            self.carry = None
+            self._finish(task, h)
+        self._work()
 
     def book_unfinished(self, end: float) -> None:
         """At the end of a run, book the hours of the step under way (they count too)."""
@@ -353,12 +412,9 @@ class Rep:
         if lead is None:
             return None
         model = self.model
-        daily = model.ledger.daily
-        first_attempts, response_hours, attempts = (
-            daily["leads_first_attempt"],
-            daily["response_hours_sum"],
-            daily["lead_attempts"],
-        )
+        first_attempts = self._first_attempts
+        response_hours = self._response_hours
+        attempts = self._lead_attempts
         uniform = model.qual_stream.uniform
         H = self.hours_per_day
         session = self.session_hours

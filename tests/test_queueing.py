@@ -1,12 +1,9 @@
 """Validation against queueing theory: Erlang C for the lead queue, Little's law for both queues.
 
-A degenerate scenario turns lead work into an M/M/c queue: c always-available AEs (no
-non-selling time, ramped, no attrition, no prospecting, no deals since every lead is a suspect),
-Poisson lead arrivals (a Poisson count per working day with uniform times within the day is a
-Poisson process), one connected call per lead (connect probability 1, attempts of 0 minutes)
-and an exponential conversation (CV 1). The clock runs in working days; a rep works
-``hours_per_day`` hours per day, so a conversation of mean s hours is a service rate of
-``hours_per_day / s`` per day.
+The degenerate scenario of :func:`salessim.queueing.mmc_lead_scenario` turns lead work into an
+M/M/c queue (always-available AEs, Poisson arrivals, one connected call per lead, exponential
+conversations). The clock runs in working days; a rep works ``hours_per_day`` hours per day, so
+a conversation of mean s hours is a service rate of ``hours_per_day / s`` per day.
 """
 
 from __future__ import annotations
@@ -18,9 +15,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from salessim.config import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR, Scenario
+from salessim.config import DAYS_PER_WEEK, DAYS_PER_YEAR, Scenario
 from salessim.experiments import replication_seed
 from salessim.model import run
+from salessim.queueing import MAX_EXPIRY_DAYS, erlang_c, mmc_lead_scenario
 from salessim.results import RunResult
 
 HOURS_PER_DAY = 8.0
@@ -33,15 +31,6 @@ MMC_YEARS = 2
 MMC_WARMUP_DAYS = 21
 
 
-def erlang_c_wait(servers: int, arrival_rate: float, service_rate: float) -> tuple[float, float]:
-    """Erlang C: (probability an arrival waits, mean wait in queue W_q) for an M/M/c queue."""
-    a = arrival_rate / service_rate  # offered load in Erlangs
-    assert a < servers, "the queue must be stable"
-    tail = a**servers / math.factorial(servers) * servers / (servers - a)
-    p_wait = tail / (sum(a**k / math.factorial(k) for k in range(servers)) + tail)
-    return p_wait, p_wait / (servers * service_rate - arrival_rate)
-
-
 def t_interval(values: list[float] | np.ndarray) -> tuple[float, float, float]:
     """Mean and 95% Student-t interval of independent replication means."""
     x = np.asarray(values, dtype=float)
@@ -50,43 +39,13 @@ def t_interval(values: list[float] | np.ndarray) -> tuple[float, float, float]:
 
 
 def mmc_scenario() -> Scenario:
-    return Scenario.model_validate(
-        {
-            "name": "mmc_leads",
-            "calendar": {
-                "hours_per_day": HOURS_PER_DAY,
-                "horizon_days": MMC_YEARS * DAYS_PER_YEAR + MMC_WARMUP_DAYS,
-                "warmup_days": MMC_WARMUP_DAYS,
-            },
-            "lead_sources": [
-                {
-                    "name": "poisson",
-                    "monthly_volume": ARRIVALS_PER_DAY * DAYS_PER_MONTH,
-                    "seasonality": [1.0] * 12,
-                    "fit_share": 0.0,  # suspects only: no opportunities, no deal work
-                    "cost_per_lead": 0.0,
-                    "routing_delay_hours": 0.0,
-                    "response_decay": [{"hours": 0.0, "multiplier": 1.0}],
-                }
-            ],
-            "qualification": {
-                "attempt_minutes": 0.0,
-                "connect_probability": 1.0,
-                "max_attempts": 1,
-                "conversation_hours": CONVERSATION_HOURS,
-                "conversation_cv": 1.0,  # exponential service
-                "queue_discipline": "fifo",
-                "ae_lead_routing": "shared",  # one queue, c servers
-                "expiry_days": 504.0,  # nobody gives up waiting
-            },
-            "prospecting": {"dials_per_hour": 0.0},
-            "aes": {
-                "count": SERVERS,
-                "non_selling_share": 0.0,
-                "start_ramped": True,
-                "attrition_per_year": 0.0,
-            },
-        }
+    return mmc_lead_scenario(
+        SERVERS,
+        ARRIVALS_PER_DAY / HOURS_PER_DAY,
+        CONVERSATION_HOURS,
+        days=MMC_YEARS * DAYS_PER_YEAR,
+        warmup_days=MMC_WARMUP_DAYS,
+        hours_per_day=HOURS_PER_DAY,
     )
 
 
@@ -121,7 +80,7 @@ def mmc_runs() -> list[MMCRun]:
 
 MU = HOURS_PER_DAY / CONVERSATION_HOURS  # service rate per AE, per day
 RHO = ARRIVALS_PER_DAY / (SERVERS * MU)
-P_WAIT, WQ_DAYS = erlang_c_wait(SERVERS, ARRIVALS_PER_DAY, MU)
+P_WAIT, WQ_DAYS = erlang_c(SERVERS, ARRIVALS_PER_DAY, MU)
 WQ_HOURS = WQ_DAYS * HOURS_PER_DAY
 
 
@@ -130,6 +89,24 @@ def test_degenerate_scenario_is_the_intended_queue() -> None:
     # Erlang C by hand for c=3, a=2.25: P_wait = 7.59375 / 13.375, W_q = P_wait / 6 days.
     assert math.isclose(P_WAIT, 7.59375 / 13.375, rel_tol=1e-12)
     assert math.isclose(WQ_HOURS, 0.7570, abs_tol=1e-4)
+
+
+def test_degenerate_scenario_fits_any_length() -> None:
+    # The benchmark's M/M/10 run (λ = 8/h, μ = 1/h, 100k customers: 1,563 days + 21 of
+    # warm-up) is longer than the longest expiry a scenario accepts: leads expire at that
+    # bound, and the rates and servers are the ones asked for.
+    sc = mmc_lead_scenario(10, 8.0, 1.0, days=1563, warmup_days=21)
+    assert sc.calendar.horizon_days == 1584
+    assert sc.qualification.expiry_days == MAX_EXPIRY_DAYS == 504.0
+    assert sc.aes.count == 10
+    assert sc.lead_sources[0].monthly_volume == 8.0 * 8.0 * 21
+    short = mmc_lead_scenario(SERVERS, 2.25, 1.0, days=100, warmup_days=21)
+    assert short.qualification.expiry_days == 121.0
+
+
+def test_erlang_c_refuses_an_unstable_queue() -> None:
+    with pytest.raises(ValueError, match="not stable"):
+        erlang_c(3, 24.0, 8.0)
 
 
 @pytest.mark.slow
