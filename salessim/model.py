@@ -357,12 +357,11 @@ class SalesModel:
         now = self.env.now
         lead = rep.drop_carried_task()
         if lead is not None:
-            # A conversation cut short by the leaver: the lead goes back to be called again
-            # (to the team's queue if SDRs took the leads over while the AE was on the call).
-            # A leaver's own queue with no lead in it counts as none, as the truth value of a
-            # queue (its length) always made it: spelled out so a compiled build does the same.
+            # A conversation cut short by the leaver: the lead goes back to be called again,
+            # into the queue it came from (the leaver's own, even when empty: it moves to a
+            # colleague below; the team's if SDRs took the leads over during the call).
             own = rep.lead_queue
-            (own if own is not None and len(own) > 0 else self.lead_queue).push_retry(lead, now)
+            (own if own is not None else self.lead_queue).push_retry(lead, now)
         if rep.is_ae:
             self.aes.remove(rep)
             own = rep.lead_queue

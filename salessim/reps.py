@@ -79,7 +79,7 @@ class Rep:
         self.seat = seat
         self.policy = policy
         self.territory = territory
-        self.hired_at = hired_at
+        self.hired_at = float(hired_at)  # a float in every build (an int day would print as -105)
         self.left_at = -1.0  # the day they left (-1: still on the team)
         self.person = 0  # who this is (a backfill reuses the seat): set when records are kept
         self.ramp_days = ramp_days

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from salessim.config import Qualification, Scenario
-from salessim.entities import Lead
+from salessim.entities import ACT_QUALIFYING, TASK_LEAD, Lead, Task
 from salessim.leads import LeadQueue
 from salessim.ledger import Ledger
 from salessim.model import SalesModel, run
@@ -123,6 +123,21 @@ def test_a_leavers_leads_are_reassigned_and_conserved() -> None:
         for fate in ("converted", "cold", "no_opportunity", "disqualified", "unreached", "expired")
     )
     assert arrived == ended + result.leads_queued_end + result.leads_in_progress_end
+
+
+def test_a_conversation_cut_short_by_a_leaver_goes_to_a_colleague() -> None:
+    # The leaver's own queue is empty: the lead they were talking to must still reach a
+    # colleague's queue, never the team queue nobody calls when leads are assigned.
+    model = SalesModel(_assigned_team(**{"aes.attrition_per_year": 0.0}), seed=3)
+    leaver = model.aes[0]
+    own = leaver.lead_queue
+    assert own is not None and len(own) == 0 and not own.retries
+    lead = _lead(10_000, 0.0)
+    leaver.carry = Task(TASK_LEAD, ACT_QUALIFYING, 0.5, lead=lead)
+    model.rep_left(leaver)
+    holders = [rep for rep in model.aes if any(item[2] is lead for item in rep.lead_queue.retries)]
+    assert len(holders) == 1 and holders[0] is not leaver
+    assert not model.lead_queue.retries
 
 
 def test_deals_reached_late_are_rushed() -> None:
