@@ -36,8 +36,8 @@ round's simulation after the close (round 4: 31 games x 6 replications x 0.16-0.
 30-38 CPU-s, 15-19 s on two idle cores) plus 1-6 s to draw the 30 pages and the 2 s poll. A
 team's page drew in 0.05-0.10 s idle (median), 0.06-0.23 s while rounds simulated.
 
-This is a measurement, not a test: it prints the figures, PASS or MISS against the target (30
-s) for each round and case, and exits 1 if any missed.
+This is a measurement, not a test: it prints the figures and PASS or MISS against the target
+(30 s) for each round and case, and exits 0 either way, as benchmarks/bench.py does.
 """
 
 from __future__ import annotations
@@ -206,13 +206,25 @@ class CaseRoom:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--teams", type=int, default=30)
-    parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--replications", type=int, default=None)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--spread", type=float, default=120.0, help="seconds (spread case)")
-    parser.add_argument("--case", choices=("worst", "spread", "both"), default="both")
+    parser = argparse.ArgumentParser(
+        description=" ".join(__doc__.split("\n\n")[0].split()),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--teams", type=int, default=30, help="teams in the room")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds played, from the first")
+    parser.add_argument(
+        "--replications", type=int, default=None, help="a round's replications (the game's own)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="the app pool's worker processes")
+    parser.add_argument(
+        "--spread", type=float, default=120.0, help="seconds the spread case's submissions take"
+    )
+    parser.add_argument(
+        "--case",
+        choices=("worst", "spread", "both"),
+        default="both",
+        help="worst: all submit at once, closed at once; spread: over --spread seconds",
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="salessim-workshop-load-"))
     os.environ.setdefault("SALESSIM_APP_WORKERS", str(args.workers))
@@ -282,7 +294,11 @@ def main() -> int:
         f"{workers} idle cores (load average now {os.getloadavg()[0]:.1f})"
     )
     print(f"figures: {json.dumps(json_rows)}")
-    return 1 if misses else 0
+    print(
+        f"{len(json_rows) - misses} of {len(json_rows)} round closes met the "
+        f"{TARGET_SECONDS:.0f} s target"
+    )
+    return 0
 
 
 if __name__ == "__main__":
