@@ -308,7 +308,7 @@ class SimulationPool:
         with self._lock:
             executor, self._executor = self._executor, None
             for task in list(self._tasks.values()):
-                task.future.cancel()
+                _drop(task.future)
                 self._flag(task).touch()
             self._queues.clear()
         if executor is not None:
@@ -479,13 +479,23 @@ class SimulationPool:
                     self._waiters[future] = left
                     continue
                 self._waiters.pop(future, None)
-                if future.cancel() or future.done():
+                if _drop(future) or future.done():
                     continue
                 task = self._tasks.get(future)
                 if task is not None:
                     self._forget(task)  # a new job must not wait for a task being stopped
                     with contextlib.suppress(OSError):
                         self._flag(task).touch()
+
+
+def _drop(future: Future[list[Run]]) -> bool:
+    """Cancel a task's future that has not started, and wake those waiting for it: a cancelled
+    future counts as done for ``concurrent.futures.wait`` only once notified. Called with the
+    pool's lock held, so that nothing else moves the future meanwhile."""
+    if future.done() or not future.cancel():
+        return False
+    future.set_running_or_notify_cancel()
+    return True
 
 
 class Job:
