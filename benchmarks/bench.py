@@ -25,8 +25,10 @@ Measured in one process:
 - a classroom's load on the web app: 30 distinct what-ifs at the What-if page's default run
   settings, each built from the levers and checked against the work cap as the page does, all
   submitted at once to one shared app pool (2 workers, as the app's own request path does, not
-  through browsers); the time to the first and to the last answer, each answer assembled into
-  the page's comparison view.
+  through browsers); the times to every session's first estimate (the page's provisional
+  result from the first replications, assembled as the page draws it) and to every final
+  answer (all replications, assembled into the page's comparison view): first, median and
+  last of each. The targets judge the final answers only; a first estimate is not an answer.
 
 The machine's load average is recorded too: other work on a shared machine skews every
 parallel figure.
@@ -53,11 +55,11 @@ from typing import Any
 import simpy
 
 import salessim.reps
-from salessim.app.budget import DEFAULT_REPLICATIONS, check_work
+from salessim.app.budget import DEFAULT_REPLICATIONS, FIRST_ESTIMATE_REPLICATIONS, check_work
 from salessim.app.levers import Lever, LeverValue, build_scenario, levers_for
 from salessim.app.pool import SimulationPool
 from salessim.app.results_cache import scenario_fingerprint
-from salessim.app.views import comparison_from_runs, summarise_comparison
+from salessim.app.views import comparison_from_runs, first_estimate, summarise_comparison
 from salessim.config import DAYS_PER_YEAR, Scenario
 from salessim.experiments import compare, replicate, run_replication
 from salessim.model import SalesModel, run
@@ -148,7 +150,7 @@ QUICK = Settings(
     classroom_warm=False,
     mmc_customers=10_000,
     students=4,
-    whatif_replications=2,
+    whatif_replications=FIRST_ESTIMATE_REPLICATIONS + 1,  # a first estimate, then the answer
 )
 
 
@@ -394,36 +396,49 @@ def measure_classroom_load(scenario: Scenario, students: int, n: int) -> dict[st
     `scenario`, each with the starting scenario beside it, `n` replications (the page's default
     in the full run) and the page's default seed, submitted together to one app pool of
     `PARALLEL_WORKERS` workers, started and warmed as the server does. Times (from the
-    submissions) to the first and last answer, each answer being the runs assembled into the
-    page's comparison view."""
+    submissions) to each session's first estimate, assembled as the page draws it once the
+    first replications of both scenarios are in (with `n` at most that many, the final answer
+    is the first estimate), and to each final answer, the runs assembled into the page's
+    comparison view."""
     what_ifs = classroom_what_ifs(scenario, students, n)
+    first = min(FIRST_ESTIMATE_REPLICATIONS, n)
     pool = SimulationPool(PARALLEL_WORKERS)
     try:
         pool.warm_up()
         pool.submit([scenario], 1, CLASSROOM_SEED + 1).result()  # workers up and imported
+        warm_runs = len(pool.cache)
         start = time.perf_counter()
         jobs = [pool.submit([scenario, edited], n, CLASSROOM_SEED) for edited in what_ifs]
-        answered: list[float] = []
-        pending = list(zip(jobs, what_ifs, strict=True))
-        while pending:
-            waiting = []
-            for job, edited in pending:
-                if not job.wait(0.01):
-                    waiting.append((job, edited))
-                    continue
-                runs = job.result()
-                comparison = comparison_from_runs([scenario, edited], runs, CLASSROOM_SEED)
-                summarise_comparison(comparison, job.reused)
-                answered.append(time.perf_counter() - start)
-            pending = waiting
+        estimated: dict[int, float] = {}
+        answered: dict[int, float] = {}
+        while len(answered) < len(jobs):
+            for k, (job, edited) in enumerate(zip(jobs, what_ifs, strict=True)):
+                pair = [scenario, edited]
+                if k not in estimated and job.finished_in_order() >= first:
+                    first_estimate(pair, job.first_runs(first), CLASSROOM_SEED)
+                    estimated[k] = time.perf_counter() - start
+                if k not in answered and job.done():
+                    runs = job.result()
+                    comparison = comparison_from_runs(pair, runs, CLASSROOM_SEED)
+                    summarise_comparison(comparison, job.reused)
+                    answered[k] = time.perf_counter() - start
+            time.sleep(0.02)
+        simulated = len(pool.cache) - warm_runs
     finally:
         pool.shutdown()
+    estimates, answers = list(estimated.values()), list(answered.values())
     return {
-        "classroom_first_answer_s": min(answered),
-        "classroom_median_answer_s": statistics.median(answered),
-        "classroom_last_answer_s": max(answered),
+        "classroom_first_estimate_first_s": min(estimates),
+        "classroom_first_estimate_median_s": statistics.median(estimates),
+        "classroom_first_estimate_last_s": max(estimates),
+        "classroom_first_answer_s": min(answers),
+        "classroom_median_answer_s": statistics.median(answers),
+        "classroom_last_answer_s": max(answers),
         "classroom_students": students,
         "classroom_whatif_replications": n,
+        "classroom_first_estimate_replications": first,
+        "classroom_replications_asked": 2 * n * students,
+        "classroom_replications_simulated": simulated,
     }
 
 
@@ -563,15 +578,26 @@ def render(figures: dict[str, Any]) -> str:
             "classroom first answer",
             f"{f['classroom_first_answer_s']:.1f} s",
             "classroom_first_answer_s",
-            f"{f['classroom_students']} distinct what-ifs submitted at once to the app's pool "
-            f"({PARALLEL_WORKERS} workers), {f['classroom_whatif_replications']} replications "
-            "each",
+            f"final answers: {f['classroom_students']} distinct what-ifs submitted at once to "
+            f"the app's pool ({PARALLEL_WORKERS} workers), {f['classroom_whatif_replications']} "
+            f"replications of both scenarios each ({f['classroom_replications_simulated']} "
+            f"simulated of {f['classroom_replications_asked']} asked: the starting scenario's "
+            "are shared)",
         ),
         row(
             "classroom last answer",
             f"{f['classroom_last_answer_s']:.1f} s",
             "classroom_last_answer_s",
-            f"median answer after {f['classroom_median_answer_s']:.1f} s",
+            f"median final answer after {f['classroom_median_answer_s']:.1f} s",
+        ),
+        row(
+            "first estimates by",
+            f"{f['classroom_first_estimate_last_s']:.1f} s",
+            note=f"every session had a first estimate (provisional, from "
+            f"{f['classroom_first_estimate_replications']} of "
+            f"{f['classroom_whatif_replications']} replications; not an answer): first after "
+            f"{f['classroom_first_estimate_first_s']:.1f} s, median "
+            f"{f['classroom_first_estimate_median_s']:.1f} s",
         ),
         row(
             "pool start-up",

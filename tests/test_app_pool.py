@@ -8,16 +8,22 @@ the margin is several times what the mechanism needs on a loaded 2-core machine.
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
 
 from salessim.app.budget import (
+    FIRST_ESTIMATE_REPLICATIONS,
     MAX_REPLICATION_UNITS,
     WorkLimitError,
     check_work,
@@ -27,6 +33,7 @@ from salessim.app.levers import with_horizon
 from salessim.app.pool import (
     MEMORY_ENV,
     TASK_SECONDS_ENV,
+    Job,
     JobFailed,
     SimulationPool,
     TaskStopped,
@@ -34,6 +41,7 @@ from salessim.app.pool import (
 from salessim.app.uploads import UploadError, load_uploaded_scenario
 from salessim.config import Scenario
 from salessim.errors import SalessimError
+from salessim.experiments import run_replication
 from salessim.scenario_files import load_scenario, scenario_with
 from salessim.workload import estimate
 
@@ -199,3 +207,114 @@ def test_pool_limits_from_the_environment_are_checked(
     with pytest.raises(SalessimError, match=name) as refused:
         SimulationPool(workers=1)
     assert "\n" not in str(refused.value)
+
+
+# ------------------------------------------------- first estimates, fair turns and sharing
+Handed = list[tuple[int, list[tuple[int, int]]]]
+
+
+def _finishing_order(jobs: list[Job]) -> Handed:
+    """The jobs' tasks in the order they finish, as (job position, the slots it fills); with
+    one worker, the order the pool handed them out."""
+    order: Handed = []
+    lock = threading.Lock()
+
+    def finished(j: int, wanted: list[tuple[int, int]], _future: Future[Any]) -> None:
+        with lock:
+            order.append((j, wanted))
+
+    for j, job in enumerate(jobs):
+        for future, wanted in job._needs.items():
+            future.add_done_callback(partial(finished, j, wanted))
+    return order
+
+
+def _early(wanted: list[tuple[int, int]]) -> bool:
+    """Whether a task fills any of the first replications (those of a first estimate)."""
+    return min(i for _, i in wanted) < FIRST_ESTIMATE_REPLICATIONS
+
+
+def test_a_jobs_replications_come_in_index_order_and_end_in_the_full_answer(
+    one_worker: SimulationPool, short: Scenario
+) -> None:
+    """Two scenarios × 6 replications on one worker: the tasks are handed out by replication
+    index, each scenario's replication i beside the other's, so the first three of both finish
+    (a paired first estimate) before any later one; the first runs are the final answer's own,
+    and the final answer is the library's run of the same seed, run by run."""
+    edited = scenario_with(short, {"aes.count": 9})
+    with one_worker.submit([short, edited], 6, SEED) as job:
+        order = _finishing_order([job])
+        seen: list[int] = []
+        while not job.wait(0.01):
+            seen.append(job.finished_in_order())
+        runs = job.result()
+        first = job.first_runs(FIRST_ESTIMATE_REPLICATIONS)
+    assert len(order) == len(job._needs) >= 4
+    starts = [min(i for _, i in wanted) for _, wanted in order]
+    assert starts == sorted(starts)  # replication order, whatever the scenario
+    early = [_early(wanted) for _, wanted in order]
+    assert early == sorted(early, reverse=True) and any(early) and not all(early)
+    assert {k for _, wanted in order if _early(wanted) for k, _ in wanted} == {0, 1}
+    assert seen == sorted(seen)  # what has finished in order only grows
+    assert first == [r[:FIRST_ESTIMATE_REPLICATIONS] for r in runs]
+    library = [
+        [run_replication(sc.model_dump(mode="json"), SEED, i) for i in range(6)]
+        for sc in (short, edited)
+    ]
+    assert json.dumps(runs, sort_keys=True) == json.dumps(library, sort_keys=True)
+    with pytest.raises(ValueError, match="have not all finished"):
+        job.first_runs(7)
+
+
+def test_every_waiting_job_gets_its_first_replications_before_anybodys_later_ones(
+    one_worker: SimulationPool, short: Scenario
+) -> None:
+    """Two sessions press Run at once on one worker (two scenarios × 6 replications each): both
+    get the first three replications of both their scenarios before either's fourth is handed
+    out. (Taking turns task by task, as the pool once did, the first session's later
+    replications of its first scenario came before the second session's first estimate.)"""
+    jobs = [
+        one_worker.submit([scenario_with(short, {"aes.count": aes}), short], 6, SEED + aes)
+        for aes in (9, 10)
+    ]
+    with jobs[0], jobs[1]:
+        order = _finishing_order(jobs)
+        assert all(job.wait(timeout=300) for job in jobs)
+        assert all(len(runs) == 6 for job in jobs for runs in job.result())
+    early = [_early(wanted) for _, wanted in order]
+    assert early == sorted(early, reverse=True)  # no later replication before a first one
+    assert {j for j, wanted in order if _early(wanted)} == {0, 1}
+    assert {j for j, wanted in order if not _early(wanted)} == {0, 1}
+
+
+def test_a_replication_another_session_is_running_is_computed_once(
+    one_worker: SimulationPool, short: Scenario
+) -> None:
+    """Two what-ifs of the same starting scenario: the second session, arriving while the
+    first's replications of it are running or queued, waits for those very tasks (it queues
+    only its own edit's), and gets the very runs the first does, not copies of a second
+    computation. A request without weekly series is served by them too, without the series.
+    When the first session leaves, the second still gets them, in its own turn."""
+    first = one_worker.submit([short, scenario_with(short, {"aes.count": 9})], 4, SEED)
+    running = next(iter(first._needs))
+    deadline = time.monotonic() + 60
+    while not running.running() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert running.running()
+    before = one_worker.tasks_in_flight()
+    second = one_worker.submit([short, scenario_with(short, {"aes.count": 10})], 4, SEED)
+    no_series = one_worker.submit([short], 4, SEED, series=False)
+    shared = {f for f, wanted in first._needs.items() if {k for k, _ in wanted} == {0}}
+    assert {f for f, wanted in second._needs.items() if {k for k, _ in wanted} == {0}} == shared
+    assert set(no_series._needs) == shared
+    made = one_worker.tasks_in_flight() - before
+    assert made == len(second._needs) - len(shared) > 0  # only the edit's replications
+    first.cancel()  # the shared tasks are still wanted: they run for the second session
+    with second, no_series:
+        start_runs = second.result()[0]
+        without = no_series.result()[0]
+    computed = [run for future in shared for run in future.result()]
+    assert [r["replication"] for r in start_runs] == [0, 1, 2, 3]
+    assert all(any(r is run for run in computed) for r in start_runs)
+    assert [{k: v for k, v in r.items() if k != "weekly"} for r in start_runs] == without
+    assert all("weekly" in r for r in start_runs)

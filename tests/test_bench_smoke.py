@@ -22,6 +22,7 @@ FIGURES = [
     "mmc_ratio",
     "classroom_first_answer_s",
     "classroom_last_answer_s",
+    "classroom_first_estimate_last_s",
 ]
 
 

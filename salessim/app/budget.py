@@ -24,6 +24,10 @@ also bounds how long another session may wait for a worker to come free."""
 MAX_REPLICATIONS = 50
 DEFAULT_REPLICATIONS = 10
 """Replications a run starts with on the app's pages (the slider's first value)."""
+FIRST_ESTIMATE_REPLICATIONS = 3
+"""Replications of every scenario (the same indices, so the comparison stays paired) after which
+a page shows a first, provisional estimate; the pool runs every request's first ones before
+anybody's later ones."""
 MAX_SWEEP_POINTS = 9
 
 

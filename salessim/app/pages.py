@@ -2,8 +2,9 @@
 between them.
 
 Each page reads its inputs, runs the request in the shared pool when asked (see
-:func:`salessim.app.ui.run_job`) and keeps a small summary of the result in the session, tagged
-with the inputs it was computed for, so that a page can say when the inputs have changed since.
+:func:`salessim.app.ui.run_job`; a comparison shows a first estimate while it runs) and keeps a
+small summary of the result in the session, tagged with the inputs it was computed for, so that
+a page can say when the inputs have changed since.
 """
 
 from __future__ import annotations
@@ -190,7 +191,8 @@ def what_if_page() -> None:
         )
     inputs = (_fingerprint(base), _fingerprint(edited), n, seed)
     if run and seed is not None:
-        outcome = ui.run_job([base, edited], n, seed)
+        drawer = ui.first_estimate_drawer([base, edited], seed, cards=True)
+        outcome = ui.run_job([base, edited], n, seed, show_first=drawer)
         if outcome is not None:
             runs, reused = outcome
             view = summarise_comparison(comparison_from_runs([base, edited], runs, seed), reused)
@@ -249,7 +251,8 @@ def compare_page() -> None:
     run = st.button("Run", type="primary", key="compare.run", disabled=not ok)
     inputs = (*(_fingerprint(sc) for sc in scenarios), n, seed)
     if run and seed is not None:
-        outcome = ui.run_job(scenarios, n, seed)
+        drawer = ui.first_estimate_drawer(scenarios, seed)
+        outcome = ui.run_job(scenarios, n, seed, show_first=drawer)
         if outcome is not None:
             runs, reused = outcome
             view = summarise_comparison(comparison_from_runs(scenarios, runs, seed), reused)
@@ -525,7 +528,8 @@ def classroom_page() -> None:
     )
     inputs = (_fingerprint(base), _fingerprint(edited), n, seed, metric)
     if run and guess is not None and seed is not None:
-        outcome = ui.run_job([base, edited], n, seed)
+        drawer = ui.first_estimate_drawer([base, edited], seed)
+        outcome = ui.run_job([base, edited], n, seed, show_first=drawer)
         if outcome is not None:
             runs, reused = outcome
             comparison = comparison_from_runs([base, edited], runs, seed)

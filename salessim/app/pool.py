@@ -8,9 +8,16 @@ some replication indices), so the app's numbers are the library's for the same i
 The pool is created with the ``forkserver`` start method (``spawn`` where there is none): forked
 workers would inherit the web server's listening socket and outlive it. Finished replications
 go to a :class:`~salessim.app.results_cache.ResultCache`; a replication already computed, or
-being computed for another session, is reused rather than run again. A session that changes its
-inputs mid-run cancels its job: tasks no other session waits for and that have not started are
-dropped.
+queued or running for another session, is reused rather than run again: the second session waits
+for the same task (and takes it up in its own turn if it has not started). A session that changes
+its inputs mid-run cancels its job: tasks no other session waits for and that have not started are
+dropped, running ones stopped.
+
+Each job hands out its replications in index order, every scenario's replication *i* beside the
+others' (so that the first ones finished already make a paired comparison), and the first
+:data:`~salessim.app.budget.FIRST_ESTIMATE_REPLICATIONS` of every job come before anybody's later
+ones: with a class pressing Run at once, every student gets a first estimate before any final
+answer is worked on.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-from salessim.app.budget import replication_work
+from salessim.app.budget import FIRST_ESTIMATE_REPLICATIONS, replication_work
 from salessim.app.results_cache import ResultCache, RunKey, scenario_fingerprint
 from salessim.config import Scenario
 from salessim.errors import SalessimError
@@ -166,17 +173,34 @@ class _Task:
     seed: int
     chunk: list[int]
     series: bool
+    work: float
+    """Estimated work of the whole chunk, in baseline-replication units."""
     future: Future[list[Run]] = field(default_factory=Future)
     running: Future[list[Run]] | None = None
+
+    @property
+    def early(self) -> bool:
+        """Whether the task holds first replications (those of a first estimate)."""
+        return self.chunk[0] < FIRST_ESTIMATE_REPLICATIONS
+
+    def started(self) -> bool:
+        """Handed to a worker, finished or cancelled: no longer to be handed out."""
+        return self.future.running() or self.future.done()
 
 
 class SimulationPool:
     """A process pool, a result cache and the tasks in flight, shared by all sessions.
 
     Tasks are not handed to the worker processes all at once: each job (one session's request)
-    has its own queue, and whenever a worker is free the next job in turn gives it a task. A
-    big request therefore slows a small one by at most about one task per worker, never by its
-    whole length. A running task stops when every job that needs it is cancelled, or when it
+    has its own queue, in replication order, and whenever a worker is free one job gives it its
+    next task. Jobs whose next task holds first replications (below
+    FIRST_ESTIMATE_REPLICATIONS) go before the others, so every session gets a first estimate
+    before anybody's later replications run; among those, and then among the rest, the job with
+    the least work left in that stage goes first (the oldest among equals). A big request
+    therefore slows a small one by at most about one task per worker, never by its whole
+    length, and a class's answers come one after another rather than all at the end. A task
+    another job waits for is in that job's queue too, so it runs at the first turn of any job
+    that needs it. A running task stops when every job that needs it is cancelled, or when it
     runs past its time limit; each worker's memory is capped.
     """
 
@@ -202,9 +226,7 @@ class SimulationPool:
         self._waiters: dict[Future[list[Run]], int] = {}
         self._tasks: dict[Future[list[Run]], _Task] = {}
         self._queues: dict[int, deque[_Task]] = {}
-        self._last_job = -1
         self._running = 0
-        self._job_running: dict[int, int] = {}
         self._serial = itertools.count()
         self._flags = Path(tempfile.mkdtemp(prefix="salessim-pool-"))
 
@@ -217,6 +239,7 @@ class SimulationPool:
             raise ValueError("n must be at least 1")
         data = [sc.model_dump(mode="json") for sc in scenarios]
         keys = [scenario_fingerprint(d) for d in data]
+        work = [replication_work(sc) for sc in scenarios]
         ready: dict[Slot, Run] = {}
         needs: dict[Future[list[Run]], list[Slot]] = {}
         labels: dict[Future[list[Run]], str] = {}
@@ -230,34 +253,48 @@ class SimulationPool:
                     if run is not None:
                         ready[(k, i)] = run
                         continue
-                    future = self._inflight.get(run_key)
+                    future = self._in_flight(run_key)
                     if future is not None:
                         needs.setdefault(future, []).append((k, i))
                     elif i not in todo.setdefault(key, []):
                         todo[key].append(i)
             wanted = sum(len(indices) for indices in todo.values())
             balance = math.ceil(wanted / (self.workers * 3))
-            queue: deque[_Task] = deque()
+            # (first replication the job needs of it, scenario position, task)
+            order: list[tuple[int, int, _Task]] = []
             for key, indices in todo.items():
                 k0 = keys.index(key)
-                per_task = math.ceil(TASK_UNITS / max(replication_work(scenarios[k0]), 1e-3))
+                per_task = math.ceil(TASK_UNITS / max(work[k0], 1e-3))
                 size = max(1, min(MAX_CHUNK, balance, per_task))
-                for start in range(0, len(indices), size):
-                    chunk = indices[start : start + size]
-                    task = self._queue_task(job, data[k0], key, seed, chunk, series)
-                    queue.append(task)
-                    labels[task.future] = (
-                        f"scenario '{scenarios[k0].name}', seed {seed}, "
-                        f"replications {chunk[0]}-{chunk[-1]}"
-                    )
-                    for k in (k for k, other in enumerate(keys) if other == key):
-                        needs.setdefault(task.future, []).extend((k, i) for i in chunk)
-            for future in needs:
+                # A chunk never straddles the first estimate's replications and the later ones.
+                stages = (
+                    [i for i in indices if i < FIRST_ESTIMATE_REPLICATIONS],
+                    [i for i in indices if i >= FIRST_ESTIMATE_REPLICATIONS],
+                )
+                for stage in stages:
+                    for start in range(0, len(stage), size):
+                        chunk = stage[start : start + size]
+                        task = self._queue_task(
+                            job, data[k0], key, seed, chunk, series, work[k0] * len(chunk)
+                        )
+                        order.append((chunk[0], k0, task))
+                        labels[task.future] = (
+                            f"scenario '{scenarios[k0].name}', seed {seed}, "
+                            f"replications {chunk[0]}-{chunk[-1]}"
+                        )
+                        for k in (k for k, other in enumerate(keys) if other == key):
+                            needs.setdefault(task.future, []).extend((k, i) for i in chunk)
+            for future, slots in needs.items():
                 self._waiters[future] = self._waiters.get(future, 0) + 1
-            if queue:
-                self._queues[job] = queue
+                other = self._tasks.get(future)
+                if other is not None and other.job != job and not other.started():
+                    # Another session's queued task: this job hands it out in its own turn too.
+                    order.append((min(i for _, i in slots), min(k for k, _ in slots), other))
+            order.sort(key=lambda entry: entry[:2])
+            if order:
+                self._queues[job] = deque(task for _, _, task in order)
             self._dispatch()
-        return Job(self, len(scenarios), n, ready, needs, labels)
+        return Job(self, job, len(scenarios), n, series, ready, needs, labels)
 
     def warm_up(self) -> None:
         """Start the worker processes now, so that the first request does not wait for them."""
@@ -271,7 +308,7 @@ class SimulationPool:
         with self._lock:
             executor, self._executor = self._executor, None
             for task in list(self._tasks.values()):
-                task.future.cancel()
+                _drop(task.future)
                 self._flag(task).touch()
             self._queues.clear()
         if executor is not None:
@@ -292,11 +329,26 @@ class SimulationPool:
     def _flag(self, task: _Task) -> Path:
         return self._flags / str(task.token)
 
+    def _in_flight(self, run_key: RunKey) -> Future[list[Run]] | None:
+        """The task queued or running for `run_key` (the lock is held); a run without weekly
+        series is also served by one with them, as from the cache."""
+        future = self._inflight.get(run_key)
+        if future is None and not run_key.series:
+            future = self._inflight.get(run_key._replace(series=True))
+        return future
+
     def _queue_task(
-        self, job: int, data: dict[str, Any], key: str, seed: int, chunk: list[int], series: bool
+        self,
+        job: int,
+        data: dict[str, Any],
+        key: str,
+        seed: int,
+        chunk: list[int],
+        series: bool,
+        work: float,
     ) -> _Task:
         """Create a task (the lock is held) and register its replications as in flight."""
-        task = _Task(next(self._serial), job, data, key, seed, chunk, series)
+        task = _Task(next(self._serial), job, data, key, seed, chunk, series, work)
         self._tasks[task.future] = task
         for i in chunk:
             self._inflight[RunKey(key, seed, i, series)] = task.future
@@ -304,22 +356,28 @@ class SimulationPool:
         return task
 
     def _next_task(self) -> _Task | None:
-        """The next queued task (the lock is held): from the job with the fewest tasks running,
-        jobs with as many taking turns. So a session that arrives while another's big request
-        holds every worker gets the next free worker, and then its share of them."""
-        while self._queues:
-            fewest = min(self._job_running.get(j, 0) for j in self._queues)
-            jobs = sorted(j for j in self._queues if self._job_running.get(j, 0) == fewest)
-            later = [j for j in jobs if j > self._last_job]
-            job = later[0] if later else jobs[0]
-            queue = self._queues[job]
+        """The next task to hand out (the lock is held): the next of the job whose next task
+        holds first replications, or failing that of any job, with the least work left in that
+        stage; the oldest job among equals. Tasks another job has started are skipped."""
+        while True:
+            best: tuple[tuple[bool, float, int], deque[_Task]] | None = None
+            for job, queue in list(self._queues.items()):
+                while queue and queue[0].started():
+                    queue.popleft()
+                if not queue:
+                    del self._queues[job]
+                    continue
+                early = queue[0].early
+                left = sum(t.work for t in queue if t.early == early and not t.started())
+                rank = (not early, left, job)
+                if best is None or rank < best[0]:
+                    best = (rank, queue)
+            if best is None:
+                return None
+            _, queue = best
             task = queue.popleft()
-            if not queue:
-                del self._queues[job]
-            self._last_job = job
             if task.future.set_running_or_notify_cancel():
                 return task
-        return None
 
     def _dispatch(self) -> None:
         """Hand queued tasks to free workers, jobs in turn (the lock is held)."""
@@ -353,7 +411,6 @@ class SimulationPool:
                 continue
             task.running = running
             self._running += 1
-            self._job_running[task.job] = self._job_running.get(task.job, 0) + 1
             running.add_done_callback(partial(self._ran, task, executor))
 
     def _ran(self, task: _Task, executor: ProcessPoolExecutor, running: Future[list[Run]]) -> None:
@@ -361,9 +418,6 @@ class SimulationPool:
         exc = None if running.cancelled() else running.exception()
         with self._lock:
             self._running -= 1
-            left = self._job_running.pop(task.job, 1) - 1
-            if left > 0:
-                self._job_running[task.job] = left
             if isinstance(exc, BrokenProcessPool):
                 self._drop_executor(executor)
             if running.cancelled():
@@ -413,17 +467,19 @@ class SimulationPool:
                 self._executor = None
         executor.shutdown(wait=False, cancel_futures=True)
 
-    def _release(self, futures: Sequence[Future[list[Run]]]) -> None:
-        """A job no longer waits for `futures`: stop those nobody else waits for — dropped
-        from the queue if not started, told to stop if running."""
+    def _release(self, job: int, futures: Sequence[Future[list[Run]]]) -> None:
+        """Job `job` no longer waits for `futures`: stop those nobody else waits for — dropped
+        from the queue if not started, told to stop if running. (A task another job waits for
+        is in that job's queue too.)"""
         with self._lock:
+            self._queues.pop(job, None)
             for future in futures:
                 left = self._waiters.get(future, 0) - 1
                 if left > 0:
                     self._waiters[future] = left
                     continue
                 self._waiters.pop(future, None)
-                if future.cancel() or future.done():
+                if _drop(future) or future.done():
                     continue
                 task = self._tasks.get(future)
                 if task is not None:
@@ -432,8 +488,19 @@ class SimulationPool:
                         self._flag(task).touch()
 
 
+def _drop(future: Future[list[Run]]) -> bool:
+    """Cancel a task's future that has not started, and wake those waiting for it: a cancelled
+    future counts as done for ``concurrent.futures.wait`` only once notified. Called with the
+    pool's lock held, so that nothing else moves the future meanwhile."""
+    if future.done() or not future.cancel():
+        return False
+    future.set_running_or_notify_cancel()
+    return True
+
+
 class Job:
-    """One request's replications: progress while they run, runs in order when done.
+    """One request's replications: progress while they run, the first ones as they finish (in
+    replication order), all runs in order when done.
 
     Use it as a context manager (or call :meth:`cancel`) so that an abandoned job frees the
     pool: leaving the block cancels whatever no other session still waits for.
@@ -442,15 +509,19 @@ class Job:
     def __init__(
         self,
         pool: SimulationPool,
+        serial: int,
         scenarios: int,
         n: int,
+        series: bool,
         ready: dict[Slot, Run],
         needs: dict[Future[list[Run]], list[Slot]],
         labels: dict[Future[list[Run]], str],
     ) -> None:
         self._pool = pool
+        self._serial = serial
         self._scenarios = scenarios
         self._n = n
+        self._series = series
         self._ready = ready
         self._needs = needs
         self._labels = labels
@@ -473,6 +544,41 @@ class Job:
 
     def done(self) -> bool:
         return all(future.done() for future in self._needs)
+
+    def finished_in_order(self) -> int:
+        """How many replications, from the first on, have finished for every scenario: m such
+        that replications 0..m-1 of each are done (a paired comparison of m replications)."""
+        finished = set(self._ready)
+        for future, wanted in self._needs.items():
+            if future.done() and not future.cancelled() and future.exception() is None:
+                finished.update(wanted)
+        m = 0
+        while m < self._n and all((k, m) in finished for k in range(self._scenarios)):
+            m += 1
+        return m
+
+    def first_runs(self, m: int) -> list[list[Run]]:
+        """Runs per scenario of replications 0..m-1, once :meth:`finished_in_order` reaches
+        `m`: the same runs :meth:`result` gives first, so an estimate from them is the final
+        answer's own first m replications."""
+        if not 0 < m <= self.finished_in_order():
+            raise ValueError(f"replications 0-{m - 1} have not all finished")
+        slots = dict(self._ready)
+        for future, wanted in self._needs.items():
+            if any(i < m for _, i in wanted):
+                slots.update(self._slots(future, wanted))
+        return [[slots[(k, i)] for i in range(m)] for k in range(self._scenarios)]
+
+    def _slots(self, future: Future[list[Run]], wanted: list[Slot]) -> dict[Slot, Run]:
+        """The runs a finished task gives this job (without weekly series if it asked for none:
+        a task of another job may carry them)."""
+        by_index = {int(run["replication"]): run for run in future.result()}
+        if self._series:
+            return {(k, i): by_index[i] for k, i in wanted}
+        return {
+            (k, i): {name: value for name, value in by_index[i].items() if name != "weekly"}
+            for k, i in wanted
+        }
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait up to `timeout` seconds; True once every replication has finished."""
@@ -502,9 +608,7 @@ class Job:
             elif exc is not None:
                 failures.append(f"{type(exc).__name__}: {exc}")
             else:
-                by_index = {int(run["replication"]): run for run in future.result()}
-                for k, i in wanted:
-                    slots[(k, i)] = by_index[i]
+                slots.update(self._slots(future, wanted))
         if failures:
             shown = "; ".join(dict.fromkeys(failures))
             raise JobFailed(f"{len(failures)} of {len(self._needs)} tasks failed: {shown}")
@@ -514,7 +618,7 @@ class Job:
         """Stop waiting: tasks nobody else needs and not yet started are dropped. Idempotent."""
         if not self._released:
             self._released = True
-            self._pool._release(list(self._needs))
+            self._pool._release(self._serial, list(self._needs))
 
     def __enter__(self) -> Job:
         return self

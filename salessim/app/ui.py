@@ -1,5 +1,6 @@
 """Building blocks the pages share: the shared pool, scenario pickers, lever widgets, running a
-request with a progress bar, and drawing a comparison's results.
+request with a progress bar (and a first estimate while a comparison runs), and drawing a
+comparison's results.
 
 Session state keeps each browser's inputs and results; the pool and the bundled scenarios are
 server-wide resources (``st.cache_resource``). Widget keys that start with ``lv.`` hold inputs
@@ -9,7 +10,7 @@ and survive a visit to another page.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
@@ -17,6 +18,7 @@ import streamlit as st
 from salessim.app import charts
 from salessim.app.budget import (
     DEFAULT_REPLICATIONS,
+    FIRST_ESTIMATE_REPLICATIONS,
     MAX_REPLICATIONS,
     MAX_WORK_UNITS,
     WorkLimitError,
@@ -32,6 +34,8 @@ from salessim.app.views import (
     ComparisonView,
     comparison_from_runs,
     comparison_zip,
+    first_estimate,
+    first_estimate_note,
     format_change,
     money_short,
     relative_change,
@@ -324,10 +328,22 @@ def work_ok(scenarios: Sequence[Scenario], n: int) -> bool:
     return True
 
 
+Runs = list[list[dict[str, Any]]]
+
+
 def run_job(
-    scenarios: Sequence[Scenario], n: int, seed: int, series: bool = True
-) -> tuple[list[list[dict[str, Any]]], int] | None:
+    scenarios: Sequence[Scenario],
+    n: int,
+    seed: int,
+    series: bool = True,
+    show_first: Callable[[Runs, int], None] | None = None,
+) -> tuple[Runs, int] | None:
     """Run a request in the shared pool with a progress bar; (runs, reused) or None on error.
+
+    With `show_first`, once the first FIRST_ESTIMATE_REPLICATIONS replications of every
+    scenario have finished and more are to come, ``show_first(runs, n)`` draws a provisional
+    result from them under the bar, and draws it again each time further replications finish
+    in order; it is removed when the run ends (the page then draws the final result).
 
     The script thread only waits: the simulations run in the pool's worker processes. If the
     user presses Stop or changes an input meanwhile, Streamlit stops this script at the next
@@ -349,16 +365,47 @@ def run_job(
                 help="Stop this run; the results shown stay those of the last finished run.",
             )
             bar = st.progress(0.0, text="Starting the simulations…")
+            board = st.empty()
+            shown = 0
             while not job.wait(POLL_SECONDS):
                 done, total = job.progress()
                 bar.progress(done / total, text=f"Simulating: {done} of {total} replications done")
+                ordered = job.finished_in_order()
+                fresh = ordered > shown and FIRST_ESTIMATE_REPLICATIONS <= ordered < n
+                if show_first is not None and fresh:
+                    with board.container():
+                        show_first(job.first_runs(ordered), n)
+                    shown = ordered
             bar.empty()
+            board.empty()
         return job.result(), job.reused
     except (JobFailed, SalessimError) as exc:
         st.error(plain(f"The simulation failed: {exc}"), icon=":material/error:")
         return None
     finally:
         job.cancel()
+
+
+def first_estimate_drawer(
+    scenarios: Sequence[Scenario], seed: int, cards: bool = False
+) -> Callable[[Runs, int], None]:
+    """What :func:`run_job` draws while a comparison of `scenarios` runs: the first estimate,
+    labelled as provisional, with the key numbers and their 95% intervals (and the headline
+    cards, with `cards`)."""
+    chosen = list(scenarios)
+
+    def draw(runs: Runs, n: int) -> None:
+        view = first_estimate(chosen, runs, seed)
+        st.info(plain(first_estimate_note(view.replications, n)), icon=":material/hourglass_top:")
+        if cards:
+            headline(view)
+        st.table(summary_rows(view), hide_index=True)
+        st.caption(
+            "Means of the replications finished so far, every scenario with the same random "
+            "luck; changes with their 95% confidence interval."
+        )
+
+    return draw
 
 
 def _delta_color(higher_is_better: bool | None, significant: bool) -> Any:

@@ -257,6 +257,55 @@ def summarise_comparison(comparison: Comparison, reused: int = 0) -> ComparisonV
     )
 
 
+def first_estimate(
+    scenarios: Sequence[Scenario], runs: Sequence[list[dict[str, Any]]], seed: int
+) -> ComparisonView:
+    """A provisional view of a comparison still running, from its first replications (the same
+    indices of every scenario, so still paired): the key metrics' means, intervals and changes,
+    computed by the library's statistics as for the final answer, but for :data:`KEY_METRICS`
+    only (a redraw costs a few milliseconds, not the half second of every metric); no series,
+    charts or explanations."""
+    kept = set(KEY_METRICS)
+    light = [
+        [
+            {
+                "replication": run["replication"],
+                "metrics": {k: v for k, v in run["metrics"].items() if k in kept},
+            }
+            for run in scenario_runs
+        ]
+        for scenario_runs in runs
+    ]
+    comparison = comparison_from_runs(scenarios, light, seed)
+    summaries = tuple(
+        ScenarioSummary(
+            name=name,
+            replications=result.n,
+            window=result.window["text"],
+            intervals=result.intervals(),
+            quarterly={},
+            weekly={},
+            lead_fates={},
+        )
+        for result, name in zip(comparison.sets, comparison.names, strict=True)
+    )
+    return ComparisonView(
+        seed=seed,
+        replications=comparison.n,
+        scenarios=summaries,
+        differences=tuple(comparison.differences()),
+        explanations=(),
+    )
+
+
+def first_estimate_note(done: int, replications: int) -> str:
+    """The label of a provisional estimate: how many replications it rests on, and what next."""
+    return (
+        f"First estimate from {done} of {replications} replications — the intervals will "
+        "tighten, and the numbers may move, as the rest finish. The final answer replaces it."
+    )
+
+
 def comparison_zip(comparison: Comparison) -> bytes:
     """The files ``salessim compare --explain --out DIR`` writes for `comparison`, as a zip.
 
