@@ -282,6 +282,11 @@ def test_a_changed_submission_cancels_the_run_it_supersedes_and_the_close_releas
     ahead.release("ROOM1")
     assert [job.cancelled for job in pool.jobs] == [True, True, False, True]
     assert ahead.pending("ROOM1") == {} and ahead.pending("ROOM2") == {"reds": 1}
+    # A room the store no longer has (expired with a round open): its runs are let go.
+    ahead.start(pool, "ROOM3", "reds", 1, scenario, setup)  # type: ignore[arg-type]
+    ahead.keep_only({"ROOM3"})
+    assert pool.jobs[2].cancelled and not pool.jobs[-1].cancelled
+    assert ahead.pending("ROOM2") == {} and ahead.pending("ROOM3") == {"reds": 1}
 
 
 def test_rounds_simulated_as_teams_submit_are_the_rounds_simulated_at_the_close(db: Path) -> None:

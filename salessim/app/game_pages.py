@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, cast
 
 import streamlit as st
@@ -260,6 +260,14 @@ class AheadRuns:
         for _, job in jobs.values():
             job.cancel()
 
+    def keep_only(self, codes: Collection[str]) -> None:
+        """Release the jobs of every room not in `codes` (rooms the store no longer has: they
+        expired or were evicted with a round open)."""
+        with self._lock:
+            gone = [code for code in self._jobs if code not in codes]
+        for code in gone:
+            self.release(code)
+
 
 @st.cache_resource(show_spinner=False)
 def ahead_runs() -> AheadRuns:
@@ -281,7 +289,9 @@ def simulate_ahead(
         earlier = team_history(setup, store.rounds(code), who.token, k - 1)
         key, history = who.token, [*earlier, decisions]
     scenario = round_scenario(setup, history, _key(who.name) if who else HOUSE_TEAM)
-    ahead_runs().start(ui.shared_pool(), code, key, k, scenario, setup)
+    runs = ahead_runs()
+    runs.keep_only(set(store.open_rooms()))
+    runs.start(ui.shared_pool(), code, key, k, scenario, setup)
 
 
 def submit_decisions(
