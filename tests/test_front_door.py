@@ -188,7 +188,11 @@ def test_ctrl_c_at_start_up_is_one_line(delay: float) -> None:
     assert child.stdout is not None and child.stdout.read(1) == "."
     time.sleep(delay)
     child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=120)
+    out, err = child.communicate(timeout=120)
     assert "Traceback" not in err
-    if child.returncode != 0:  # a run that finished first has nothing to interrupt
+    if child.returncode == -signal.SIGINT:
+        # The run had finished and printed its table: the signal came while the interpreter
+        # shut down, after it had restored the default handler. Nothing is left to interrupt.
+        assert err == "" and "Bookings" in out, (out, err)
+    elif child.returncode != 0:  # a run that finished first has nothing to interrupt
         assert (child.returncode, err) == (130, "salessim: interrupted\n")
