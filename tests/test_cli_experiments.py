@@ -279,6 +279,19 @@ def test_sweep_table_shows_chosen_metrics_per_value(capsys: pytest.CaptureFixtur
     assert "Leads: no peak is distinguishable" in out
 
 
+def _peaked_sweep(middle: list[float]) -> Sweep:
+    """A three-value sweep of aes.count (4, 8, 12) with three replications of bookings each:
+    the ends fixed, the middle value's bookings given."""
+    base = load_scenario("baseline")
+    sets = [
+        ReplicationSet(
+            base, 0, [{"replication": i, "metrics": {"bookings": b}} for i, b in enumerate(v)]
+        )
+        for v in ([10.0, 11.0, 12.0], middle, [10.0, 12.0, 11.0])
+    ]
+    return Sweep("aes.count", [4, 8, 12], sets, 0, 8)
+
+
 @pytest.mark.parametrize(
     ("middle", "said"),
     [
@@ -290,14 +303,7 @@ def test_sweep_table_shows_chosen_metrics_per_value(capsys: pytest.CaptureFixtur
 def test_sweep_table_calls_a_peak_only_from_paired_differences(
     capsys: pytest.CaptureFixture[str], middle: list[float], said: str
 ) -> None:
-    base = load_scenario("baseline")
-    sets = [
-        ReplicationSet(
-            base, 0, [{"replication": i, "metrics": {"bookings": b}} for i, b in enumerate(v)]
-        )
-        for v in ([10.0, 11.0, 12.0], middle, [10.0, 12.0, 11.0])
-    ]
-    print_sweep(Sweep("aes.count", [4, 8, 12], sets, 0, 8), ["bookings"])
+    print_sweep(_peaked_sweep(middle), ["bookings"])
     out = " ".join(capsys.readouterr().out.split())
     assert said in out
     assert ("tipping point" in out) == (middle[0] == 20.0)
@@ -310,14 +316,7 @@ def test_sweep_table_calls_a_peak_only_from_paired_differences(
 def test_sweep_json_names_a_tipping_point_only_from_paired_differences(
     middle: list[float], tipping: dict[str, int]
 ) -> None:
-    base = load_scenario("baseline")
-    sets = [
-        ReplicationSet(
-            base, 0, [{"replication": i, "metrics": {"bookings": b}} for i, b in enumerate(v)]
-        )
-        for v in ([10.0, 11.0, 12.0], middle, [10.0, 12.0, 11.0])
-    ]
-    data = sweep_data(Sweep("aes.count", [4, 8, 12], sets, 0, 8))
+    data = sweep_data(_peaked_sweep(middle))
     assert data["tipping_points"] == tipping
     assert json.loads(json.dumps(data, allow_nan=False))["tipping_points"] == tipping
 
