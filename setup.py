@@ -24,10 +24,12 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 COMPILE_ENV = "SALESSIM_COMPILE"
-# The reps' dispatcher and what it calls at every step: the lead queue, the policies, the
-# territory, the ledger and the random streams; the deal desk, the model that wires the run
-# (its event loop and lead alarms) and the leads, deals and tasks they pass around.
+# The alarms the model schedules, the reps' dispatcher and what it calls at every step: the
+# lead queue, the policies, the territory, the ledger and the random streams; the deal desk, the
+# model that wires the run (its event loop and lead alarms) and the leads, deals and tasks they
+# pass around.
 COMPILED = [
+    "salessim/agenda.py",
     "salessim/reps.py",
     "salessim/leads.py",
     "salessim/policies.py",

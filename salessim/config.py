@@ -7,7 +7,7 @@ applied to the raw mapping before validation (see :mod:`salessim.scenario_files`
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -29,10 +29,10 @@ Share = Annotated[Real, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[Real, Field(ge=0.0)]
 Positive = Annotated[Real, Field(gt=0.0)]
 
-DAYS_PER_WEEK = 5
-DAYS_PER_MONTH = 21
-DAYS_PER_QUARTER = 63
-DAYS_PER_YEAR = 252
+DAYS_PER_WEEK: Final = 5
+DAYS_PER_MONTH: Final = 21
+DAYS_PER_QUARTER: Final = 63
+DAYS_PER_YEAR: Final = 252
 
 
 MAX_HEADCOUNT = 1000

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import simpy
 
+from salessim.agenda import Agenda
 from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, Scenario
 from salessim.entities import (
     LOSS_COMPETITOR,
@@ -28,7 +29,7 @@ from salessim.random_streams import Stream, Streams, lognormal, lognormal_beyond
 if TYPE_CHECKING:
     from salessim.reps import Rep
 
-INF = float("inf")
+INF: Final = float("inf")
 
 
 class DealDesk:
@@ -44,6 +45,7 @@ class DealDesk:
         records: bool = False,
     ) -> None:
         self.env = env
+        self._agenda = Agenda(env)
         self.streams = streams
         self.ledger = ledger
         self.ae_roster = ae_roster
@@ -99,7 +101,7 @@ class DealDesk:
         v = self.streams.get("deals:" + ORIGIN_INITIAL)
         self._last_id += 1
         self.deals_initial += 1
-        deal = Deal(self._last_id, ORIGIN_INITIAL, segment, value, self.env.now - age_in_stage)
+        deal = Deal(self._last_id, ORIGIN_INITIAL, segment, value, self.env._now - age_in_stage)
         deal.dice = v.uniforms(4 * self.n_stages)
         deal.z = v.normals(self.n_stages)
         deal.stage = stage
@@ -115,7 +117,7 @@ class DealDesk:
     def create(self, origin: str, owner: Rep | None, lead_id: int = 0) -> Deal:
         """A new opportunity (its first meeting is now); owned by `owner` or handed off;
         `lead_id` names the marketing lead it came from (0: prospecting)."""
-        now = self.env.now
+        now = self.env._now
         v = self._stream(origin)
         seg = v.choice_index(self.segment_cum)
         s = self.sc.segments[seg]
@@ -168,7 +170,7 @@ class DealDesk:
             self._give(deal, rep)
             return
         # Nobody can take it: it waits, and waiting is neglect like any other.
-        now = self.env.now
+        now = self.env._now
         deal.owner = None
         deal.phase = PHASE_WAITING_OWNER
         deal.due = now
@@ -178,7 +180,7 @@ class DealDesk:
     def capacity_freed(self) -> None:
         """An AE closed a deal or joined: waiting hand-offs may now find an owner."""
         q = self.handoff_queue
-        now = self.env.now
+        now = self.env._now
         while q:
             deal = q[0]
             if deal.loss_at <= now:
@@ -195,7 +197,7 @@ class DealDesk:
         """A rep left: their open deals go to colleagues, or are lost, per the scenario."""
         deals = [d for d in self.open.values() if d.owner is leaver]
         lose = self.sc.aes.on_departure == "lose"
-        now = self.env.now
+        now = self.env._now
         for deal in deals:
             if lose:
                 self._lose(deal, LOSS_NEGLECT, now)  # closing it releases it from the leaver
@@ -217,7 +219,7 @@ class DealDesk:
         return due + self.neglect.grace_days - math.log1p(-u) / hazard
 
     def _start_rep_phase(self, deal: Deal, keep_due: bool = False) -> None:
-        now = self.env.now
+        now = self.env._now
         stage = self.stages[deal.stage]
         deal.phase = PHASE_REP
         deal.token += 1
@@ -235,7 +237,7 @@ class DealDesk:
 
     def begin_stage_work(self, deal: Deal, rep: Rep) -> bool:
         """The rep turns to this deal's stage work: False if the wait already lost it."""
-        now = self.env.now
+        now = self.env._now
         if deal.loss_at <= now:
             self._lose(deal, LOSS_NEGLECT, deal.loss_at)
             return False
@@ -262,7 +264,7 @@ class DealDesk:
         deal.rep_factor = 1.0 - r.rep_hours_saved_share
         deal.buyer_factor = 1.0 - r.buyer_days_saved_share
         deal.work_left *= deal.rep_factor
-        self.ledger.add("deals_rushed", self.env.now)
+        self.ledger.add("deals_rushed", self.env._now)
 
     def finish_stage_work(self, deal: Deal) -> None:
         """The rep's stage work is done: the deal slips by its neglect, then the buyer works."""
@@ -271,7 +273,7 @@ class DealDesk:
     def _start_buyer_phase(self, deal: Deal, elapsed: float = 0.0) -> None:
         """The buyer's part of the stage; `elapsed` days of it are already over (a deal of
         today's pipeline), so its length is drawn given it has lasted that long."""
-        now = self.env.now
+        now = self.env._now
         stage = self.stages[deal.stage]
         mean = stage.buyer_days * deal.buyer_factor
         z = deal.z[deal.stage]
@@ -292,8 +294,7 @@ class DealDesk:
         else:
             deal.touch_due = INF
         token = deal.token
-        ev = self.env.timeout(days)
-        ev.callbacks.append(lambda _e: self._buyer_done(deal, token))
+        self._agenda.call_in(days, lambda _e: self._buyer_done(deal, token))
 
     def touch_valid(self, deal: Deal, token: int) -> bool:
         return deal.phase == PHASE_BUYER and deal.token == token
@@ -301,14 +302,14 @@ class DealDesk:
     def finish_touch(self, deal: Deal) -> None:
         """A touch keeps the buyer warm; the next one falls due a cadence later (the rep who
         touched it schedules that one)."""
-        now = self.env.now
+        now = self.env._now
         deal.last_touch = now
         deal.touch_due = now + self.touch_every
 
     def _buyer_done(self, deal: Deal, token: int) -> None:
         if deal.phase != PHASE_BUYER or deal.token != token:
             return
-        now = self.env.now
+        now = self.env._now
         # A buyer left without contact beyond the cadence and grace may go elsewhere.
         if self.touch_hours > 0.0:
             silent = now - deal.last_touch - self.touch_every - self.neglect.grace_days
@@ -356,7 +357,7 @@ class DealDesk:
                 self.capacity_freed()
 
     def _win(self, deal: Deal) -> None:
-        now = self.env.now
+        now = self.env._now
         deal.outcome = "won"
         owner = deal.owner
         self._close(deal, now)
@@ -396,7 +397,7 @@ class DealDesk:
 
     def sweep(self) -> None:
         """Book every neglect loss that has happened by now (weekly, for honest snapshots)."""
-        now = self.env.now
+        now = self.env._now
         lost = [d for d in self.open.values() if d.phase != PHASE_BUYER and d.loss_at <= now]
         for deal in lost:
             if deal.phase == PHASE_CLOSED:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from salessim.reps import Rep
 
 # Lead fates. A lead ends in exactly one of these, or is still queued when the run ends.
-FATE_FILTERED = "filtered"  # dropped by lead scoring before sales saw it
-FATE_EXPIRED = "expired"  # never worked before it aged out of the queue
-FATE_UNREACHED = "unreached"  # attempts used up without a conversation
-FATE_DISQUALIFIED = "disqualified"  # reached: a suspect, no project/budget/timing
-FATE_COLD = "cold"  # reached, a fit, but interest had gone (slow response)
-FATE_NO_OPPORTUNITY = "no_opportunity"  # reached, a fit, not ready for a deal now
-FATE_CONVERTED = "converted"  # became an opportunity
-LEAD_FATES = (
+FATE_FILTERED: Final = "filtered"  # dropped by lead scoring before sales saw it
+FATE_EXPIRED: Final = "expired"  # never worked before it aged out of the queue
+FATE_UNREACHED: Final = "unreached"  # attempts used up without a conversation
+FATE_DISQUALIFIED: Final = "disqualified"  # reached: a suspect, no project/budget/timing
+FATE_COLD: Final = "cold"  # reached, a fit, but interest had gone (slow response)
+FATE_NO_OPPORTUNITY: Final = "no_opportunity"  # reached, a fit, not ready for a deal now
+FATE_CONVERTED: Final = "converted"  # became an opportunity
+LEAD_FATES: Final = (
     FATE_FILTERED,
     FATE_EXPIRED,
     FATE_UNREACHED,
@@ -26,34 +26,39 @@ LEAD_FATES = (
 )
 
 # Where an opportunity came from.
-ORIGIN_MARKETING = "marketing"  # a marketing lead qualified by an AE
-ORIGIN_SDR_INBOUND = "sdr_inbound"  # a marketing lead qualified by an SDR
-ORIGIN_AE_PROSPECTING = "ae_prospecting"
-ORIGIN_SDR_PROSPECTING = "sdr_prospecting"
-ORIGINS = (ORIGIN_MARKETING, ORIGIN_SDR_INBOUND, ORIGIN_AE_PROSPECTING, ORIGIN_SDR_PROSPECTING)
+ORIGIN_MARKETING: Final = "marketing"  # a marketing lead qualified by an AE
+ORIGIN_SDR_INBOUND: Final = "sdr_inbound"  # a marketing lead qualified by an SDR
+ORIGIN_AE_PROSPECTING: Final = "ae_prospecting"
+ORIGIN_SDR_PROSPECTING: Final = "sdr_prospecting"
+ORIGINS: Final = (
+    ORIGIN_MARKETING,
+    ORIGIN_SDR_INBOUND,
+    ORIGIN_AE_PROSPECTING,
+    ORIGIN_SDR_PROSPECTING,
+)
 # A deal of the pipeline a run starts from: open before day 0, so no new opportunity.
-ORIGIN_INITIAL = "initial_pipeline"
+ORIGIN_INITIAL: Final = "initial_pipeline"
 
 # Why a deal was lost.
-LOSS_COMPETITOR = "competitor"
-LOSS_NO_DECISION = "no_decision"
-LOSS_NEGLECT = "neglect"
-LOSS_DISQUALIFIED = "disqualified"
-LOSS_REASONS = (LOSS_COMPETITOR, LOSS_NO_DECISION, LOSS_NEGLECT, LOSS_DISQUALIFIED)
+LOSS_COMPETITOR: Final = "competitor"
+LOSS_NO_DECISION: Final = "no_decision"
+LOSS_NEGLECT: Final = "neglect"
+LOSS_DISQUALIFIED: Final = "disqualified"
+LOSS_REASONS: Final = (LOSS_COMPETITOR, LOSS_NO_DECISION, LOSS_NEGLECT, LOSS_DISQUALIFIED)
 
 # Rep activities: every rep hour is booked to exactly one.
-ACT_PROSPECTING = "prospecting"
-ACT_QUALIFYING = "qualifying"
-ACT_DEAL_WORK = "deal_work"
-ACT_NON_SELLING = "non_selling"
-ACT_IDLE = "idle"
-ACTIVITIES = (ACT_PROSPECTING, ACT_QUALIFYING, ACT_DEAL_WORK, ACT_NON_SELLING, ACT_IDLE)
+ACT_PROSPECTING: Final = "prospecting"
+ACT_QUALIFYING: Final = "qualifying"
+ACT_DEAL_WORK: Final = "deal_work"
+ACT_NON_SELLING: Final = "non_selling"
+ACT_IDLE: Final = "idle"
+ACTIVITIES: Final = (ACT_PROSPECTING, ACT_QUALIFYING, ACT_DEAL_WORK, ACT_NON_SELLING, ACT_IDLE)
 
 # Deal phases.
-PHASE_REP = 0  # the deal waits for (or gets) its rep's stage work
-PHASE_BUYER = 1  # the buyer is doing their part; the rep owes touches
-PHASE_WAITING_OWNER = 2  # handed off, waiting for an AE to accept it
-PHASE_CLOSED = 3
+PHASE_REP: Final = 0  # the deal waits for (or gets) its rep's stage work
+PHASE_BUYER: Final = 1  # the buyer is doing their part; the rep owes touches
+PHASE_WAITING_OWNER: Final = 2  # handed off, waiting for an AE to accept it
+PHASE_CLOSED: Final = 3
 
 
 class Lead:
@@ -216,7 +221,7 @@ class Task:
         self.outcome = outcome
 
 
-TASK_STAGE_WORK = 0
-TASK_TOUCH = 1
-TASK_LEAD = 2
-TASK_PROSPECT = 3
+TASK_STAGE_WORK: Final = 0
+TASK_TOUCH: Final = 1
+TASK_LEAD: Final = 2
+TASK_PROSPECT: Final = 3

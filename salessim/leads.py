@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from salessim.config import DAYS_PER_MONTH, LeadFilter, LeadSource, Qualification
 from salessim.entities import FATE_EXPIRED, FATE_FILTERED, FATE_UNREACHED, Lead
@@ -15,7 +15,7 @@ from salessim.random_streams import Stream
 if TYPE_CHECKING:
     from salessim.reps import Rep
 
-INF = float("inf")
+INF: Final = float("inf")
 
 
 class DecayCurve:

@@ -18,6 +18,7 @@ import numpy as np
 import simpy
 from simpy.events import URGENT
 
+from salessim.agenda import Agenda, Alarm
 from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, DAYS_PER_YEAR, Forecast, Scenario
 from salessim.deals import DealDesk
 from salessim.entities import FATE_CONVERTED, Deal, Lead
@@ -57,6 +58,7 @@ class SalesModel:
         ]
         self.seed = seed
         self.env = simpy.Environment()
+        self.agenda = Agenda(self.env)
         self.streams = Streams(seed)
         cal = scenario.calendar
         self.hours_per_day = cal.hours_per_day
@@ -242,10 +244,10 @@ class SalesModel:
     def _later(self, delay: float, action: Callable[[], object]) -> None:
         """Call `action` after `delay` days (a bare timeout callback: no process needed)."""
 
-        def fire(_event: simpy.Event) -> None:
+        def fire(_event: object) -> None:
             action()
 
-        self.env.timeout(float(delay)).callbacks.append(fire)
+        self.agenda.call_in(float(delay), fire)
 
     def _hire_many(self, n: int) -> None:
         for _ in range(n):
@@ -264,7 +266,7 @@ class SalesModel:
     def _sdrs_take_over_leads(self) -> None:
         """From now on SDRs work the marketing leads: the AEs' waiting leads join the team's
         queue, and AEs call no more marketing leads."""
-        now = self.env.now
+        now = self.env._now
         self.sdrs_take_leads = True
         self.leads_assigned = False
         team = self.lead_queue
@@ -283,7 +285,7 @@ class SalesModel:
             self.ae_territories[seat] = Territory(
                 self.ae_list_accounts, sc.prospecting.account_rest_days
             )
-        now = self.env.now
+        now = self.env._now
         a = sc.aes
         rep = Rep(
             self,
@@ -315,7 +317,7 @@ class SalesModel:
     def _hire_sdr(self, ramped: bool, tenure: float | None = None) -> Rep:
         sc = self.scenario
         s = sc.sdrs
-        now = self.env.now
+        now = self.env._now
         rep = Rep(
             self,
             "sdr",
@@ -345,16 +347,16 @@ class SalesModel:
         if per_year <= 0.0:
             return
         tenure = self.people_stream.exponential(DAYS_PER_YEAR / per_year)
-        if self.env.now + tenure < self.horizon:
+        if self.env._now + tenure < self.horizon:
             self._later(tenure, rep.give_notice)
 
     def rep_left(self, rep: Rep) -> None:
         """A rep's last day is over: their work moves on and a backfill is scheduled."""
-        rep.left_at = self.env.now
-        if self.env.now >= self.horizon:
+        rep.left_at = self.env._now
+        if self.env._now >= self.horizon:
             return
         sc = self.scenario
-        now = self.env.now
+        now = self.env._now
         lead = rep.drop_carried_task()
         if lead is not None:
             # A conversation cut short by the leaver: the lead goes back to be called again,
@@ -443,8 +445,7 @@ class SalesModel:
                 return
         queue.alarm_at = at
         env = self.env
-        alarm = env.timeout(max(at - env.now, 0.0))
-        alarm.callbacks.append(lambda _event: self._lead_alarm(queue, at))
+        self.agenda.call_in(max(at - env._now, 0.0), lambda _event: self._lead_alarm(queue, at))
 
     def _lead_alarm(self, queue: LeadQueue, at: float) -> None:
         if at != queue.alarm_at:
@@ -470,7 +471,7 @@ class SalesModel:
     def weighted_pipeline(self) -> tuple[float, float, float, float, float]:
         """Open deals: count, value, stage-weighted value, and weighted value expected to
         close this quarter and next."""
-        now = self.env.now
+        now = self.env._now
         q_now = int(now // DAYS_PER_QUARTER)
         stages = self.desk.stages
         value = weighted = this_q = next_q = 0.0
@@ -492,11 +493,11 @@ class SalesModel:
         env = self.env
         ledger = self.ledger
         weekly = ledger.weekly
-        while env.now + DAYS_PER_WEEK <= self.horizon:
+        while env._now + DAYS_PER_WEEK <= self.horizon:
             yield env.timeout(DAYS_PER_WEEK)
             self.desk.sweep()
             for queue in self.lead_queues:
-                queue.purge(env.now)
+                queue.purge(env._now)
             count, value, weighted, this_q, next_q = self.weighted_pipeline()
             weekly["pipeline_count"].append(count)
             weekly["pipeline_value"].append(value)
@@ -524,12 +525,12 @@ class SalesModel:
             at = q * DAYS_PER_QUARTER + offset
             if at >= self.horizon:
                 return
-            if at > env.now:
-                yield env.timeout(at - env.now)
+            if at > env._now:
+                yield env.timeout(at - env._now)
             self.desk.sweep()
             self._score_calls(q)
             start = q * DAYS_PER_QUARTER
-            parts = {"closed": sum(self.ledger.daily["bookings"][start : int(env.now)])}
+            parts = {"closed": sum(self.ledger.daily["bookings"][start : int(env._now)])}
             parts.update(self.forecast_categories(q))
             parts["run_rate"] = self._run_rate(q)
             self.ledger.quarter_forecast[q] = parts
@@ -598,7 +599,7 @@ class SalesModel:
         reads in the weekly forecast call, and a shared signal synchronises the reps.
         """
         env = self.env
-        while env.now < self.horizon:
+        while env._now < self.horizon:
             m = self.scenario.management  # a change may switch management off, or retune it
             if not m.enabled:
                 self.managing = False
@@ -607,7 +608,7 @@ class SalesModel:
                     for rep in self.aes:
                         rep.notify()
                 return
-            days_left = DAYS_PER_QUARTER - (env.now % DAYS_PER_QUARTER)
+            days_left = DAYS_PER_QUARTER - (env._now % DAYS_PER_QUARTER)
             old = self.management_mode
             if days_left <= m.quarter_end_window_days:
                 mode = "close"
@@ -630,6 +631,11 @@ class SalesModel:
     def run(self) -> RunResult:
         """Simulate the whole horizon and return the collected results."""
         run_until(self.env, self.horizon)
+        return self.finish()
+
+    def finish(self) -> RunResult:
+        """Close the books once the clock has reached the horizon (by :meth:`run`, or by SimPy's
+        own ``env.run(until=horizon)``, which gives the same run) and collect the results."""
         for rep in (*self.aes, *self.sdrs):
             rep.book_unfinished(float(self.horizon))
         self.desk.sweep()
@@ -640,7 +646,9 @@ class SalesModel:
 
 def run_until(env: simpy.Environment, until: int) -> None:
     """What ``env.run(until=until)`` does, with SimPy's step inlined: the same events in the
-    same order (by time, priority and order of scheduling), one method call fewer per event."""
+    same order (by time, priority and order of scheduling), one method call fewer per event;
+    the model's own alarms (most events) have their callbacks called without SimPy's checks
+    for a failed event, which an alarm never is."""
     stop = simpy.Event(env)
     stop._ok = True
     stop._value = None
@@ -649,6 +657,13 @@ def run_until(env: simpy.Environment, until: int) -> None:
     while True:
         now, _, _, event = heappop(queue)
         env._now = now
+        if isinstance(event, Alarm):
+            alarm_callbacks = event.callbacks
+            event.callbacks = None  # processed: SimPy's own mark
+            assert alarm_callbacks is not None
+            for alarm_callback in alarm_callbacks:
+                alarm_callback(event)
+            continue
         if event is stop:
             return
         callbacks = event.callbacks

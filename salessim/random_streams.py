@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 import zlib
 from statistics import NormalDist
+from typing import Final
 
 import numpy as np
 
-_BLOCK = 512
+_BLOCK: Final = 512
 
 
 def seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
@@ -35,7 +36,7 @@ def lognormal(mean: float, cv: float, z: float) -> float:
     return mean * math.exp(math.sqrt(s2) * z - 0.5 * s2)
 
 
-_STANDARD_NORMAL = NormalDist()
+_STANDARD_NORMAL: Final = NormalDist()
 
 
 def lognormal_beyond(mean: float, cv: float, z: float, elapsed: float) -> float:

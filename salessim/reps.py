@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from heapq import heappush
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import simpy
-from simpy.events import NORMAL, URGENT
 
 from salessim.config import DAYS_PER_QUARTER, DAYS_PER_YEAR
 from salessim.entities import (
@@ -52,7 +50,7 @@ if TYPE_CHECKING:
     from salessim.leads import LeadQueue
     from salessim.model import SalesModel
 
-EPS = 1e-9
+EPS: Final = 1e-9
 
 
 class Rep:
@@ -74,6 +72,7 @@ class Rep:
     ) -> None:
         self.model = model
         self.env: simpy.Environment = model.env
+        self._agenda = model.agenda
         self.role = role
         self.is_ae = role == "ae"
         self.seat = seat
@@ -130,9 +129,9 @@ class Rep:
         self._step_hours = 0.0  # hours of the step under way, of the task's
         self._step_need = 0.0  # hours the task needed when the step began
         # Bound once: every step schedules one of these as an event's callback.
-        self._morning_cb: Callable[[simpy.Event], None] = self._morning
-        self._step_done_cb: Callable[[simpy.Event], None] = self._step_done
-        self._woken_cb: Callable[[simpy.Event], None] = self._woken
+        self._morning_cb: Callable[[object], None] = self._morning
+        self._step_done_cb: Callable[[object], None] = self._step_done
+        self._woken_cb: Callable[[object], None] = self._woken
 
     def _read_work_rules(self, sc: Scenario) -> None:
         """Cache the scenario's rules for calling, prospecting and picking work (read at every
@@ -243,24 +242,13 @@ class Rep:
     def start(self) -> None:
         """Start the rep's working days now, after the events already due now that SimPy
         runs first (as a process would start: an urgent event, not a call)."""
-        env = self.env
-        first = simpy.Event(env)
-        first._ok = True
-        first._value = None
-        first.callbacks.append(self._morning_cb)
-        env.schedule(first, URGENT)
+        self._agenda.call_soon(self._morning_cb)
 
-    def _after(self, delay: float, callback: Callable[[simpy.Event], None]) -> None:
-        """Call `callback` in `delay` days: what ``env.timeout(delay)`` with that callback
-        schedules (the same place in SimPy's queue), without building a Timeout."""
-        env = self.env
-        event = simpy.Event(env)
-        event._ok = True
-        event._value = None
-        event.callbacks.append(callback)
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
+    def _after(self, delay: float, callback: Callable[[object], None]) -> None:
+        """Call `callback` in `delay` days (where ``env.timeout(delay)`` would)."""
+        self._agenda.call_in(delay, callback)
 
-    def _morning(self, _event: simpy.Event | None) -> None:
+    def _morning(self, _event: object) -> None:
         """A working day starts (or the rep leaves): read the day's rules and book its hours."""
         start = self.env._now
         day = int(start + EPS)
@@ -323,14 +311,14 @@ class Rep:
         else:
             self._morning(None)
 
-    def _woken(self, _event: simpy.Event) -> None:
+    def _woken(self, _event: object) -> None:
         """Something to do arrived (or the window closed) while the rep waited."""
         self.doing = ""
         self.wake = None
         self._idle_hours[self._day] += (self.env._now - self.since) * self._H
         self._work()
 
-    def _step_done(self, _event: simpy.Event) -> None:
+    def _step_done(self, _event: object) -> None:
         """A step of the task under way is over: book its hours, finish it if it is done."""
         self.doing = ""
         task = self.carry
@@ -542,7 +530,7 @@ class Rep:
         lead = task.lead
         if lead is None:  # a session of missed calls only: already settled
             return
-        now = self.env.now
+        now = self.env._now
         model = self.model
         lead.attempts += 1
         model.ledger.add("lead_attempts", now)
@@ -553,7 +541,7 @@ class Rep:
 
     def _finish_prospecting(self, hours: float) -> None:
         """Dials on fresh accounts yield opportunities; their first meeting comes after a lag."""
-        now = self.env.now
+        now = self.env._now
         model = self.model
         accounts = self.territory.work(now, self.dials_per_hour * hours / self.dials_per_account)
         dials = accounts * self.dials_per_account
@@ -561,10 +549,9 @@ class Rep:
         n = stream.poisson(dials * self.dial_p)
         for _ in range(n):
             lag = self.meeting_lag * (0.5 + stream.uniform())
-            ev = self.env.timeout(lag)
-            ev.callbacks.append(self._meeting)
+            self._agenda.call_in(lag, self._meeting)
 
-    def _meeting(self, _event: simpy.Event) -> None:
+    def _meeting(self, _event: object) -> None:
         if self.is_ae:
             self.model.desk.create(ORIGIN_AE_PROSPECTING, self if self.active else None)
         else:

@@ -1,0 +1,91 @@
+"""Alarms take the place in SimPy's queue that ``env.timeout`` would, whoever runs the queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+
+import pytest
+import simpy
+
+from salessim.agenda import Agenda, Alarm
+from salessim.model import run_until
+
+# (delay, label) pairs scheduled in this order at time 0, with ties at 1.0 and 2.5, then more
+# scheduled from inside the callbacks (at 1.0: one at the same time, one later).
+PLAN = [(2.5, "a"), (1.0, "b"), (0.0, "c"), (1.0, "d"), (2.5, "e"), (4.0, "f"), (1.0, "g")]
+
+
+def _schedule(env: simpy.Environment, use_alarms: bool, order: list[str]) -> None:
+    agenda = Agenda(env)
+
+    def later(delay: float, label: str) -> None:
+        def fire(_event: Any) -> None:
+            order.append(f"{label}@{env.now:g}")
+            if label == "b":
+                later(0.0, "b0")
+                later(0.5, "b1")
+
+        if use_alarms:
+            agenda.call_in(delay, fire)
+        else:
+            env.timeout(delay).callbacks.append(fire)
+
+    def process() -> Generator[simpy.Event, Any, None]:
+        order.append(f"p@{env.now:g}")
+        yield env.timeout(1.0)
+        order.append(f"p@{env.now:g}")
+
+    env.process(process())
+    for delay, label in PLAN:
+        later(delay, label)
+
+
+def _order(use_alarms: bool, runner: Callable[[simpy.Environment], None]) -> list[str]:
+    env = simpy.Environment()
+    order: list[str] = []
+    _schedule(env, use_alarms, order)
+    runner(env)
+    return order
+
+
+@pytest.mark.parametrize(
+    "runner",
+    [lambda env: env.run(until=10), lambda env: run_until(env, 10)],
+    ids=["simpy_run", "model_run_until"],
+)
+def test_alarms_run_in_the_order_timeouts_would(
+    runner: Callable[[simpy.Environment], None],
+) -> None:
+    with_timeouts = _order(False, lambda env: env.run(until=10))
+    assert with_timeouts[:3] == ["p@0", "c@0", "b@1"]  # the plan's ties are really there
+    assert _order(True, runner) == with_timeouts
+
+
+def test_call_soon_runs_where_a_new_process_starts() -> None:
+    """Both an alarm from call_soon and a process's start are urgent events at `now`: they
+    run in the order they were scheduled, ahead of normal events already due now."""
+    env = simpy.Environment()
+    agenda = Agenda(env)
+    order: list[str] = []
+    env.timeout(0.0).callbacks.append(lambda _e: order.append("timeout"))
+
+    def process() -> Generator[simpy.Event, Any, None]:
+        order.append("process")
+        yield env.timeout(0.0)
+
+    agenda.call_soon(lambda _e: order.append("alarm-1"))
+    env.process(process())
+    agenda.call_soon(lambda _e: order.append("alarm-2"))
+    run_until(env, 1)
+    assert order == ["alarm-1", "process", "alarm-2", "timeout"]
+
+
+def test_an_alarm_is_processed_once() -> None:
+    env = simpy.Environment()
+    calls: list[float] = []
+    alarm = Agenda(env).call_in(2.0, lambda _e: calls.append(env.now))
+    assert isinstance(alarm, Alarm) and alarm.callbacks is not None
+    env.run(until=5)
+    assert calls == [2.0]
+    assert alarm.callbacks is None  # SimPy's mark of a processed event
