@@ -53,13 +53,15 @@ class Agenda:
     def call_in(self, delay: float, callback: Callback) -> Alarm:
         """Call `callback(alarm)` in `delay` days (≥ 0), where ``env.timeout(delay)`` with that
         callback would."""
+        now: float = self.env._now
         alarm = Alarm(callback)
-        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), alarm))
+        heappush(self._queue, (now + delay, NORMAL, next(self._eid), alarm))
         return alarm
 
     def call_soon(self, callback: Callback) -> Alarm:
         """Call `callback(alarm)` now, after the events already due now that SimPy runs
         first: where a process started now would resume (an urgent event)."""
+        now: float = self.env._now
         alarm = Alarm(callback)
-        heappush(self._queue, (self.env._now, URGENT, next(self._eid), alarm))
+        heappush(self._queue, (now, URGENT, next(self._eid), alarm))
         return alarm

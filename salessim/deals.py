@@ -117,7 +117,7 @@ class DealDesk:
     def create(self, origin: str, owner: Rep | None, lead_id: int = 0) -> Deal:
         """A new opportunity (its first meeting is now); owned by `owner` or handed off;
         `lead_id` names the marketing lead it came from (0: prospecting)."""
-        now = self.env._now
+        now: float = self.env._now
         v = self._stream(origin)
         seg = v.choice_index(self.segment_cum)
         s = self.sc.segments[seg]
@@ -170,7 +170,7 @@ class DealDesk:
             self._give(deal, rep)
             return
         # Nobody can take it: it waits, and waiting is neglect like any other.
-        now = self.env._now
+        now: float = self.env._now
         deal.owner = None
         deal.phase = PHASE_WAITING_OWNER
         deal.due = now
@@ -180,7 +180,7 @@ class DealDesk:
     def capacity_freed(self) -> None:
         """An AE closed a deal or joined: waiting hand-offs may now find an owner."""
         q = self.handoff_queue
-        now = self.env._now
+        now: float = self.env._now
         while q:
             deal = q[0]
             if deal.loss_at <= now:
@@ -197,7 +197,7 @@ class DealDesk:
         """A rep left: their open deals go to colleagues, or are lost, per the scenario."""
         deals = [d for d in self.open.values() if d.owner is leaver]
         lose = self.sc.aes.on_departure == "lose"
-        now = self.env._now
+        now: float = self.env._now
         for deal in deals:
             if lose:
                 self._lose(deal, LOSS_NEGLECT, now)  # closing it releases it from the leaver
@@ -219,7 +219,7 @@ class DealDesk:
         return due + self.neglect.grace_days - math.log1p(-u) / hazard
 
     def _start_rep_phase(self, deal: Deal, keep_due: bool = False) -> None:
-        now = self.env._now
+        now: float = self.env._now
         stage = self.stages[deal.stage]
         deal.phase = PHASE_REP
         deal.token += 1
@@ -237,7 +237,7 @@ class DealDesk:
 
     def begin_stage_work(self, deal: Deal, rep: Rep) -> bool:
         """The rep turns to this deal's stage work: False if the wait already lost it."""
-        now = self.env._now
+        now: float = self.env._now
         if deal.loss_at <= now:
             self._lose(deal, LOSS_NEGLECT, deal.loss_at)
             return False
@@ -273,7 +273,7 @@ class DealDesk:
     def _start_buyer_phase(self, deal: Deal, elapsed: float = 0.0) -> None:
         """The buyer's part of the stage; `elapsed` days of it are already over (a deal of
         today's pipeline), so its length is drawn given it has lasted that long."""
-        now = self.env._now
+        now: float = self.env._now
         stage = self.stages[deal.stage]
         mean = stage.buyer_days * deal.buyer_factor
         z = deal.z[deal.stage]
@@ -302,14 +302,14 @@ class DealDesk:
     def finish_touch(self, deal: Deal) -> None:
         """A touch keeps the buyer warm; the next one falls due a cadence later (the rep who
         touched it schedules that one)."""
-        now = self.env._now
+        now: float = self.env._now
         deal.last_touch = now
         deal.touch_due = now + self.touch_every
 
     def _buyer_done(self, deal: Deal, token: int) -> None:
         if deal.phase != PHASE_BUYER or deal.token != token:
             return
-        now = self.env._now
+        now: float = self.env._now
         # A buyer left without contact beyond the cadence and grace may go elsewhere.
         if self.touch_hours > 0.0:
             silent = now - deal.last_touch - self.touch_every - self.neglect.grace_days
@@ -357,7 +357,7 @@ class DealDesk:
                 self.capacity_freed()
 
     def _win(self, deal: Deal) -> None:
-        now = self.env._now
+        now: float = self.env._now
         deal.outcome = "won"
         owner = deal.owner
         self._close(deal, now)
@@ -397,7 +397,7 @@ class DealDesk:
 
     def sweep(self) -> None:
         """Book every neglect loss that has happened by now (weekly, for honest snapshots)."""
-        now = self.env._now
+        now: float = self.env._now
         lost = [d for d in self.open.values() if d.phase != PHASE_BUYER and d.loss_at <= now]
         for deal in lost:
             if deal.phase == PHASE_CLOSED:

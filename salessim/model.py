@@ -658,11 +658,12 @@ def run_until(env: simpy.Environment, until: int) -> None:
         now, _, _, event = heappop(queue)
         env._now = now
         if isinstance(event, Alarm):
-            alarm_callbacks = event.callbacks
-            event.callbacks = None  # processed: SimPy's own mark
+            alarm: Alarm = event
+            alarm_callbacks = alarm.callbacks
+            alarm.callbacks = None  # processed: SimPy's own mark
             assert alarm_callbacks is not None
             for alarm_callback in alarm_callbacks:
-                alarm_callback(event)
+                alarm_callback(alarm)
             continue
         if event is stop:
             return

@@ -250,7 +250,7 @@ class Rep:
 
     def _morning(self, _event: object) -> None:
         """A working day starts (or the rep leaves): read the day's rules and book its hours."""
-        start = self.env._now
+        start: float = self.env._now
         day = int(start + EPS)
         if self.leaving or day >= self._horizon:
             self.active = False
@@ -283,7 +283,7 @@ class Rep:
         env = self.env
         H = self._H
         window_end = self._window_end
-        now = env._now
+        now: float = env._now
         left = (window_end - now) * H
         if left > EPS:
             task = self.carry
@@ -530,7 +530,7 @@ class Rep:
         lead = task.lead
         if lead is None:  # a session of missed calls only: already settled
             return
-        now = self.env._now
+        now: float = self.env._now
         model = self.model
         lead.attempts += 1
         model.ledger.add("lead_attempts", now)
@@ -541,7 +541,7 @@ class Rep:
 
     def _finish_prospecting(self, hours: float) -> None:
         """Dials on fresh accounts yield opportunities; their first meeting comes after a lag."""
-        now = self.env._now
+        now: float = self.env._now
         model = self.model
         accounts = self.territory.work(now, self.dials_per_hour * hours / self.dials_per_account)
         dials = accounts * self.dials_per_account
