@@ -12,7 +12,7 @@ alarm's callbacks directly; ``env.run`` and ``env.step`` process it like any eve
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappush
+from heapq import heappop, heappush
 from typing import Any, Final, final
 
 import simpy
@@ -31,24 +31,35 @@ Callback = Callable[[Any], None]
 class Alarm:
     """A triggered event with its callbacks, as SimPy's queue holds one."""
 
-    __slots__ = ("_ok", "_value", "callbacks")
+    __slots__ = ("_ok", "_queued", "_value", "callbacks")
 
-    def __init__(self, callback: Callback) -> None:
-        self.callbacks: list[Callback] | None = [callback]
+    def __init__(self, callback: Callback, then: Callback | None = None) -> None:
+        self.callbacks: list[Callback] | None = [callback] if then is None else [callback, then]
         self._ok = True
         self._value: object = None
+        self._queued = False  # a distant alarm: in SimPy's queue yet (see Agenda.call_later)
 
 
 @final
 class Agenda:
-    """Schedules alarms in one SimPy environment's queue."""
+    """Schedules alarms in one SimPy environment's queue.
 
-    __slots__ = ("_eid", "_queue", "env")
+    Distant alarms (:meth:`call_later`: a buyer's stage of days, a meeting weeks out) wait in
+    the agenda's own heap, and only the earliest of them in SimPy's queue, under the key (time,
+    priority, event id) it was given when scheduled. Every event passes through SimPy's queue,
+    whose cost grows with its length; dozens of deals are in their buyer's hands at any time.
+    The order of events is still exactly by that key: an alarm is in SimPy's queue before any
+    event that comes after it is taken, since the earliest distant alarm always is.
+    """
+
+    __slots__ = ("_distant", "_eid", "_queue", "_reached_cb", "env")
 
     def __init__(self, env: simpy.Environment) -> None:
         self.env = env
         self._queue: list[Any] = env._queue
         self._eid = env._eid
+        self._distant: list[tuple[float, int, Alarm]] = []
+        self._reached_cb: Callback = self._reached
 
     def call_in(self, delay: float, callback: Callback) -> Alarm:
         """Call `callback(alarm)` in `delay` days (≥ 0), where ``env.timeout(delay)`` with that
@@ -57,6 +68,30 @@ class Agenda:
         alarm = Alarm(callback)
         heappush(self._queue, (now + delay, NORMAL, next(self._eid), alarm))
         return alarm
+
+    def call_later(self, delay: float, callback: Callback) -> Alarm:
+        """:meth:`call_in` for an alarm many other events will come before."""
+        now: float = self.env._now
+        at = now + delay
+        eid = next(self._eid)
+        alarm = Alarm(self._reached_cb, callback)
+        distant = self._distant
+        heappush(distant, (at, eid, alarm))
+        if distant[0][1] == eid:  # the earliest now (compared by id: a tuple may be copied)
+            alarm._queued = True
+            heappush(self._queue, (at, NORMAL, eid, alarm))
+        return alarm
+
+    def _reached(self, alarm: Any) -> None:
+        """A distant alarm is due (the earliest of them): the next one joins SimPy's queue."""
+        distant = self._distant
+        reached = heappop(distant)[2]
+        assert reached is alarm, "distant alarms are due in order"
+        if distant:
+            at, eid, following = distant[0]
+            if not following._queued:
+                following._queued = True
+                heappush(self._queue, (at, NORMAL, eid, following))
 
     def call_soon(self, callback: Callback) -> Alarm:
         """Call `callback(alarm)` now, after the events already due now that SimPy runs

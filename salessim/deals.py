@@ -294,7 +294,7 @@ class DealDesk:
         else:
             deal.touch_due = INF
         token = deal.token
-        self._agenda.call_in(days, lambda _e: self._buyer_done(deal, token))
+        self._agenda.call_later(days, lambda _e: self._buyer_done(deal, token))
 
     def touch_valid(self, deal: Deal, token: int) -> bool:
         return deal.phase == PHASE_BUYER and deal.token == token

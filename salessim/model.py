@@ -247,7 +247,7 @@ class SalesModel:
         def fire(_event: object) -> None:
             action()
 
-        self.agenda.call_in(float(delay), fire)
+        self.agenda.call_later(float(delay), fire)
 
     def _hire_many(self, n: int) -> None:
         for _ in range(n):

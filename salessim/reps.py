@@ -549,7 +549,7 @@ class Rep:
         n = stream.poisson(dials * self.dial_p)
         for _ in range(n):
             lag = self.meeting_lag * (0.5 + stream.uniform())
-            self._agenda.call_in(lag, self._meeting)
+            self._agenda.call_later(lag, self._meeting)
 
     def _meeting(self, _event: object) -> None:
         if self.is_ae:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -89,3 +90,48 @@ def test_an_alarm_is_processed_once() -> None:
     env.run(until=5)
     assert calls == [2.0]
     assert alarm.callbacks is None  # SimPy's mark of a processed event
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_distant_alarms_keep_the_order_timeouts_would(seed: int) -> None:
+    """Alarms from call_later (kept in the agenda's own heap, the earliest in SimPy's queue)
+    run in exactly the order env.timeout would give them, mixed with near alarms, ties (delays
+    on a coarse grid) and alarms scheduled from callbacks, whichever loop runs the queue."""
+
+    def order(kind: str, runner: Callable[[simpy.Environment], None]) -> list[tuple[float, int]]:
+        env = simpy.Environment()
+        agenda = Agenda(env)
+        rng = random.Random(seed)
+        seen: list[tuple[float, int]] = []
+        count = 0
+
+        def schedule(depth: int) -> None:
+            nonlocal count
+            count += 1
+            label = count
+            distant = rng.random() < 0.5
+            delay = rng.randrange(0, 40) / 4.0 if distant else rng.randrange(0, 4) / 4.0
+
+            def fire(_event: Any) -> None:
+                seen.append((env.now, label))
+                if depth < 3:
+                    for _ in range(rng.randrange(0, 3)):
+                        schedule(depth + 1)
+
+            if kind == "timeouts":
+                env.timeout(delay).callbacks.append(fire)
+            elif distant:
+                agenda.call_later(delay, fire)
+            else:
+                agenda.call_in(delay, fire)
+
+        for _ in range(40):
+            schedule(0)
+        runner(env)
+        return seen
+
+    expected = order("timeouts", lambda env: env.run())
+    assert len(expected) > 80
+    assert len({t for t, _ in expected}) < len(expected)  # ties at the same time
+    assert order("alarms", lambda env: env.run()) == expected
+    assert order("alarms", lambda env: run_until(env, 10_000)) == expected
