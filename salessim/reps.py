@@ -244,10 +244,6 @@ class Rep:
         runs first (as a process would start: an urgent event, not a call)."""
         self._agenda.call_soon(self._morning_cb)
 
-    def _after(self, delay: float, callback: Callable[[object], None]) -> None:
-        """Call `callback` in `delay` days (where ``env.timeout(delay)`` would)."""
-        self._agenda.call_in(delay, callback)
-
     def _morning(self, _event: object) -> None:
         """A working day starts (or the rep leaves): read the day's rules and book its hours."""
         start: float = self.env._now
@@ -303,11 +299,11 @@ class Rep:
             self._step_hours = need if need < left else left
             self.carry = task
             self.since, self.doing = now, task.activity
-            self._after(self._step_hours / H, self._step_done_cb)
+            self._agenda.call_in(self._step_hours / H, self._step_done_cb)
             return
         rest = self._start + 1.0 - now
         if rest > 0.0:
-            self._after(rest, self._morning_cb)
+            self._agenda.call_in(rest, self._morning_cb)
         else:
             self._morning(None)
 
