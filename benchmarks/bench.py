@@ -54,7 +54,7 @@ from typing import Any
 
 import simpy
 
-import salessim.reps
+import salessim
 from salessim.app.budget import DEFAULT_REPLICATIONS, FIRST_ESTIMATE_REPLICATIONS, check_work
 from salessim.app.levers import Lever, LeverValue, build_scenario, levers_for
 from salessim.app.pool import SimulationPool
@@ -483,7 +483,7 @@ def run_benchmarks(settings: Settings) -> dict[str, Any]:
         "reported_years": cal.reported_days / DAYS_PER_YEAR,
         "bare_loops": BARE_LOOPS,
         # True when salessim was built with SALESSIM_COMPILE=1 (mypyc extension modules).
-        "compiled": not salessim.reps.__file__.endswith(".py"),
+        "compiled": salessim.engine() == "compiled",
     }
     figures |= measure_throughput(scenario, settings.rounds)
     figures |= measure_mmc(settings.mmc_customers, settings.rounds)

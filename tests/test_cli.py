@@ -346,3 +346,16 @@ def test_argument_errors_are_one_line_pointing_at_help(capsys: pytest.CaptureFix
         "salessim run: error: argument -n/--replications: must be an integer (got 'zero') "
         "(see salessim run --help)\n"
     )
+
+
+def test_version_names_the_simulation_build(capsys: pytest.CaptureFixture[str]) -> None:
+    """--version says whether the compiled modules or the pure-Python ones are installed (a
+    trainer's `salessim serve` says so too): what the imported dispatcher module really is."""
+    import salessim.reps
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+    assert stopped.value.code == 0
+    compiled = not salessim.reps.__file__.endswith(".py")
+    expected = "(compiled)" if compiled else "(pure Python)"
+    assert capsys.readouterr().out.strip() == f"salessim {salessim.__version__} {expected}"

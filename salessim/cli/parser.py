@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from salessim import __version__, workload
+from salessim import __version__, engine, workload
 from salessim.cli import commands, plan_command, profile_command, report_command
 from salessim.errors import ScenarioError
 from salessim.outputs import (
@@ -47,7 +47,9 @@ def build() -> argparse.ArgumentParser:
         prog="salessim",
         description="Discrete-event simulation of B2B sales capacity.",
     )
-    parser.add_argument("--version", action="version", version=f"salessim {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"salessim {__version__} ({engine()})"
+    )
     subcommands = parser.add_subparsers(
         title="commands", metavar="COMMAND", required=True, parser_class=ArgumentParser
     )
