@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import bisect
-import heapq
 from collections import deque
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Final
 
 from salessim.config import DAYS_PER_MONTH, LeadFilter, LeadSource, Qualification
@@ -83,14 +83,14 @@ class LeadQueue:
 
     def add_incoming(self, lead: Lead, at: float) -> None:
         """A lead that reaches sales at time `at` (arrival plus routing delay)."""
-        heapq.heappush(self.incoming, (at, lead.id, lead))
+        heappush(self.incoming, (at, lead.id, lead))
 
     def next_incoming(self) -> float:
         """When the next lead reaches sales (inf if none is on its way)."""
         return self.incoming[0][0] if self.incoming else INF
 
     def push_retry(self, lead: Lead, ready_at: float) -> None:
-        heapq.heappush(self.retries, (ready_at, lead.id, lead))
+        heappush(self.retries, (ready_at, lead.id, lead))
 
     def take_all(self, other: LeadQueue, now: float) -> None:
         """Move every lead of `other` here (a leaver's leads go to a colleague): waiting leads
@@ -100,10 +100,10 @@ class LeadQueue:
             while q:
                 self.add_incoming(q.popleft(), now)
         while other.incoming:
-            at, _, lead = heapq.heappop(other.incoming)
+            at, _, lead = heappop(other.incoming)
             self.add_incoming(lead, at)
         while other.retries:
-            ready_at, _, lead = heapq.heappop(other.retries)
+            ready_at, _, lead = heappop(other.retries)
             self.push_retry(lead, ready_at)
 
     def purge(self, now: float) -> None:
@@ -113,17 +113,23 @@ class LeadQueue:
         if incoming and incoming[0][0] <= now:
             by_score = self.discipline == "score"
             while incoming and incoming[0][0] <= now:
-                lead = heapq.heappop(incoming)[2]
+                lead = heappop(incoming)[2]
                 if by_score and not lead.score_high:
                     low.append(lead)
                 else:
                     high.append(lead)
         limit = now - self.expiry_days
-        for q in (high, low):
-            while q and q[0].arrival < limit:
-                lead = q.popleft()
-                lead.fate = FATE_EXPIRED
-                self.ledger.add("leads_" + FATE_EXPIRED, lead.arrival + self.expiry_days)
+        if high and high[0].arrival < limit:
+            self._expire(high, limit)
+        if low and low[0].arrival < limit:
+            self._expire(low, limit)
+
+    def _expire(self, waiting: deque[Lead], limit: float) -> None:
+        """Drop the leads at the front of `waiting` that arrived before `limit`."""
+        while waiting and waiting[0].arrival < limit:
+            lead = waiting.popleft()
+            lead.fate = FATE_EXPIRED
+            self.ledger.add("leads_" + FATE_EXPIRED, lead.arrival + self.expiry_days)
 
     def oldest_waiting(self, now: float) -> float:
         """Arrival time of the oldest lead still waiting for its first call (inf if none)."""
@@ -155,7 +161,7 @@ class LeadQueue:
                     return waiting.pop() if newest else waiting.popleft()
             if not due:
                 return None
-            lead = heapq.heappop(retries)[2]
+            lead = heappop(retries)[2]
             if lead.arrival < limit:
                 # Its retries came too late: given up before the calls it was due.
                 lead.fate = FATE_UNREACHED

@@ -10,8 +10,8 @@ same events in the same order, without a generator resumed at every step.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Final
 
 import simpy
@@ -216,7 +216,7 @@ class Rep:
 
     def schedule_touch(self, deal: Deal) -> None:
         """The deal's buyer is due a touch at `deal.touch_due` (stale once its token moves on)."""
-        heapq.heappush(self._touches, (deal.touch_due, deal.id, deal.token, deal))
+        heappush(self._touches, (deal.touch_due, deal.id, deal.token, deal))
 
     def credit_win(self, day: float, value: float) -> None:
         """A deal this rep owned was won: its bookings count toward the rep's quota."""
@@ -376,7 +376,7 @@ class Rep:
             return None
         batch: list[Deal] = []
         while touches and touches[0][0] <= now:
-            _, _, token, deal = heapq.heappop(touches)
+            _, _, token, deal = heappop(touches)
             if desk.touch_valid(deal, token) and deal.owner is self:
                 batch.append(deal)
         if not batch:
@@ -515,7 +515,7 @@ class Rep:
             for deal in task.batch or ():
                 if deal.phase == PHASE_BUYER and deal.owner is self:
                     desk.finish_touch(deal)
-                    heapq.heappush(touches, (deal.touch_due, deal.id, deal.token, deal))
+                    heappush(touches, (deal.touch_due, deal.id, deal.token, deal))
         elif kind == TASK_LEAD:
             self._finish_lead(task)
         else:
