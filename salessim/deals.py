@@ -37,15 +37,15 @@ class DealDesk:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        agenda: Agenda,
         scenario: Scenario,
         streams: Streams,
         ledger: Ledger,
         ae_roster: Callable[[], list[Rep]],
         records: bool = False,
     ) -> None:
-        self.env = env
-        self._agenda = Agenda(env)
+        self.env: simpy.Environment = agenda.env
+        self._agenda = agenda  # the model's: one agenda (one heap of distant alarms) a run
         self.streams = streams
         self.ledger = ledger
         self.ae_roster = ae_roster

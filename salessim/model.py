@@ -82,7 +82,7 @@ class SalesModel:
         self.people: list[Rep] | None = [] if records else None  # everyone ever hired
         self.ae_roster: list[Rep] = []  # every AE ever hired, for quota attainment
         self.desk = DealDesk(
-            self.env,
+            self.agenda,
             scenario,
             self.streams,
             self.ledger,
