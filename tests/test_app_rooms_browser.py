@@ -252,7 +252,13 @@ def test_a_round_of_the_game_played_by_two_team_sessions_gives_the_librarys_quar
         expect(page.get_by_text("Your team's quarters")).to_be_visible()
         profit = format_value(library[team]["profit"], "money", MINUS)
         row = page.get_by_role("row").filter(has=page.get_by_role("cell", name="1", exact=True))
-        expect(row.filter(has_text=profit)).to_have_count(1)
+        try:
+            expect(row.filter(has_text=profit)).to_have_count(1)
+        except AssertionError as exc:
+            # Say what the page showed instead: a wrong figure and a page that never redrew
+            # call for different fixes.
+            shown = page.get_by_role("row").all_inner_texts()
+            raise AssertionError(f"{team}: no quarter-1 row with {profit}; rows: {shown}") from exc
         expect(page.get_by_text("The game is over.")).to_be_visible()
     for session in sessions:
         session.close()
