@@ -11,13 +11,19 @@ alarm's callbacks directly; ``env.run`` and ``env.step`` process it like any eve
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
-from heapq import heappop, heappush
 from typing import Any, Final, final
 
 import simpy
 from simpy.events import NORMAL as _SIMPY_NORMAL
 from simpy.events import URGENT as _SIMPY_URGENT
+
+# The heap functions as module constants: a compiled module then calls them directly rather
+# than looking each name up in the module's globals at every call (the modules that keep heaps
+# import them from here).
+heappush: Final = heapq.heappush
+heappop: Final = heapq.heappop
 
 NORMAL: Final = 1
 URGENT: Final = 0
@@ -52,12 +58,13 @@ class Agenda:
     event that comes after it is taken, since the earliest distant alarm always is.
     """
 
-    __slots__ = ("_distant", "_eid", "_queue", "_reached_cb", "env")
+    __slots__ = ("_distant", "_next_eid", "_queue", "_reached_cb", "env")
 
     def __init__(self, env: simpy.Environment) -> None:
         self.env = env
         self._queue: list[Any] = env._queue
-        self._eid = env._eid
+        # SimPy's event ids, drawn by a direct call (a compiled next() looks the builtin up).
+        self._next_eid: Callable[[], int] = env._eid.__next__
         self._distant: list[tuple[float, int, Alarm]] = []
         self._reached_cb: Callback = self._reached
 
@@ -66,14 +73,14 @@ class Agenda:
         callback would."""
         now: float = self.env._now
         alarm = Alarm(callback)
-        heappush(self._queue, (now + delay, NORMAL, next(self._eid), alarm))
+        heappush(self._queue, (now + delay, NORMAL, self._next_eid(), alarm))
         return alarm
 
     def call_later(self, delay: float, callback: Callback) -> Alarm:
         """:meth:`call_in` for an alarm many other events will come before."""
         now: float = self.env._now
         at = now + delay
-        eid = next(self._eid)
+        eid = self._next_eid()
         alarm = Alarm(self._reached_cb, callback)
         distant = self._distant
         heappush(distant, (at, eid, alarm))
@@ -98,5 +105,5 @@ class Agenda:
         first: where a process started now would resume (an urgent event)."""
         now: float = self.env._now
         alarm = Alarm(callback)
-        heappush(self._queue, (now, URGENT, next(self._eid), alarm))
+        heappush(self._queue, (now, URGENT, self._next_eid(), alarm))
         return alarm

@@ -90,6 +90,25 @@ class DealDesk:
         self.remaining_days = remaining
         self.handoff_cap = scenario.sdrs.ae_max_open_deals
         self.handoff_rule = scenario.sdrs.handoff
+        # The rules read at every stage of every deal, copied as plain numbers: the compiled
+        # build then reads a field rather than asking a validated scenario model for it.
+        stages = self.stages
+        self._buyer_days = [s.buyer_days for s in stages]
+        self._buyer_days_cv = [s.buyer_days_cv for s in stages]
+        self._rep_hours = [s.rep_hours for s in stages]
+        self._dropout = [s.dropout_probability for s in stages]
+        self._segment_values = [(s.value_median, s.value_sigma) for s in scenario.segments]
+        neglect = self.neglect
+        self._grace_days = neglect.grace_days
+        self._loss_hazard = neglect.loss_hazard_per_day
+        self._slip_per_day = neglect.slip_days_per_day
+        rush = self.rush
+        self._rush_on = rush.enabled
+        self._rush_from = rush.from_stage
+        self._rush_late = rush.late_days_threshold
+        self._rush_window = rush.quarter_end_window_days
+        self._rush_backlog = rush.backlog_hours_threshold
+        self._rush_extra_loss = rush.extra_loss_probability
 
     # ----------------------------------------------------------------- creation and ownership
     def open_existing(
@@ -120,8 +139,8 @@ class DealDesk:
         now: float = self.env._now
         v = self._stream(origin)
         seg = v.choice_index(self.segment_cum)
-        s = self.sc.segments[seg]
-        value = s.value_median * math.exp(s.value_sigma * v.normal())
+        median, sigma = self._segment_values[seg]
+        value = median * math.exp(sigma * v.normal())
         self.deals_created += 1
         self._last_id += 1
         deal = Deal(self._last_id, origin, seg, value, now)
@@ -212,18 +231,17 @@ class DealDesk:
 
     def _loss_time(self, deal: Deal, due: float) -> float:
         """When a deal waiting since `due` is lost if still waiting (hazard after grace)."""
-        hazard = self.neglect.loss_hazard_per_day
+        hazard = self._loss_hazard
         if hazard <= 0.0:
             return INF
         u = deal.dice[4 * min(deal.stage, self.n_stages - 1) + 3]
-        return due + self.neglect.grace_days - math.log1p(-u) / hazard
+        return due + self._grace_days - math.log1p(-u) / hazard
 
     def _start_rep_phase(self, deal: Deal, keep_due: bool = False) -> None:
         now: float = self.env._now
-        stage = self.stages[deal.stage]
         deal.phase = PHASE_REP
         deal.token += 1
-        deal.work_left = stage.rep_hours * deal.rep_factor
+        deal.work_left = self._rep_hours[deal.stage] * deal.rep_factor
         if not keep_due:
             deal.due = now
             deal.loss_at = self._loss_time(deal, now)
@@ -243,16 +261,16 @@ class DealDesk:
             return False
         # Each day the buyer waited beyond grace pushes their own timetable out (slip).
         waited = now - deal.due
-        excess = waited - self.neglect.grace_days
-        deal.slip = self.neglect.slip_days_per_day * excess if excess > 0.0 else 0.0
+        excess = waited - self._grace_days
+        deal.slip = self._slip_per_day * excess if excess > 0.0 else 0.0
         deal.loss_at = INF
-        if not deal.rushed and self.rush.enabled and deal.stage >= self.rush.from_stage:
+        if not deal.rushed and self._rush_on and deal.stage >= self._rush_from:
             days_left = DAYS_PER_QUARTER - (now % DAYS_PER_QUARTER)
-            late = self.rush.late_days_threshold
+            late = self._rush_late
             if (
-                days_left <= self.rush.quarter_end_window_days
+                days_left <= self._rush_window
                 or (late is not None and waited > late)
-                or rep.backlog_hours() > self.rush.backlog_hours_threshold
+                or rep.backlog_hours() > self._rush_backlog
             ):
                 self._rush(deal)
         return True
@@ -274,13 +292,13 @@ class DealDesk:
         """The buyer's part of the stage; `elapsed` days of it are already over (a deal of
         today's pipeline), so its length is drawn given it has lasted that long."""
         now: float = self.env._now
-        stage = self.stages[deal.stage]
-        mean = stage.buyer_days * deal.buyer_factor
+        mean = self._buyer_days[deal.stage] * deal.buyer_factor
+        cv = self._buyer_days_cv[deal.stage]
         z = deal.z[deal.stage]
         if elapsed > 0.0:
-            days = lognormal_beyond(mean, stage.buyer_days_cv, z, elapsed) - elapsed
+            days = lognormal_beyond(mean, cv, z, elapsed) - elapsed
         else:
-            days = lognormal(mean, stage.buyer_days_cv, z) + deal.slip
+            days = lognormal(mean, cv, z) + deal.slip
         deal.slip = 0.0
         deal.phase = PHASE_BUYER
         deal.token += 1
@@ -312,16 +330,15 @@ class DealDesk:
         now: float = self.env._now
         # A buyer left without contact beyond the cadence and grace may go elsewhere.
         if self.touch_hours > 0.0:
-            silent = now - deal.last_touch - self.touch_every - self.neglect.grace_days
+            silent = now - deal.last_touch - self.touch_every - self._grace_days
             if silent > 0.0:
-                hazard = self.neglect.loss_hazard_per_day
+                hazard = self._loss_hazard
                 if deal.dice[4 * deal.stage] < 1.0 - math.exp(-hazard * silent):
                     self._lose(deal, LOSS_NEGLECT, now)
                     return
-        stage = self.stages[deal.stage]
-        p_drop = stage.dropout_probability
+        p_drop = self._dropout[deal.stage]
         if deal.rushed and deal.stage == self.n_stages - 1:
-            p_drop = min(1.0, p_drop + self.rush.extra_loss_probability)
+            p_drop = min(1.0, p_drop + self._rush_extra_loss)
         if deal.dice[4 * deal.stage + 1] < p_drop:
             if deal.stage == 0:
                 reason = LOSS_DISQUALIFIED

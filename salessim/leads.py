@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
-from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Final
 
+from salessim.agenda import heappop, heappush
 from salessim.config import DAYS_PER_MONTH, LeadFilter, LeadSource, Qualification
 from salessim.entities import FATE_EXPIRED, FATE_FILTERED, FATE_UNREACHED, Lead
 from salessim.ledger import Ledger

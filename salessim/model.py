@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from functools import partial
-from heapq import heappop
 from typing import Any
 
 import numpy as np
 import simpy
 from simpy.events import URGENT
 
-from salessim.agenda import Agenda, Alarm
+from salessim.agenda import Agenda, Alarm, heappop
 from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, DAYS_PER_YEAR, Forecast, Scenario
 from salessim.deals import DealDesk
 from salessim.entities import FATE_CONVERTED, Deal, Lead

@@ -11,11 +11,11 @@ same events in the same order, without a generator resumed at every step.
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Final
 
 import simpy
 
+from salessim.agenda import heappop, heappush
 from salessim.config import DAYS_PER_QUARTER, DAYS_PER_YEAR
 from salessim.entities import (
     ACT_DEAL_WORK,
