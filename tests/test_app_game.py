@@ -19,6 +19,7 @@ import pytest
 pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
 
 import altair as alt
+from app_pages import page_script
 from streamlit.testing.v1 import AppTest
 
 from salessim.app import ui
@@ -57,14 +58,8 @@ EXERCISE = Path(__file__).resolve().parents[1] / "scenarios" / "workshop_game.ya
 
 PIN = "open-sesame"
 ROUNDS, REPLICATIONS, SEED, BUDGET = 2, 2, 7, 3
-TRAINER_SCRIPT = (
-    "from salessim.app import room_pages\n"
-    'if __name__ == "__main__":\n'
-    "    room_pages.trainer_page()\n"
-)
-ROOM_SCRIPT = (
-    'from salessim.app import room_pages\nif __name__ == "__main__":\n    room_pages.room_page()\n'
-)
+TRAINER_SCRIPT = page_script("room_pages", "trainer_page")
+ROOM_SCRIPT = page_script("room_pages", "room_page")
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 
 pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
 
+from app_pages import page_script
 from streamlit.testing.v1 import AppTest
 
 from salessim.app.pool import WORKERS_ENV
@@ -120,9 +121,7 @@ def test_an_out_of_range_prediction_is_refused_next_to_the_field(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(WORKERS_ENV, "1")
-    at = AppTest.from_string(
-        "from salessim.app import pages\npages.classroom_page()\n", default_timeout=120
-    )
+    at = AppTest.from_string(page_script("pages", "classroom_page"), default_timeout=120)
     at.run()
     at.text_input(key="class.guess").input("5000")
     at.run()

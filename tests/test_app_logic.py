@@ -24,6 +24,7 @@ from markdown_it import MarkdownIt
 
 pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
 
+from app_pages import page_script
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
@@ -752,9 +753,7 @@ def test_the_why_sits_in_the_same_place_on_what_if_and_compare(
     monkeypatch: pytest.MonkeyPatch, page: str
 ) -> None:
     monkeypatch.setenv(WORKERS_ENV, "1")
-    at = AppTest.from_string(
-        f"from salessim.app import pages\npages.{page}()\n", default_timeout=120
-    )
+    at = AppTest.from_string(page_script("pages", page), default_timeout=120)
     at.run()
     _slider(at, "Simulated time (quarters)").set_value(QUARTERS)
     _slider(at, "Replications").set_value(2)
@@ -781,9 +780,7 @@ def test_classroom_compares_the_prediction_with_the_result(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(WORKERS_ENV, "1")
-    at = AppTest.from_string(
-        "from salessim.app import pages\npages.classroom_page()\n", default_timeout=120
-    )
+    at = AppTest.from_string(page_script("pages", "classroom_page"), default_timeout=120)
     at.run()
     assert at.button(key="class.run").disabled  # no prediction yet
     # The three steps are a list of three items (CommonMark, as the browser renders it).
@@ -851,9 +848,7 @@ def test_your_team_page_builds_the_init_scenario_and_offers_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(WORKERS_ENV, "1")
-    at = AppTest.from_string(
-        "from salessim.app import pages\npages.team_page()\n", default_timeout=60
-    )
+    at = AppTest.from_string(page_script("pages", "team_page"), default_timeout=60)
     at.run()
     assert not at.exception and not at.error
     # A bad number: its error shows below its field, and nothing can be made.

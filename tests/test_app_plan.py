@@ -13,6 +13,7 @@ import pytest
 
 pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
 
+from app_pages import page_script
 from streamlit.testing.v1 import AppTest
 
 from salessim.app.levers import with_horizon
@@ -29,9 +30,7 @@ GOAL_N = 8
 @pytest.fixture
 def page(monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv(WORKERS_ENV, "1")
-    return AppTest.from_string(
-        "from salessim.app import pages\npages.plan_page()\n", default_timeout=120
-    )
+    return AppTest.from_string(page_script("pages", "plan_page"), default_timeout=120)
 
 
 def _slider(at: AppTest, label: str) -> Any:

@@ -14,6 +14,7 @@ import pytest
 
 pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
 
+from app_pages import page_script
 from streamlit.testing.v1 import AppTest
 
 from salessim.app import ui
@@ -75,9 +76,7 @@ def test_a_page_shows_first_estimates_then_the_full_answer(
         return view
 
     monkeypatch.setattr(ui, "first_estimate", recording)
-    at = AppTest.from_string(
-        f"from salessim.app import pages\npages.{page}()\n", default_timeout=180
-    )
+    at = AppTest.from_string(page_script("pages", page), default_timeout=180)
     at.run()
     _slider(at, "Simulated time (quarters)").set_value(QUARTERS)
     _slider(at, "Replications").set_value(REPLICATIONS)

@@ -13,6 +13,7 @@ import pytest
 
 pytest.importorskip("streamlit", reason="the app extra is not installed: pip install -e '.[app]'")
 
+from app_pages import page_script
 from streamlit.testing.v1 import AppTest
 
 from salessim.app import server
@@ -36,18 +37,9 @@ PIN = "open-sesame"
 QUARTERS = 2
 REPLICATIONS = 2
 SEED = 0
-# Each page runs only under __main__, as the app's own script does: the pool's fork server
-# imports the main script again and must not build a page when it does.
-TRAINER_SCRIPT = (
-    'from salessim.app import room_pages\nif __name__ == "__main__":\n'
-    "    room_pages.trainer_page()\n"
-)
-ROOM_SCRIPT = (
-    'from salessim.app import room_pages\nif __name__ == "__main__":\n    room_pages.room_page()\n'
-)
-CLASSROOM_SCRIPT = (
-    'from salessim.app import pages\nif __name__ == "__main__":\n    pages.classroom_page()\n'
-)
+TRAINER_SCRIPT = page_script("room_pages", "trainer_page")
+ROOM_SCRIPT = page_script("room_pages", "room_page")
+CLASSROOM_SCRIPT = page_script("pages", "classroom_page")
 LEVERS = {lever.key: lever.label for lever in levers_for(load_scenario("baseline"))}
 
 
