@@ -7,11 +7,18 @@ to SimPy's queue and to its ``step`` (``callbacks``, ``_ok``, ``_value``), built
 :class:`Agenda` puts it at the place ``env.timeout(delay)`` would (time, normal priority, the
 next event id), so runs are the same event for event. ``salessim.model.run_until`` calls an
 alarm's callbacks directly; ``env.run`` and ``env.step`` process it like any event.
+
+In the compiled build, while ``run_until`` runs, near alarms (:meth:`Agenda.call_in`) wait in the
+agenda's own heap instead, ordered by the same key compared as plain numbers, and the loop takes
+whichever of that heap and SimPy's queue comes first by that key: the same events in the same
+order, without building and comparing a tuple per event. When the loop stops they join SimPy's
+queue under their keys, so ``env.run`` can carry on.
 """
 
 from __future__ import annotations
 
 import heapq
+import types
 from collections.abc import Callable
 from typing import Any, Final, final
 
@@ -33,17 +40,72 @@ if (NORMAL, URGENT) != (_SIMPY_NORMAL, _SIMPY_URGENT):  # pragma: no cover - Sim
 Callback = Callable[[Any], None]
 
 
+def _compiled() -> bool:
+    """Whether this module runs compiled (mypyc builds its functions as built-in functions)."""
+    return not isinstance(_compiled, types.FunctionType)
+
+
+COMPILED: Final = _compiled()
+"""Whether near alarms may wait in the agenda's own heap during ``run_until`` (compiled build:
+a native heap is faster than SimPy's queue of tuples there, and slower in pure Python)."""
+
+
 @final
 class Alarm:
     """A triggered event with its callbacks, as SimPy's queue holds one."""
 
-    __slots__ = ("_ok", "_queued", "_value", "callbacks")
+    __slots__ = ("_ok", "_queued", "_value", "at", "callbacks", "eid")
 
     def __init__(self, callback: Callback, then: Callback | None = None) -> None:
         self.callbacks: list[Callback] | None = [callback] if then is None else [callback, then]
         self._ok = True
         self._value: object = None
         self._queued = False  # a distant alarm: in SimPy's queue yet (see Agenda.call_later)
+        # Its key, kept on the alarm while it waits in the agenda's near heap (SimPy's queue
+        # keeps the key in its entry instead).
+        self.at = 0.0
+        self.eid = 0
+
+
+def _before(a: Alarm, b: Alarm) -> bool:
+    """Whether near alarm `a` comes before `b` (both normal priority: by time, then id)."""
+    return a.at < b.at or (a.at == b.at and a.eid < b.eid)
+
+
+def push_near(heap: list[Alarm], alarm: Alarm) -> None:
+    """Put `alarm` on the near heap (a binary min-heap by :func:`_before`)."""
+    pos = len(heap)
+    heap.append(alarm)
+    while pos > 0:
+        parent_pos = (pos - 1) >> 1
+        parent = heap[parent_pos]
+        if not _before(alarm, parent):
+            break
+        heap[pos] = parent
+        pos = parent_pos
+    heap[pos] = alarm
+
+
+def pop_near(heap: list[Alarm]) -> Alarm:
+    """Take the first alarm off the near heap (not empty)."""
+    last = heap.pop()
+    if not heap:
+        return last
+    first = heap[0]
+    size = len(heap)
+    pos = 0
+    child = 1
+    while child < size:
+        right = child + 1
+        if right < size and _before(heap[right], heap[child]):
+            child = right
+        if not _before(heap[child], last):
+            break
+        heap[pos] = heap[child]
+        pos = child
+        child = 2 * pos + 1
+    heap[pos] = last
+    return first
 
 
 @final
@@ -58,7 +120,16 @@ class Agenda:
     event that comes after it is taken, since the earliest distant alarm always is.
     """
 
-    __slots__ = ("_distant", "_next_eid", "_queue", "_reached_cb", "env")
+    __slots__ = (
+        "_direct",
+        "_distant",
+        "_near",
+        "_next_eid",
+        "_queue",
+        "_reached_cb",
+        "env",
+        "native",
+    )
 
     def __init__(self, env: simpy.Environment) -> None:
         self.env = env
@@ -67,13 +138,21 @@ class Agenda:
         self._next_eid: Callable[[], int] = env._eid.__next__
         self._distant: list[tuple[float, int, Alarm]] = []
         self._reached_cb: Callback = self._reached
+        self._near: list[Alarm] = []
+        self._direct = False  # near alarms go to the near heap (only while run_until runs)
+        self.native = COMPILED  # whether run_until uses the near heap (a test may force it)
 
     def call_in(self, delay: float, callback: Callback) -> Alarm:
         """Call `callback(alarm)` in `delay` days (≥ 0), where ``env.timeout(delay)`` with that
         callback would."""
         now: float = self.env._now
         alarm = Alarm(callback)
-        heappush(self._queue, (now + delay, NORMAL, self._next_eid(), alarm))
+        if self._direct:
+            alarm.at = now + delay
+            alarm.eid = self._next_eid()
+            push_near(self._near, alarm)
+        else:
+            heappush(self._queue, (now + delay, NORMAL, self._next_eid(), alarm))
         return alarm
 
     def call_later(self, delay: float, callback: Callback) -> Alarm:
@@ -99,6 +178,20 @@ class Agenda:
             if not following._queued:
                 following._queued = True
                 heappush(self._queue, (at, NORMAL, eid, following))
+
+    def begin_direct(self) -> list[Alarm]:
+        """From now on near alarms wait in the near heap, which is returned (``run_until``
+        takes them from it in order with SimPy's queue)."""
+        self._direct = True
+        return self._near
+
+    def end_direct(self) -> None:
+        """Near alarms go to SimPy's queue again; those waiting join it under their keys."""
+        self._direct = False
+        queue = self._queue
+        for alarm in self._near:
+            heappush(queue, (alarm.at, NORMAL, alarm.eid, alarm))
+        self._near.clear()
 
     def call_soon(self, callback: Callback) -> Alarm:
         """Call `callback(alarm)` now, after the events already due now that SimPy runs

@@ -17,7 +17,7 @@ import numpy as np
 import simpy
 from simpy.events import URGENT
 
-from salessim.agenda import Agenda, Alarm, heappop
+from salessim.agenda import NORMAL, Agenda, Alarm, heappop, pop_near
 from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, DAYS_PER_YEAR, Forecast, Scenario
 from salessim.deals import DealDesk
 from salessim.entities import FATE_CONVERTED, Deal, Lead
@@ -629,7 +629,7 @@ class SalesModel:
     # ----------------------------------------------------------------- run
     def run(self) -> RunResult:
         """Simulate the whole horizon and return the collected results."""
-        run_until(self.env, self.horizon)
+        run_until(self.env, self.horizon, self.agenda)
         return self.finish()
 
     def finish(self) -> RunResult:
@@ -643,16 +643,25 @@ class SalesModel:
         return RunResult.from_model(self)
 
 
-def run_until(env: simpy.Environment, until: int) -> None:
+def run_until(env: simpy.Environment, until: float, agenda: Agenda | None = None) -> None:
     """What ``env.run(until=until)`` does, with SimPy's step inlined: the same events in the
     same order (by time, priority and order of scheduling), one method call fewer per event;
     the model's own alarms (most events) have their callbacks called without SimPy's checks
-    for a failed event, which an alarm never is."""
+    for a failed event, which an alarm never is. With the `agenda` of the run, and where it
+    allows it (the compiled build), its near alarms wait in its own heap meanwhile and each
+    event is the first of that heap and SimPy's queue by the same key."""
     stop = simpy.Event(env)
     stop._ok = True
     stop._value = None
     env.schedule(stop, URGENT, until - env._now)
     queue = env._queue
+    if agenda is not None and agenda.native:
+        near = agenda.begin_direct()
+        try:
+            _run_merged(env, queue, near, stop)
+        finally:
+            agenda.end_direct()
+        return
     while True:
         now, _, _, event = heappop(queue)
         env._now = now
@@ -666,12 +675,52 @@ def run_until(env: simpy.Environment, until: int) -> None:
             continue
         if event is stop:
             return
-        callbacks = event.callbacks
-        event.callbacks = None  # type: ignore[assignment]  # processed: SimPy's own mark
-        for callback in callbacks:
-            callback(event)
-        if not event._ok and not hasattr(event, "_defused"):
-            raise event._value
+        _process(event)
+
+
+def _run_merged(env: simpy.Environment, queue: list[Any], near: list[Alarm], stop: Any) -> None:
+    """run_until's loop over SimPy's queue and the agenda's near heap, until `stop`."""
+    while True:
+        if near:
+            first = near[0]
+            head: tuple[float, int, int, Any] = queue[0]  # never empty: `stop` is in it
+            at = first.at
+            t = head[0]
+            # A near alarm has normal priority: it goes first if its key is the smaller.
+            if at < t or (
+                at == t and (head[1] > NORMAL or (head[1] == NORMAL and first.eid < head[2]))
+            ):
+                alarm = pop_near(near)
+                env._now = at
+                alarm_callbacks = alarm.callbacks
+                alarm.callbacks = None
+                assert alarm_callbacks is not None
+                for alarm_callback in alarm_callbacks:
+                    alarm_callback(alarm)
+                continue
+        now, _, _, event = heappop(queue)
+        env._now = now
+        if isinstance(event, Alarm):
+            queued: Alarm = event
+            queued_callbacks = queued.callbacks
+            queued.callbacks = None
+            assert queued_callbacks is not None
+            for queued_callback in queued_callbacks:
+                queued_callback(queued)
+            continue
+        if event is stop:
+            return
+        _process(event)
+
+
+def _process(event: Any) -> None:
+    """What SimPy's step does with an event that is not an alarm."""
+    callbacks = event.callbacks
+    event.callbacks = None  # processed: SimPy's own mark
+    for callback in callbacks:
+        callback(event)
+    if not event._ok and not hasattr(event, "_defused"):
+        raise event._value
 
 
 def run(

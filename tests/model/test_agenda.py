@@ -1,7 +1,10 @@
-"""Alarms take the place in SimPy's queue that ``env.timeout`` would, whoever runs the queue."""
+"""Alarms take the place in SimPy's queue that ``env.timeout`` would, whoever runs the queue:
+SimPy's ``env.run``, the model's ``run_until``, or ``run_until`` with the agenda's near heap (the
+compiled build's loop, forced here in whichever build runs the tests)."""
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections.abc import Callable, Generator
 from typing import Any
@@ -9,7 +12,7 @@ from typing import Any
 import pytest
 import simpy
 
-from salessim.agenda import Agenda, Alarm
+from salessim.agenda import Agenda, Alarm, pop_near, push_near
 from salessim.model import run_until
 
 # (delay, label) pairs scheduled in this order at time 0, with ties at 1.0 and 2.5, then more
@@ -17,7 +20,28 @@ from salessim.model import run_until
 PLAN = [(2.5, "a"), (1.0, "b"), (0.0, "c"), (1.0, "d"), (2.5, "e"), (4.0, "f"), (1.0, "g")]
 
 
-def _schedule(env: simpy.Environment, use_alarms: bool, order: list[str]) -> None:
+Runner = Callable[[simpy.Environment, Agenda], None]
+
+
+def near_heap_run(until: float) -> Runner:
+    """run_until with the agenda's near heap, whatever the build."""
+
+    def runner(env: simpy.Environment, agenda: Agenda) -> None:
+        agenda.native = True
+        run_until(env, until, agenda)
+
+    return runner
+
+
+RUNNERS: list[Runner] = [
+    lambda env, _agenda: env.run(until=10),
+    lambda env, _agenda: run_until(env, 10),
+    near_heap_run(10),
+]
+RUNNER_IDS = ["simpy_run", "model_run_until", "near_heap"]
+
+
+def _schedule(env: simpy.Environment, use_alarms: bool, order: list[str]) -> Agenda:
     agenda = Agenda(env)
 
     def later(delay: float, label: str) -> None:
@@ -40,27 +64,58 @@ def _schedule(env: simpy.Environment, use_alarms: bool, order: list[str]) -> Non
     env.process(process())
     for delay, label in PLAN:
         later(delay, label)
+    return agenda
 
 
-def _order(use_alarms: bool, runner: Callable[[simpy.Environment], None]) -> list[str]:
+def _order(use_alarms: bool, runner: Runner) -> list[str]:
     env = simpy.Environment()
     order: list[str] = []
-    _schedule(env, use_alarms, order)
-    runner(env)
+    agenda = _schedule(env, use_alarms, order)
+    runner(env, agenda)
     return order
 
 
-@pytest.mark.parametrize(
-    "runner",
-    [lambda env: env.run(until=10), lambda env: run_until(env, 10)],
-    ids=["simpy_run", "model_run_until"],
-)
-def test_alarms_run_in_the_order_timeouts_would(
-    runner: Callable[[simpy.Environment], None],
-) -> None:
-    with_timeouts = _order(False, lambda env: env.run(until=10))
+@pytest.mark.parametrize("runner", RUNNERS, ids=RUNNER_IDS)
+def test_alarms_run_in_the_order_timeouts_would(runner: Runner) -> None:
+    with_timeouts = _order(False, lambda env, _agenda: env.run(until=10))
     assert with_timeouts[:3] == ["p@0", "c@0", "b@1"]  # the plan's ties are really there
     assert _order(True, runner) == with_timeouts
+
+
+def test_alarms_left_in_the_near_heap_carry_on_under_simpys_run() -> None:
+    """A run_until with the near heap that stops midway hands the alarms still waiting to
+    SimPy's queue under their keys: env.run then finishes the run as timeouts would."""
+
+    def in_two_parts(env: simpy.Environment, agenda: Agenda) -> None:
+        near_heap_run(1.2)(env, agenda)  # "b1", scheduled by "b" at 1.0, is still waiting
+        env.run(until=10)
+
+    with_timeouts = _order(False, lambda env, _agenda: env.run(until=10))
+    assert _order(True, in_two_parts) == with_timeouts
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_near_heap_pops_alarms_by_time_then_id(seed: int) -> None:
+    """push_near/pop_near against heapq on (time, id) keys, with many ties in time."""
+    rng = random.Random(seed)
+    heap: list[Alarm] = []
+    reference: list[tuple[float, int]] = []
+    taken: list[tuple[float, int]] = []
+    expected: list[tuple[float, int]] = []
+    for eid in range(500):
+        alarm = Alarm(lambda _e: None)
+        alarm.at, alarm.eid = rng.randrange(0, 30) / 2.0, eid
+        push_near(heap, alarm)
+        heapq.heappush(reference, (alarm.at, alarm.eid))
+        if rng.random() < 0.3:
+            first = pop_near(heap)
+            taken.append((first.at, first.eid))
+            expected.append(heapq.heappop(reference))
+    while heap:
+        first = pop_near(heap)
+        taken.append((first.at, first.eid))
+        expected.append(heapq.heappop(reference))
+    assert taken == expected and len(taken) == 500
 
 
 def test_call_soon_runs_where_a_new_process_starts() -> None:
@@ -98,7 +153,7 @@ def test_distant_alarms_keep_the_order_timeouts_would(seed: int) -> None:
     run in exactly the order env.timeout would give them, mixed with near alarms, ties (delays
     on a coarse grid) and alarms scheduled from callbacks, whichever loop runs the queue."""
 
-    def order(kind: str, runner: Callable[[simpy.Environment], None]) -> list[tuple[float, int]]:
+    def order(kind: str, runner: Runner) -> list[tuple[float, int]]:
         env = simpy.Environment()
         agenda = Agenda(env)
         rng = random.Random(seed)
@@ -127,11 +182,12 @@ def test_distant_alarms_keep_the_order_timeouts_would(seed: int) -> None:
 
         for _ in range(40):
             schedule(0)
-        runner(env)
+        runner(env, agenda)
         return seen
 
-    expected = order("timeouts", lambda env: env.run())
+    expected = order("timeouts", lambda env, _agenda: env.run())
     assert len(expected) > 80
     assert len({t for t, _ in expected}) < len(expected)  # ties at the same time
-    assert order("alarms", lambda env: env.run()) == expected
-    assert order("alarms", lambda env: run_until(env, 10_000)) == expected
+    assert order("alarms", lambda env, _agenda: env.run()) == expected
+    assert order("alarms", lambda env, _agenda: run_until(env, 10_000)) == expected
+    assert order("alarms", near_heap_run(10_000)) == expected
