@@ -210,10 +210,26 @@ def test_a_round_of_the_game_played_by_two_team_sessions_gives_the_librarys_quar
         submit.click()
         expect(page.get_by_text("Your decisions for round 1 are in")).to_be_visible()
         pages[team] = page
+    # What each team submitted is its one typed change and the page's start values, the
+    # exercise's own levers (a policy the team never touched once came back as the first one).
+    setup = GameSetup.read(
+        {
+            "exercise": load_scenario("workshop_game"),
+            "rounds": 1,
+            "headcount_budget": 4,
+            "replications": 1,
+            "seed": 0,
+        }
+    )
+    start = setup.reference().model_dump()
+    intended = {
+        "Reds": Decisions.read({**start, "lead_volume_multiplier": 1.3}),
+        "Blues": Decisions.read({**start, "ae_hires": 1}),
+    }
     teams = {t.name: t.token for t in store.teams(code)}
     decided = {r.token: r.decisions or {} for r in store.rounds(code) if r.round == 1}
-    assert decided[teams["Reds"]]["lead_volume_multiplier"] == 1.3
-    assert decided[teams["Blues"]]["ae_hires"] == 1
+    for team, decisions in intended.items():
+        assert Decisions.read(decided[teams[team]]) == decisions, team
 
     # A team's page has no trainer control; its address does not open the Trainer page.
     for name in ("Close round 1 and simulate it", "Start the game", "Open a new room"):
@@ -229,23 +245,8 @@ def test_a_round_of_the_game_played_by_two_team_sessions_gives_the_librarys_quar
     expect(trainer.get_by_text("Round 1 of 1: played.")).to_be_visible()
 
     # Both team pages redraw by themselves with their quarter's P&L: the library's numbers.
-    setup = GameSetup.read(
-        {
-            "exercise": load_scenario("workshop_game"),
-            "rounds": 1,
-            "headcount_budget": 4,
-            "replications": 1,
-            "seed": 0,
-        }
-    )
-    start = setup.reference().model_dump()
     library = play_round(
-        setup,
-        {
-            "Reds": [Decisions.read({**start, "lead_volume_multiplier": 1.3})],
-            "Blues": [Decisions.read({**start, "ae_hires": 1})],
-        },
-        library_runner(workers=1),
+        setup, {team: [d] for team, d in intended.items()}, library_runner(workers=1)
     )
     assert library["Reds"]["profit"] != library["Blues"]["profit"]
     for team, page in pages.items():

@@ -670,8 +670,10 @@ def team_game(store: RoomStore, code: str, team: Team) -> bool:
 
 
 def _text(key: str, label: str, default: str, help: str) -> str:
-    st.session_state.setdefault(key, default)
-    return str(st.text_input(label, key=key, help=help))
+    # The start value is the widget's own default, not a Session State value set before it:
+    # then every copy of the widget the browser builds starts from it (a page redrawn while
+    # the student typed elsewhere once came back with a widget's first choice instead).
+    return str(st.text_input(label, value=default, key=key, help=help))
 
 
 def _number_text(x: float | None) -> str:
@@ -763,17 +765,18 @@ def _decisions_form(
         )
         text_field("ae_hires", f"AE hires this round (0 to {hires})", str(start.ae_hires))
         text_field("sdr_hires", f"SDR hires this round (0 to {hires})", str(start.sdr_hires))
-        st.session_state.setdefault(prefix + "lead_scoring", start.lead_scoring)
         values["lead_scoring"] = st.checkbox(
             "Lead scoring",
+            value=start.lead_scoring,
             key=prefix + "lead_scoring",
             help=str(fields["lead_scoring"].description),
         )
     with right:
-        st.session_state.setdefault(prefix + "policy", start.policy)
+        policies = list(POLICIES)
         values["policy"] = st.selectbox(
             "How AEs pick their next task",
-            list(POLICIES),
+            policies,
+            index=policies.index(start.policy),
             key=prefix + "policy",
             format_func=lambda p: POLICIES[p],
         )
