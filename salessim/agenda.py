@@ -56,15 +56,25 @@ class Alarm:
 
     __slots__ = ("_ok", "_queued", "_value", "at", "callbacks", "eid")
 
+    # Its key, set (and read) only while it waits in the agenda's near heap: SimPy's queue
+    # keeps the key in its entry instead.
+    at: float
+    eid: int
+
     def __init__(self, callback: Callback, then: Callback | None = None) -> None:
         self.callbacks: list[Callback] | None = [callback] if then is None else [callback, then]
         self._ok = True
         self._value: object = None
         self._queued = False  # a distant alarm: in SimPy's queue yet (see Agenda.call_later)
-        # Its key, kept on the alarm while it waits in the agenda's near heap (SimPy's queue
-        # keeps the key in its entry instead).
-        self.at = 0.0
-        self.eid = 0
+
+    def ring(self) -> None:
+        """Call the callbacks, once: what SimPy's step does with a triggered event's (an alarm
+        never fails, so nothing is checked after)."""
+        callbacks = self.callbacks
+        self.callbacks = None  # processed: SimPy's own mark
+        assert callbacks is not None
+        for callback in callbacks:
+            callback(self)
 
 
 def _before(a: Alarm, b: Alarm) -> bool:

@@ -655,30 +655,17 @@ def run_until(env: simpy.Environment, until: float, agenda: Agenda | None = None
     stop._value = None
     env.schedule(stop, URGENT, until - env._now)
     queue = env._queue
-    if agenda is not None and agenda.native:
-        near = agenda.begin_direct()
-        try:
-            _run_merged(env, queue, near, stop)
-        finally:
-            agenda.end_direct()
+    if agenda is None or not agenda.native:
+        _run_loop(env, queue, [], stop)  # an empty near heap: SimPy's queue alone
         return
-    while True:
-        now, _, _, event = heappop(queue)
-        env._now = now
-        if isinstance(event, Alarm):
-            alarm: Alarm = event
-            alarm_callbacks = alarm.callbacks
-            alarm.callbacks = None  # processed: SimPy's own mark
-            assert alarm_callbacks is not None
-            for alarm_callback in alarm_callbacks:
-                alarm_callback(alarm)
-            continue
-        if event is stop:
-            return
-        _process(event)
+    near = agenda.begin_direct()
+    try:
+        _run_loop(env, queue, near, stop)
+    finally:
+        agenda.end_direct()
 
 
-def _run_merged(env: simpy.Environment, queue: list[Any], near: list[Alarm], stop: Any) -> None:
+def _run_loop(env: simpy.Environment, queue: list[Any], near: list[Alarm], stop: Any) -> None:
     """run_until's loop over SimPy's queue and the agenda's near heap, until `stop`."""
     while True:
         if near:
@@ -690,23 +677,18 @@ def _run_merged(env: simpy.Environment, queue: list[Any], near: list[Alarm], sto
             if at < t or (
                 at == t and (head[1] > NORMAL or (head[1] == NORMAL and first.eid < head[2]))
             ):
-                alarm = pop_near(near)
                 env._now = at
-                alarm_callbacks = alarm.callbacks
-                alarm.callbacks = None
-                assert alarm_callbacks is not None
-                for alarm_callback in alarm_callbacks:
-                    alarm_callback(alarm)
+                pop_near(near).ring()
                 continue
         now, _, _, event = heappop(queue)
         env._now = now
-        if isinstance(event, Alarm):
-            queued: Alarm = event
-            queued_callbacks = queued.callbacks
-            queued.callbacks = None
-            assert queued_callbacks is not None
-            for queued_callback in queued_callbacks:
-                queued_callback(queued)
+        if isinstance(event, Alarm):  # Alarm.ring, inlined: one call fewer an event
+            alarm: Alarm = event
+            callbacks = alarm.callbacks
+            alarm.callbacks = None
+            assert callbacks is not None
+            for callback in callbacks:
+                callback(alarm)
             continue
         if event is stop:
             return
