@@ -18,13 +18,14 @@ queue under their keys, so ``env.run`` can carry on.
 from __future__ import annotations
 
 import heapq
-import types
 from collections.abc import Callable
 from typing import Any, Final, final
 
 import simpy
 from simpy.events import NORMAL as _SIMPY_NORMAL
 from simpy.events import URGENT as _SIMPY_URGENT
+
+from salessim import engine
 
 # The heap functions as module constants: a compiled module then calls them directly rather
 # than looking each name up in the module's globals at every call (the modules that keep heaps
@@ -40,12 +41,7 @@ if (NORMAL, URGENT) != (_SIMPY_NORMAL, _SIMPY_URGENT):  # pragma: no cover - Sim
 Callback = Callable[[Any], None]
 
 
-def _compiled() -> bool:
-    """Whether this module runs compiled (mypyc builds its functions as built-in functions)."""
-    return not isinstance(_compiled, types.FunctionType)
-
-
-COMPILED: Final = _compiled()
+COMPILED: Final = engine() == "compiled"
 """Whether near alarms may wait in the agenda's own heap during ``run_until`` (compiled build:
 a native heap is faster than SimPy's queue of tuples there, and slower in pure Python)."""
 
