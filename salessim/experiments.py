@@ -149,8 +149,8 @@ class ReplicationSet:
         return len(self.runs)
 
     def values(self, metric: str) -> np.ndarray:
-        """One metric across replications (NaN where undefined)."""
-        return np.array([_nan(r["metrics"].get(metric)) for r in self.runs], dtype=float)
+        """One metric across replications (NaN where undefined: numpy reads None as NaN)."""
+        return np.array([r["metrics"].get(metric) for r in self.runs], dtype=float)
 
     def metric_names(self) -> list[str]:
         return list(self.runs[0]["metrics"]) if self.runs else []
@@ -215,7 +215,7 @@ class ReplicationSet:
         keys = list(self.runs[0]["weekly"])
         out: dict[str, list[float]] = {}
         for k in keys:
-            arr = np.array([[_nan(x) for x in r["weekly"][k]] for r in self.runs], dtype=float)
+            arr = np.array([r["weekly"][k] for r in self.runs], dtype=float)  # None → NaN
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN weeks stay NaN
                 out[k] = np.nanmean(arr, axis=0).tolist() if arr.size else []
