@@ -23,6 +23,7 @@ FIGURES = [
     "classroom_first_answer_s",
     "classroom_last_answer_s",
     "classroom_first_estimate_last_s",
+    "classroom_server_cpu_s",
 ]
 
 
