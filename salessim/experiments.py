@@ -29,6 +29,7 @@ from salessim.parallel import default_workers, execute
 from salessim.scenario_files import scenario_with
 from salessim.statistics import Difference, Interval, paired_difference, t_interval
 from salessim.targets import Target
+from salessim.workload import estimate
 
 PERCENTILES = (10, 50, 90)
 
@@ -75,13 +76,17 @@ def run_chunk(
 
 
 def _chunks(n: int, size: int) -> list[list[int]]:
-    return [list(range(i, min(i + size, n))) for i in range(0, n, size)]
+    """Replications 0..n-1 in as few chunks of at most `size` as will do, their sizes one apart
+    at most: no short chunk left over for the end."""
+    count = math.ceil(n / size)
+    bounds = [n * j // count for j in range(count + 1)]
+    return [list(range(bounds[j], bounds[j + 1])) for j in range(count)]
 
 
 def _chunk_size(total: int, workers: int | None, scheduler: str | None) -> int:
     """Several tasks per worker for load balance, yet few enough that each is worth sending."""
     w = 8 if scheduler else (default_workers() if workers is None else max(1, workers))
-    return max(1, min(10, math.ceil(total / (w * 3))))
+    return max(1, min(10, math.ceil(total / (w * 4))))
 
 
 def run_scenarios(
@@ -103,13 +108,18 @@ def run_scenarios(
     if n < 1:
         raise ValueError("n must be at least 1")
     size = _chunk_size(n * len(scenarios), workers, scheduler)
-    tasks: list[tuple[Any, ...]] = []
-    owner: list[int] = []
+    planned: list[tuple[float, int, tuple[Any, ...]]] = []
     for k, sc in enumerate(scenarios):
         data = sc.model_dump(mode="json")
-        for chunk in _chunks(n, size):
-            tasks.append((data, seed, chunk, series))
-            owner.append(k)
+        work = estimate(sc)
+        planned.extend(
+            (work * len(chunk), k, (data, seed, chunk, series)) for chunk in _chunks(n, size)
+        )
+    # The longest tasks first, so that the last ones, when some workers have nothing left to
+    # take, are short (results do not depend on the order: each replication has its own seed).
+    planned.sort(key=lambda entry: -entry[0])
+    tasks = [task for _, _, task in planned]
+    owner = [k for _, k, _ in planned]
 
     def label(i: int) -> str:
         chunk = tasks[i][2]
