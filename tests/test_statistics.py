@@ -120,6 +120,7 @@ def test_intervals_and_p_values_are_scipy_stats_own() -> None:
         expected = stats.t.interval(confidence, n - 1, loc=b.mean(), scale=stats.sem(b))
         assert (interval.ci_low, interval.ci_high) == pytest.approx(expected, rel=1e-12)
 
+
 def test_one_pair_is_never_significant() -> None:
     # compare -n 1: a difference of -366.2k must not claim certainty.
     one = paired_difference([1000.0], [633.8])
