@@ -406,7 +406,7 @@ def _json_floats(values: Sequence[float]) -> list[float | None]:
     if np.isfinite(array).all():
         finite: list[float | None] = array.tolist()
         return finite
-    return [x if math.isfinite(x) else None for x in array.tolist()]
+    return [_json_float(x) for x in array.tolist()]
 
 
 def _seed_label(seed: object) -> object:
