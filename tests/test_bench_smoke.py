@@ -24,6 +24,13 @@ FIGURES = [
     "classroom_last_answer_s",
     "classroom_first_estimate_last_s",
     "classroom_server_cpu_s",
+    # The time targets at the reference speed, and this machine's speed against it.
+    "replication_ref_s",
+    "classroom_compare_ref_s",
+    "classroom_first_answer_ref_s",
+    "classroom_last_answer_ref_s",
+    "speed_vs_reference",
+    "speed_vs_reference_mmc",
 ]
 
 
@@ -44,3 +51,5 @@ def test_bench_quick_json_reports_positive_figures() -> None:
         assert isinstance(value, int | float) and not isinstance(value, bool), (key, value)
         assert value > 0, (key, value)
     assert set(figures["targets"].values()) <= {"PASS", "MISS"}
+    assert figures["targets_at_reference_speed"].keys() == figures["targets"].keys()
+    assert set(figures["targets_at_reference_speed"].values()) <= {"PASS", "MISS"}
