@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from typing import Any, Final, final
+from typing import Any, Final, TypeVar, final
 
 import simpy
 from simpy.events import NORMAL as _SIMPY_NORMAL
@@ -42,20 +42,33 @@ Callback = Callable[[Any], None]
 
 
 COMPILED: Final = engine() == "compiled"
-"""Whether near alarms may wait in the agenda's own heap during ``run_until`` (compiled build:
-a native heap is faster than SimPy's queue of tuples there, and slower in pure Python)."""
+"""Whether this is the compiled build, where a native heap (:func:`push_timed`) is faster than
+``heapq`` on tuples (and slower in pure Python): near alarms may wait in the agenda's own heap
+during ``run_until``, and lead queues keep their leads in native heaps."""
+
+
+class Timed:
+    """Something that waits in a native heap (:func:`push_timed`, :func:`pop_timed`) for its
+    time `at`; of two at the same time the one with the smaller `id` comes first (ids are
+    unique among what one heap holds)."""
+
+    __slots__ = ("at", "id")
+
+    at: float
+    id: int
+
+
+T = TypeVar("T", bound=Timed)
 
 
 @final
-class Alarm:
-    """A triggered event with its callbacks, as SimPy's queue holds one."""
+class Alarm(Timed):
+    """A triggered event with its callbacks, as SimPy's queue holds one.
 
-    __slots__ = ("_ok", "_queued", "_value", "at", "callbacks", "eid")
+    Its key (`at`, and SimPy's event id as `id`) is set, and read, only while it waits in the
+    agenda's near heap: SimPy's queue keeps the key in its entry instead."""
 
-    # Its key, set (and read) only while it waits in the agenda's near heap: SimPy's queue
-    # keeps the key in its entry instead.
-    at: float
-    eid: int
+    __slots__ = ("_ok", "_queued", "_value", "callbacks")
 
     def __init__(self, callback: Callback, then: Callback | None = None) -> None:
         self.callbacks: list[Callback] | None = [callback] if then is None else [callback, then]
@@ -73,27 +86,27 @@ class Alarm:
             callback(self)
 
 
-def _before(a: Alarm, b: Alarm) -> bool:
-    """Whether near alarm `a` comes before `b` (both normal priority: by time, then id)."""
-    return a.at < b.at or (a.at == b.at and a.eid < b.eid)
+def _before(a: Timed, b: Timed) -> bool:
+    """Whether `a` comes before `b` in a native heap: by time, then id."""
+    return a.at < b.at or (a.at == b.at and a.id < b.id)
 
 
-def push_near(heap: list[Alarm], alarm: Alarm) -> None:
-    """Put `alarm` on the near heap (a binary min-heap by :func:`_before`)."""
+def push_timed(heap: list[T], item: T) -> None:
+    """Put `item` on a native heap (a binary min-heap by :func:`_before`)."""
     pos = len(heap)
-    heap.append(alarm)
+    heap.append(item)
     while pos > 0:
         parent_pos = (pos - 1) >> 1
         parent = heap[parent_pos]
-        if not _before(alarm, parent):
+        if not _before(item, parent):
             break
         heap[pos] = parent
         pos = parent_pos
-    heap[pos] = alarm
+    heap[pos] = item
 
 
-def pop_near(heap: list[Alarm]) -> Alarm:
-    """Take the first alarm off the near heap (not empty)."""
+def pop_timed(heap: list[T]) -> T:
+    """Take the first item off a native heap (not empty)."""
     last = heap.pop()
     if not heap:
         return last
@@ -155,8 +168,8 @@ class Agenda:
         alarm = Alarm(callback)
         if self._direct:
             alarm.at = now + delay
-            alarm.eid = self._next_eid()
-            push_near(self._near, alarm)
+            alarm.id = self._next_eid()
+            push_timed(self._near, alarm)
         else:
             heappush(self._queue, (now + delay, NORMAL, self._next_eid(), alarm))
         return alarm
@@ -196,7 +209,7 @@ class Agenda:
         self._direct = False
         queue = self._queue
         for alarm in self._near:
-            heappush(queue, (alarm.at, NORMAL, alarm.eid, alarm))
+            heappush(queue, (alarm.at, NORMAL, alarm.id, alarm))
         self._near.clear()
 
     def call_soon(self, callback: Callback) -> Alarm:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from salessim.agenda import Timed
+
 if TYPE_CHECKING:
     from salessim.reps import Rep
 
@@ -61,8 +63,11 @@ PHASE_WAITING_OWNER: Final = 2  # handed off, waiting for an AE to accept it
 PHASE_CLOSED: Final = 3
 
 
-class Lead:
-    """A marketing lead: who it is (fit or suspect), when it came, and what became of it."""
+class Lead(Timed):
+    """A marketing lead: who it is (fit or suspect), when it came, and what became of it.
+
+    In the compiled build a lead on its way to sales or due a retry waits in its queue's heap
+    itself, until `at` (see :class:`salessim.leads.LeadQueue`)."""
 
     __slots__ = (
         "arrival",
@@ -70,7 +75,6 @@ class Lead:
         "fate",
         "first_contact",
         "fit",
-        "id",
         "incremental",
         "score_high",
         "source",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from salessim.agenda import heappop, heappush
+from salessim.agenda import COMPILED, heappop, heappush, pop_timed, push_timed
 from salessim.config import DAYS_PER_MONTH, LeadFilter, LeadSource, Qualification
 from salessim.entities import FATE_EXPIRED, FATE_FILTERED, FATE_UNREACHED, Lead
 from salessim.ledger import Ledger
@@ -59,6 +59,11 @@ class LeadQueue:
     no event per lead. The call list is worked in order of due time (a retry due this morning
     before a lead that came in at noon), or, with `call_order: new_first`, new leads before
     any retry. Aged leads are dropped lazily when the queue is looked at.
+
+    `incoming` and `retries` are heaps by (time, lead id): of the leads themselves, compared as
+    plain numbers, in the compiled build (the time in ``lead.at``: a lead waits in one heap at a
+    time), and of (time, id, lead) tuples in pure Python, where ``heapq`` on tuples is faster.
+    The earliest time in each is kept in `next_in` and `next_retry` (inf when empty).
     """
 
     def __init__(self, q: Qualification, ledger: Ledger, owner: Rep | None = None) -> None:
@@ -66,10 +71,12 @@ class LeadQueue:
         self.alarm_at = INF  # when an idle worker of this queue is next woken for a lead
         self.configure(q)
         self.ledger = ledger
-        self.incoming: list[tuple[float, int, Lead]] = []
+        self.incoming: list[Any] = []
+        self.next_in = INF
         self.high: deque[Lead] = deque()
         self.low: deque[Lead] = deque()
-        self.retries: list[tuple[float, int, Lead]] = []
+        self.retries: list[Any] = []
+        self.next_retry = INF
 
     def configure(self, q: Qualification) -> None:
         """Read the call order and expiry (at the start, and again when a change sets them)."""
@@ -83,14 +90,55 @@ class LeadQueue:
 
     def add_incoming(self, lead: Lead, at: float) -> None:
         """A lead that reaches sales at time `at` (arrival plus routing delay)."""
-        heappush(self.incoming, (at, lead.id, lead))
+        if at < self.next_in:
+            self.next_in = at
+        if COMPILED:
+            lead.at = at
+            push_timed(self.incoming, lead)
+        else:
+            heappush(self.incoming, (at, lead.id, lead))
 
     def next_incoming(self) -> float:
         """When the next lead reaches sales (inf if none is on its way)."""
-        return self.incoming[0][0] if self.incoming else INF
+        return self.next_in
 
     def push_retry(self, lead: Lead, ready_at: float) -> None:
-        heappush(self.retries, (ready_at, lead.id, lead))
+        """`lead` is due another call at time `ready_at`."""
+        if ready_at < self.next_retry:
+            self.next_retry = ready_at
+        if COMPILED:
+            lead.at = ready_at
+            push_timed(self.retries, lead)
+        else:
+            heappush(self.retries, (ready_at, lead.id, lead))
+
+    def _take_incoming(self) -> Lead:
+        """The first lead on its way off `incoming` (not empty)."""
+        incoming = self.incoming
+        lead: Lead
+        if COMPILED:
+            lead = pop_timed(incoming)
+            self.next_in = _first_at(incoming)
+        else:
+            lead = heappop(incoming)[2]
+            self.next_in = incoming[0][0] if incoming else INF
+        return lead
+
+    def _take_retry(self) -> Lead:
+        """The first lead due a retry off `retries` (not empty)."""
+        retries = self.retries
+        lead: Lead
+        if COMPILED:
+            lead = pop_timed(retries)
+            self.next_retry = _first_at(retries)
+        else:
+            lead = heappop(retries)[2]
+            self.next_retry = retries[0][0] if retries else INF
+        return lead
+
+    def retry_leads(self) -> list[Lead]:
+        """The leads due a retry, in no particular order."""
+        return list(self.retries) if COMPILED else [lead for _, _, lead in self.retries]
 
     def take_all(self, other: LeadQueue, now: float) -> None:
         """Move every lead of `other` here (a leaver's leads go to a colleague): waiting leads
@@ -100,20 +148,19 @@ class LeadQueue:
             while q:
                 self.add_incoming(q.popleft(), now)
         while other.incoming:
-            at, _, lead = heappop(other.incoming)
-            self.add_incoming(lead, at)
+            at = other.next_in
+            self.add_incoming(other._take_incoming(), at)
         while other.retries:
-            ready_at, _, lead = heappop(other.retries)
-            self.push_retry(lead, ready_at)
+            ready_at = other.next_retry
+            self.push_retry(other._take_retry(), ready_at)
 
     def purge(self, now: float) -> None:
         """Admit leads that have arrived by `now` and drop those aged beyond expiry."""
-        incoming = self.incoming
         high, low = self.high, self.low
-        if incoming and incoming[0][0] <= now:
+        if self.next_in <= now:
             by_score = self.discipline == "score"
-            while incoming and incoming[0][0] <= now:
-                lead = heappop(incoming)[2]
+            while self.next_in <= now:
+                lead = self._take_incoming()
                 if by_score and not lead.score_high:
                     low.append(lead)
                 else:
@@ -142,26 +189,23 @@ class LeadQueue:
 
     def pop(self, now: float) -> Lead | None:
         """The next lead to call, or None."""
-        retries = self.retries
         high, low = self.high, self.low
-        if not (high or low):
-            incoming = self.incoming
-            if (not incoming or incoming[0][0] > now) and (not retries or retries[0][0] > now):
-                return None  # nothing has arrived and no retry is due: the common case
+        if not (high or low) and self.next_in > now and self.next_retry > now:
+            return None  # nothing has arrived and no retry is due: the common case
         self.purge(now)
         newest = self.discipline == "newest_first"
         limit = now - self.expiry_days
         while True:
             waiting = high or low
-            due = bool(retries) and retries[0][0] <= now
+            due = self.next_retry <= now
             if waiting:
                 lead = waiting[-1] if newest else waiting[0]
                 # In due-time order a retry that fell due before this lead came in goes first.
-                if not (due and self.due_order and retries[0][0] <= lead.arrival):
+                if not (due and self.due_order and self.next_retry <= lead.arrival):
                     return waiting.pop() if newest else waiting.popleft()
             if not due:
                 return None
-            lead = heappop(retries)[2]
+            lead = self._take_retry()
             if lead.arrival < limit:
                 # Its retries came too late: given up before the calls it was due.
                 lead.fate = FATE_UNREACHED
@@ -169,6 +213,11 @@ class LeadQueue:
                 self.ledger.add("leads_abandoned", now)
                 continue
             return lead
+
+
+def _first_at(heap: list[Lead]) -> float:
+    """The time of the first lead on a native heap of leads (inf if empty)."""
+    return heap[0].at if heap else INF
 
 
 class LeadSourceArrivals:

@@ -17,7 +17,7 @@ import numpy as np
 import simpy
 from simpy.events import URGENT
 
-from salessim.agenda import NORMAL, Agenda, Alarm, heappop, pop_near
+from salessim.agenda import NORMAL, Agenda, Alarm, heappop, pop_timed
 from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, DAYS_PER_YEAR, Forecast, Scenario
 from salessim.deals import DealDesk
 from salessim.entities import FATE_CONVERTED, Deal, Lead
@@ -675,10 +675,10 @@ def _run_loop(env: simpy.Environment, queue: list[Any], near: list[Alarm], stop:
             t = head[0]
             # A near alarm has normal priority: it goes first if its key is the smaller.
             if at < t or (
-                at == t and (head[1] > NORMAL or (head[1] == NORMAL and first.eid < head[2]))
+                at == t and (head[1] > NORMAL or (head[1] == NORMAL and first.id < head[2]))
             ):
                 env._now = at
-                pop_near(near).ring()
+                pop_timed(near).ring()
                 continue
         now, _, _, event = heappop(queue)
         env._now = now

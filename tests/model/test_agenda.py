@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import simpy
 
-from salessim.agenda import Agenda, Alarm, pop_near, push_near
+from salessim.agenda import Agenda, Alarm, pop_timed, push_timed
 from salessim.model import run_until
 
 # (delay, label) pairs scheduled in this order at time 0, with ties at 1.0 and 2.5, then more
@@ -96,7 +96,7 @@ def test_alarms_left_in_the_near_heap_carry_on_under_simpys_run() -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_near_heap_pops_alarms_by_time_then_id(seed: int) -> None:
-    """push_near/pop_near against heapq on (time, id) keys, with many ties in time."""
+    """push_timed/pop_timed against heapq on (time, id) keys, with many ties in time."""
     rng = random.Random(seed)
     heap: list[Alarm] = []
     reference: list[tuple[float, int]] = []
@@ -104,16 +104,16 @@ def test_the_near_heap_pops_alarms_by_time_then_id(seed: int) -> None:
     expected: list[tuple[float, int]] = []
     for eid in range(500):
         alarm = Alarm(lambda _e: None)
-        alarm.at, alarm.eid = rng.randrange(0, 30) / 2.0, eid
-        push_near(heap, alarm)
-        heapq.heappush(reference, (alarm.at, alarm.eid))
+        alarm.at, alarm.id = rng.randrange(0, 30) / 2.0, eid
+        push_timed(heap, alarm)
+        heapq.heappush(reference, (alarm.at, alarm.id))
         if rng.random() < 0.3:
-            first = pop_near(heap)
-            taken.append((first.at, first.eid))
+            first = pop_timed(heap)
+            taken.append((first.at, first.id))
             expected.append(heapq.heappop(reference))
     while heap:
-        first = pop_near(heap)
-        taken.append((first.at, first.eid))
+        first = pop_timed(heap)
+        taken.append((first.at, first.id))
         expected.append(heapq.heappop(reference))
     assert taken == expected and len(taken) == 500
 
