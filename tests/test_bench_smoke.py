@@ -30,7 +30,7 @@ FIGURES = [
     "classroom_first_answer_ref_s",
     "classroom_last_answer_ref_s",
     "speed_vs_reference",
-    "speed_vs_reference_mmc",
+    "reference_agreement",
 ]
 
 
