@@ -241,16 +241,11 @@ class LeadSourceArrivals:
         self.hours_per_day = hours_per_day
         self.configure(source, lead_filter, score_accuracy, overall)
         daily = ledger.daily
-        self._counters = [
-            daily[key]
-            for key in (
-                "leads_arrived",
-                f"source:{source.name}:leads",
-                "leads_arrived_fit",
-                "leads_incremental",
-                "marketing_cost",
-            )
-        ]
+        self._arrived = daily["leads_arrived"]
+        self._source_leads = daily[f"source:{source.name}:leads"]
+        self._arrived_fit = daily["leads_arrived_fit"]
+        self._incremental = daily["leads_incremental"]
+        self._cost = daily["marketing_cost"]
         self.ledger = ledger
 
     def configure(
@@ -297,14 +292,19 @@ class LeadSourceArrivals:
         fit = attr.uniform() < (self.marginal_fit if incremental else self.base_fit)
         lead = Lead(lead_id, self.index, arrival, fit, incremental)
         d = int(at)  # at < horizon: a valid day index
-        c = self._counters
-        c[0][d] += 1.0
-        c[1][d] += 1.0
+        # `c[d] = c[d] + x`: a float add in the compiled build (see Rep._morning).
+        c = self._arrived
+        c[d] = c[d] + 1.0
+        c = self._source_leads
+        c[d] = c[d] + 1.0
         if fit:
-            c[2][d] += 1.0
+            c = self._arrived_fit
+            c[d] = c[d] + 1.0
         if incremental:
-            c[3][d] += 1.0
-        c[4][d] += self.marginal_cost if incremental else self.base_cost
+            c = self._incremental
+            c[d] = c[d] + 1.0
+        c = self._cost
+        c[d] = c[d] + (self.marginal_cost if incremental else self.base_cost)
         # A lead score tells fit from suspect with limited accuracy (used by scoring queues).
         correct = attr.uniform() < self.score_accuracy
         lead.score_high = fit if correct else not fit

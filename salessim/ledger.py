@@ -81,4 +81,8 @@ class Ledger:
     def add(self, name: str, now: float, amount: float = 1.0) -> None:
         """Add `amount` to counter `name` on the day containing time `now`."""
         day = int(now)
-        self.daily[name][day if day < self.days else self.days - 1] += amount
+        counter = self.daily[name]
+        if day >= self.days:
+            day = self.days - 1
+        # `c[day] = c[day] + x`: a float add in the compiled build (`+=` is a generic one).
+        counter[day] = counter[day] + amount

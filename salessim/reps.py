@@ -262,10 +262,16 @@ class Rep:
         self._start = start
         self._day = day
         self._window_end = start + selling / H
-        self._available[day] += H
-        self._non_selling[day] += H - selling
-        self._salary[day] += self.daily_cost
-        self._headcount[day] += 1.0
+        # Counters added to as `c[day] = c[day] + x`: a float add in the compiled build
+        # (`c[day] += x` is a generic in-place add there, with the 1.0 boxed first).
+        available = self._available
+        available[day] = available[day] + H
+        non_selling = self._non_selling
+        non_selling[day] = non_selling[day] + (H - selling)
+        salary = self._salary
+        salary[day] = salary[day] + self.daily_cost
+        headcount = self._headcount
+        headcount[day] = headcount[day] + 1.0
         self.floor_hours_left = self.floor_share * selling
         policy.start_day(self)
         if self._ready:
@@ -311,7 +317,9 @@ class Rep:
         """Something to do arrived (or the window closed) while the rep waited."""
         self.doing = ""
         self.wake = None
-        self._idle_hours[self._day] += (self.env._now - self.since) * self._H
+        idle = self._idle_hours
+        day = self._day
+        idle[day] = idle[day] + (self.env._now - self.since) * self._H
         self._work()
 
     def _step_done(self, _event: object) -> None:
@@ -320,7 +328,9 @@ class Rep:
         task = self.carry
         assert task is not None
         h = self._step_hours
-        self._hours_of[task.activity][self._day] += h
+        hours = self._hours_of[task.activity]
+        day = self._day
+        hours[day] = hours[day] + h
         kind = task.kind
         if kind == TASK_PROSPECT:
             self.block_hours_left -= h
@@ -414,14 +424,14 @@ class Rep:
             tries = lead.attempts
             if tries == 0:
                 lead.first_contact = t
-                first_attempts[day] += 1.0
-                response_hours[day] += (t - lead.arrival) * H
+                first_attempts[day] = first_attempts[day] + 1.0
+                response_hours[day] = response_hours[day] + (t - lead.arrival) * H
             spent += attempt_hours
             if uniform() < connect_p:
                 return self._conversation(lead, t, spent)
             tries += 1
             lead.attempts = tries
-            attempts[day] += 1.0
+            attempts[day] = attempts[day] + 1.0
             if tries < max_attempts:
                 queue.push_retry(lead, t + retry_gap)
             else:
