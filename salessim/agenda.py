@@ -174,6 +174,18 @@ class Agenda:
             heappush(self._queue, (now + delay, NORMAL, self._next_eid(), alarm))
         return alarm
 
+    def call_in_from(self, now: float, delay: float, callback: Callback) -> Alarm:
+        """:meth:`call_in` for a caller that has just read the clock as `now` (a rep's step:
+        the clock is a generic attribute of SimPy's environment, slow to read when compiled)."""
+        alarm = Alarm(callback)
+        if self._direct:
+            alarm.at = now + delay
+            alarm.id = self._next_eid()
+            push_timed(self._near, alarm)
+        else:
+            heappush(self._queue, (now + delay, NORMAL, self._next_eid(), alarm))
+        return alarm
+
     def call_later(self, delay: float, callback: Callback) -> Alarm:
         """:meth:`call_in` for an alarm many other events will come before."""
         now: float = self.env._now

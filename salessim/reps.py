@@ -305,11 +305,11 @@ class Rep:
             self._step_hours = need if need < left else left
             self.carry = task
             self.since, self.doing = now, task.activity
-            self._agenda.call_in(self._step_hours / H, self._step_done_cb)
+            self._agenda.call_in_from(now, self._step_hours / H, self._step_done_cb)
             return
         rest = self._start + 1.0 - now
         if rest > 0.0:
-            self._agenda.call_in(rest, self._morning_cb)
+            self._agenda.call_in_from(now, rest, self._morning_cb)
         else:
             self._morning(None)
 
