@@ -277,7 +277,9 @@ class LeadSourceArrivals:
         times: list[tuple[float, bool]] = []
         for rate, incremental in ((base, False), (extra, True)):
             if rate > 0.0:
-                times.extend((day + arr.uniform(), incremental) for _ in range(arr.poisson(rate)))
+                n = arr.poisson(rate)
+                if n > 0:
+                    times.extend([(day + u, incremental) for u in arr.uniform_run(n)])
         times.sort()
         out: list[tuple[float, Lead]] = []
         for t, incremental in times:

@@ -400,8 +400,10 @@ class SalesModel:
                             queue = takers[self._lead_turn % len(takers)]
                         queue.add_incoming(lead, at)
                         touched.add(queue)
-            for queue in sorted(touched, key=self.lead_queues.index):
-                self.arm_lead_alarm(queue)
+            if touched:  # in the order of lead_queues (which holds every queue)
+                for queue in self.lead_queues:
+                    if queue in touched:
+                        self.arm_lead_alarm(queue)
             yield env.timeout(1.0)
 
     def _lead_takers(self) -> list[LeadQueue]:

@@ -88,6 +88,18 @@ class Stream:
         del buf[-k:]
         return out
 
+    def uniform_run(self, k: int) -> list[float]:
+        """k draws of U(0,1) in the order k calls of :meth:`uniform` would give them (and
+        leaving the stream where they would): one list slice while the block holds them."""
+        buf = self._uni
+        n = len(buf)
+        if k > n:
+            return [self.uniform() for _ in range(k)]
+        out = buf[n - k :]
+        del buf[n - k :]
+        out.reverse()  # uniform() takes them from the end
+        return out
+
     def normals(self, k: int) -> list[float]:
         """k draws of N(0,1) at once."""
         buf = self._nor
