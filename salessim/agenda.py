@@ -65,8 +65,9 @@ T = TypeVar("T", bound=Timed)
 class Alarm(Timed):
     """A triggered event with its callbacks, as SimPy's queue holds one.
 
-    Its key (`at`, and SimPy's event id as `id`) is set, and read, only while it waits in the
-    agenda's near heap: SimPy's queue keeps the key in its entry instead."""
+    Its key (`at`, and SimPy's event id as `id`) is set, and read, only while it waits in one
+    of the agenda's native heaps (near, or distant in the compiled build): SimPy's queue keeps
+    the key in its entry instead."""
 
     __slots__ = ("_ok", "_queued", "_value", "callbacks")
 
@@ -155,7 +156,9 @@ class Agenda:
         self._queue: list[Any] = env._queue
         # SimPy's event ids, drawn by a direct call (a compiled next() looks the builtin up).
         self._next_eid: Callable[[], int] = env._eid.__next__
-        self._distant: list[tuple[float, int, Alarm]] = []
+        # Distant alarms by (time, event id): the alarms themselves on a native heap in the
+        # compiled build, (time, id, alarm) tuples on a heapq heap in pure Python.
+        self._distant: list[Any] = []
         self._reached_cb: Callback = self._reached
         self._near: list[Alarm] = []
         self._direct = False  # near alarms go to the near heap (only while run_until runs)
@@ -193,8 +196,15 @@ class Agenda:
         eid = self._next_eid()
         alarm = Alarm(self._reached_cb, callback)
         distant = self._distant
-        heappush(distant, (at, eid, alarm))
-        if distant[0][1] == eid:  # the earliest now (compared by id: a tuple may be copied)
+        if COMPILED:
+            alarm.at = at
+            alarm.id = eid
+            push_timed(distant, alarm)
+            first = distant[0] is alarm
+        else:
+            heappush(distant, (at, eid, alarm))
+            first = distant[0][1] == eid  # compared by id: a tuple may be copied
+        if first:  # the earliest now
             alarm._queued = True
             heappush(self._queue, (at, NORMAL, eid, alarm))
         return alarm
@@ -202,13 +212,24 @@ class Agenda:
     def _reached(self, alarm: Any) -> None:
         """A distant alarm is due (the earliest of them): the next one joins SimPy's queue."""
         distant = self._distant
-        reached = heappop(distant)[2]
-        assert reached is alarm, "distant alarms are due in order"
-        if distant:
+        following: Alarm
+        if COMPILED:
+            reached = pop_timed(distant)
+            assert reached is alarm, "distant alarms are due in order"
+            if not distant:
+                return
+            following = distant[0]
+            at = following.at
+            eid = following.id
+        else:
+            reached = heappop(distant)[2]
+            assert reached is alarm, "distant alarms are due in order"
+            if not distant:
+                return
             at, eid, following = distant[0]
-            if not following._queued:
-                following._queued = True
-                heappush(self._queue, (at, NORMAL, eid, following))
+        if not following._queued:
+            following._queued = True
+            heappush(self._queue, (at, NORMAL, eid, following))
 
     def begin_direct(self) -> list[Alarm]:
         """From now on near alarms wait in the near heap, which is returned (``run_until``
