@@ -409,7 +409,7 @@ class Rep:
         first_attempts = self._first_attempts
         response_hours = self._response_hours
         attempts = self._lead_attempts
-        uniform = model.qual_stream.uniform
+        qual = model.qual_stream  # qual.uniform() each time: a direct call when compiled
         H = self.hours_per_day
         session = self.session_hours
         cap = hours_left if hours_left < session else session
@@ -427,7 +427,7 @@ class Rep:
                 first_attempts[day] = first_attempts[day] + 1.0
                 response_hours[day] = response_hours[day] + (t - lead.arrival) * H
             spent += attempt_hours
-            if uniform() < connect_p:
+            if qual.uniform() < connect_p:
                 return self._conversation(lead, t, spent)
             tries += 1
             lead.attempts = tries
