@@ -229,3 +229,5 @@ TASK_STAGE_WORK: Final = 0
 TASK_TOUCH: Final = 1
 TASK_LEAD: Final = 2
 TASK_PROSPECT: Final = 3
+KIND_ACTIVITY: Final = (ACT_DEAL_WORK, ACT_DEAL_WORK, ACT_QUALIFYING, ACT_PROSPECTING)
+"""The activity a task of each kind (TASK_* number) books its hours to."""

@@ -20,7 +20,7 @@ from simpy.events import URGENT
 from salessim.agenda import NORMAL, Agenda, Alarm, heappop, pop_timed
 from salessim.config import DAYS_PER_QUARTER, DAYS_PER_WEEK, DAYS_PER_YEAR, Forecast, Scenario
 from salessim.deals import DealDesk
-from salessim.entities import FATE_CONVERTED, Deal, Lead
+from salessim.entities import FATE_CONVERTED, LEAD_FATES, Deal, Lead
 from salessim.leads import DecayCurve, LeadQueue, LeadSourceArrivals
 from salessim.ledger import FORECAST_CATEGORIES, Ledger
 from salessim.policies import SDRPolicy, make_policy
@@ -69,6 +69,8 @@ class SalesModel:
         ]
         for keys in self.source_keys:
             self.ledger.add_counters(keys)
+        # Each fate's counter name, built once (not a new string, hashed anew, per lead).
+        self._fate_keys = {fate: "leads_" + fate for fate in LEAD_FATES}
         self.qual_stream = self.streams.get("qualification")
         self.prospect_stream = self.streams.get("prospecting")
         self.people_stream = self.streams.get("people")
@@ -464,7 +466,7 @@ class SalesModel:
 
     def end_lead(self, lead: Lead, fate: str, when: float) -> None:
         lead.fate = fate
-        self.ledger.add("leads_" + fate, when)
+        self.ledger.add(self._fate_keys[fate], when)
         if fate == FATE_CONVERTED:
             self.ledger.add(self.source_keys[lead.source][1], when)
 

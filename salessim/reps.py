@@ -29,6 +29,7 @@ from salessim.entities import (
     FATE_DISQUALIFIED,
     FATE_NO_OPPORTUNITY,
     FATE_UNREACHED,
+    KIND_ACTIVITY,
     ORIGIN_AE_PROSPECTING,
     ORIGIN_MARKETING,
     ORIGIN_SDR_INBOUND,
@@ -113,6 +114,8 @@ class Rep:
         self._H = model.hours_per_day
         self._horizon = model.horizon
         self._hours_of = {act: daily[prefix + act] for act in ACTIVITIES}
+        # The hours counter of each kind of task (by TASK_* number), for its steps.
+        self._hours_by_kind = [self._hours_of[act] for act in KIND_ACTIVITY]
         self._available = daily[prefix + "available"]
         self._non_selling = self._hours_of[ACT_NON_SELLING]
         self._salary = daily[role + "_salary_cost"]
@@ -328,10 +331,10 @@ class Rep:
         task = self.carry
         assert task is not None
         h = self._step_hours
-        hours = self._hours_of[task.activity]
+        kind = task.kind
+        hours = self._hours_by_kind[kind]  # task.activity's counter, found by number
         day = self._day
         hours[day] = hours[day] + h
-        kind = task.kind
         if kind == TASK_PROSPECT:
             self.block_hours_left -= h
             self.floor_hours_left -= h
