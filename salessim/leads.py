@@ -256,6 +256,11 @@ class LeadSourceArrivals:
         self.overall = overall
         self.source = source
         self.lead_filter = lead_filter
+        # The filter's rules as plain numbers (read for every lead; a scenario model's
+        # attributes are slow generic lookups in the compiled build).
+        self.filter_on = lead_filter.enabled
+        self.suspect_catch = lead_filter.suspect_catch_share
+        self.fit_drop = lead_filter.fit_drop_share
         self.score_accuracy = score_accuracy
         self.delay_days = source.routing_delay_hours / self.hours_per_day
         self.base_cost = source.cost_per_lead
@@ -310,10 +315,9 @@ class LeadSourceArrivals:
         # A lead score tells fit from suspect with limited accuracy (used by scoring queues).
         correct = attr.uniform() < self.score_accuracy
         lead.score_high = fit if correct else not fit
-        lf = self.lead_filter
-        if lf.enabled:
+        if self.filter_on:
             u = attr.uniform()
-            if (not fit and u < lf.suspect_catch_share) or (fit and u < lf.fit_drop_share):
+            if (not fit and u < self.suspect_catch) or (fit and u < self.fit_drop):
                 lead.fate = FATE_FILTERED
                 self.ledger.add("leads_" + FATE_FILTERED, at)
         return lead

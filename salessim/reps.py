@@ -542,7 +542,11 @@ class Rep:
         now: float = self.env._now
         model = self.model
         lead.attempts += 1
-        model.ledger.add("lead_attempts", now)
+        attempts = self._lead_attempts  # the ledger's "lead_attempts", as Ledger.add adds
+        day = int(now)
+        if day >= self._horizon:
+            day = self._horizon - 1
+        attempts[day] = attempts[day] + 1.0
         model.end_lead(lead, task.outcome, now)
         if task.outcome == FATE_CONVERTED:
             origin = ORIGIN_MARKETING if self.is_ae else ORIGIN_SDR_INBOUND
