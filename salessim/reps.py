@@ -131,6 +131,7 @@ class Rep:
         self._window_end = 0.0  # end of this day's selling window
         self._step_hours = 0.0  # hours of the step under way, of the task's
         self._step_need = 0.0  # hours the task needed when the step began
+        self._step_end = 0.0  # when the step under way is done (its alarm's time)
         # Bound once: every step schedules one of these as an event's callback.
         self._morning_cb: Callable[[object], None] = self._morning
         self._step_done_cb: Callable[[object], None] = self._step_done
@@ -280,15 +281,16 @@ class Rep:
         if self._ready:
             self._lose_neglected(start)
         self._day_timer = None
-        self._work()
+        self._work(start)
 
-    def _work(self) -> None:
+    def _work(self, now: float) -> None:
         """Take the next task (or wait for one) until the selling window is over, then wait
-        for tomorrow morning; every wait is one event whose callback carries on from here."""
+        for tomorrow morning; every wait is one event whose callback carries on from here.
+        `now` is the clock's time, passed by the caller that knows it (it is a generic
+        attribute of SimPy's environment, slow to read in the compiled build)."""
         env = self.env
         H = self._H
         window_end = self._window_end
-        now: float = env._now
         left = (window_end - now) * H
         if left > EPS:
             task = self.carry
@@ -308,7 +310,9 @@ class Rep:
             self._step_hours = need if need < left else left
             self.carry = task
             self.since, self.doing = now, task.activity
-            self._agenda.call_in_from(now, self._step_hours / H, self._step_done_cb)
+            delay = self._step_hours / H
+            self._step_end = now + delay  # the clock's time when the step is done
+            self._agenda.call_in_from(now, delay, self._step_done_cb)
             return
         rest = self._start + 1.0 - now
         if rest > 0.0:
@@ -320,10 +324,11 @@ class Rep:
         """Something to do arrived (or the window closed) while the rep waited."""
         self.doing = ""
         self.wake = None
+        now: float = self.env._now
         idle = self._idle_hours
         day = self._day
-        idle[day] = idle[day] + (self.env._now - self.since) * self._H
-        self._work()
+        idle[day] = idle[day] + (now - self.since) * self._H
+        self._work(now)
 
     def _step_done(self, _event: object) -> None:
         """A step of the task under way is over: book its hours, finish it if it is done."""
@@ -346,7 +351,7 @@ class Rep:
         else:
             self.carry = None
             self._finish(task, h)
-        self._work()
+        self._work(self._step_end)
 
     def book_unfinished(self, end: float) -> None:
         """At the end of a run, book the hours of the step under way (they count too)."""
