@@ -138,3 +138,16 @@ def test_stream_numbers_are_pinned_to_seed_and_name() -> None:
     assert streams.get("deals:marketing").normals(2) == pytest.approx(
         [-0.6111971290533043, 0.031344908516906606], abs=1e-15
     )
+
+
+@pytest.mark.parametrize("k", [0, 1, 7, 300, 511, 512, 513, 1_500])
+def test_uniform_run_gives_the_draws_successive_uniform_calls_would(k: int) -> None:
+    # uniform_run(k) stands for k calls of uniform() (a day's lead arrival times): the same
+    # numbers in the same order, and the stream left where those calls would leave it, whether
+    # the block holds them all, exactly, or must be refilled (blocks of 512). Some draws are
+    # taken first so the run starts inside a block.
+    run, calls = Streams(SEED).get("arrivals:web"), Streams(SEED).get("arrivals:web")
+    for stream in (run, calls):
+        stream.uniforms(5)
+    assert run.uniform_run(k) == [calls.uniform() for _ in range(k)]
+    assert [run.uniform() for _ in range(600)] == [calls.uniform() for _ in range(600)]
