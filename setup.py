@@ -9,7 +9,7 @@ provides mypyc) and a C compiler installed in the build environment, for example
 
 Without the variable, or if mypyc or the compiler is missing or fails, the build is the plain
 pure-Python package (a warning says why). The compiled modules give identical results for
-the same seed; they only run faster (a ``baseline`` replication in under half the CPU time
+the same seed; they only run faster (a ``baseline`` replication in about a quarter of the CPU time
 of the pure-Python build, measured alternating the two on a shared 2-core machine). The
 ``.py`` files ship in both builds. CI builds both wheels and checks that their results are
 identical.
