@@ -168,14 +168,7 @@ class Agenda:
         """Call `callback(alarm)` in `delay` days (≥ 0), where ``env.timeout(delay)`` with that
         callback would."""
         now: float = self.env._now
-        alarm = Alarm(callback)
-        if self._direct:
-            alarm.at = now + delay
-            alarm.id = self._next_eid()
-            push_timed(self._near, alarm)
-        else:
-            heappush(self._queue, (now + delay, NORMAL, self._next_eid(), alarm))
-        return alarm
+        return self.call_in_from(now, delay, callback)
 
     def call_in_from(self, now: float, delay: float, callback: Callback) -> Alarm:
         """:meth:`call_in` for a caller that has just read the clock as `now` (a rep's step:
