@@ -77,6 +77,7 @@ class LeadQueue:
         self.low: deque[Lead] = deque()
         self.retries: list[Any] = []
         self.next_retry = INF
+        self.received = 0  # leads handed to this queue: routed here, or a leaver's passed on
 
     def configure(self, q: Qualification) -> None:
         """Read the call order and expiry (at the start, and again when a change sets them)."""
@@ -90,6 +91,7 @@ class LeadQueue:
 
     def add_incoming(self, lead: Lead, at: float) -> None:
         """A lead that reaches sales at time `at` (arrival plus routing delay)."""
+        self.received += 1
         if at < self.next_in:
             self.next_in = at
         if COMPILED:
