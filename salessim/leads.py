@@ -114,30 +114,6 @@ class LeadQueue:
         else:
             heappush(self.retries, (ready_at, lead.id, lead))
 
-    def _take_incoming(self) -> Lead:
-        """The first lead on its way off `incoming` (not empty)."""
-        incoming = self.incoming
-        lead: Lead
-        if COMPILED:
-            lead = pop_timed(incoming)
-            self.next_in = _first_at(incoming)
-        else:
-            lead = heappop(incoming)[2]
-            self.next_in = incoming[0][0] if incoming else INF
-        return lead
-
-    def _take_retry(self) -> Lead:
-        """The first lead due a retry off `retries` (not empty)."""
-        retries = self.retries
-        lead: Lead
-        if COMPILED:
-            lead = pop_timed(retries)
-            self.next_retry = _first_at(retries)
-        else:
-            lead = heappop(retries)[2]
-            self.next_retry = retries[0][0] if retries else INF
-        return lead
-
     def retry_leads(self) -> list[Lead]:
         """The leads due a retry, in no particular order."""
         return list(self.retries) if COMPILED else [lead for _, _, lead in self.retries]
@@ -151,10 +127,12 @@ class LeadQueue:
                 self.add_incoming(q.popleft(), now)
         while other.incoming:
             at = other.next_in
-            self.add_incoming(other._take_incoming(), at)
+            lead, other.next_in = _pop_lead(other.incoming)
+            self.add_incoming(lead, at)
         while other.retries:
             ready_at = other.next_retry
-            self.push_retry(other._take_retry(), ready_at)
+            lead, other.next_retry = _pop_lead(other.retries)
+            self.push_retry(lead, ready_at)
 
     def purge(self, now: float) -> None:
         """Admit leads that have arrived by `now` and drop those aged beyond expiry."""
@@ -162,7 +140,7 @@ class LeadQueue:
         if self.next_in <= now:
             by_score = self.discipline == "score"
             while self.next_in <= now:
-                lead = self._take_incoming()
+                lead, self.next_in = _pop_lead(self.incoming)
                 if by_score and not lead.score_high:
                     low.append(lead)
                 else:
@@ -207,7 +185,7 @@ class LeadQueue:
                     return waiting.pop() if newest else waiting.popleft()
             if not due:
                 return None
-            lead = self._take_retry()
+            lead, self.next_retry = _pop_lead(self.retries)
             if lead.arrival < limit:
                 # Its retries came too late: given up before the calls it was due.
                 lead.fate = FATE_UNREACHED
@@ -217,9 +195,17 @@ class LeadQueue:
             return lead
 
 
-def _first_at(heap: list[Lead]) -> float:
-    """The time of the first lead on a native heap of leads (inf if empty)."""
-    return heap[0].at if heap else INF
+def _pop_lead(heap: list[Any]) -> tuple[Lead, float]:
+    """Take the first lead off a queue's heap of leads on their way or of retries (not empty):
+    the lead, and the time of the one now first (inf if none), for the queue to keep."""
+    if COMPILED:
+        lead: Lead = pop_timed(heap)
+        if not heap:
+            return lead, INF
+        first: Lead = heap[0]  # typed: its `at` is then a native field read
+        return lead, first.at
+    lead = heappop(heap)[2]
+    return lead, heap[0][0] if heap else INF
 
 
 class LeadSourceArrivals:
