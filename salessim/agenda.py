@@ -182,6 +182,20 @@ class Agenda:
             heappush(self._queue, (now + delay, NORMAL, self._next_eid(), alarm))
         return alarm
 
+    def call_again(self, alarm: Alarm, now: float, delay: float, callbacks: list[Callback]) -> None:
+        """:meth:`call_in_from` with an alarm that has rung, armed again with `callbacks` (a
+        list nothing changes) instead of a new alarm: a rep's next step or morning, one at a
+        time, each due after the last has rung. The same key, hence the same order, as a new
+        alarm's."""
+        assert alarm.callbacks is None, "an alarm is armed again only once it has rung"
+        alarm.callbacks = callbacks
+        if self._direct:
+            alarm.at = now + delay
+            alarm.id = self._next_eid()
+            push_timed(self._near, alarm)
+        else:
+            heappush(self._queue, (now + delay, NORMAL, self._next_eid(), alarm))
+
     def call_later(self, delay: float, callback: Callback) -> Alarm:
         """:meth:`call_in` for an alarm many other events will come before."""
         now: float = self.env._now

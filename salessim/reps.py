@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 
 import simpy
 
-from salessim.agenda import heappop, heappush
+from salessim.agenda import Alarm, heappop, heappush
 from salessim.config import DAYS_PER_QUARTER, DAYS_PER_YEAR
 from salessim.entities import (
     ACT_DEAL_WORK,
@@ -134,8 +134,13 @@ class Rep:
         self._step_end = 0.0  # when the step under way is done (its alarm's time)
         # Bound once: every step schedules one of these as an event's callback.
         self._morning_cb: Callable[[object], None] = self._morning
-        self._step_done_cb: Callable[[object], None] = self._step_done
         self._woken_cb: Callable[[object], None] = self._woken
+        # The rep's next step or morning is one alarm at a time, each armed after the last
+        # has rung: one alarm, armed again with one of two callback lists, for all of them.
+        self._next = Alarm(self._morning_cb)
+        self._next.callbacks = None  # rung: free to be armed
+        self._step_cbs: list[Callable[[object], None]] = [self._step_done]
+        self._morning_cbs: list[Callable[[object], None]] = [self._morning_cb]
 
     def _read_work_rules(self, sc: Scenario) -> None:
         """Cache the scenario's rules for calling, prospecting and picking work (read at every
@@ -312,11 +317,11 @@ class Rep:
             self.since, self.doing = now, task.activity
             delay = self._step_hours / H
             self._step_end = now + delay  # the clock's time when the step is done
-            self._agenda.call_in_from(now, delay, self._step_done_cb)
+            self._agenda.call_again(self._next, now, delay, self._step_cbs)
             return
         rest = self._start + 1.0 - now
         if rest > 0.0:
-            self._agenda.call_in_from(now, rest, self._morning_cb)
+            self._agenda.call_again(self._next, now, rest, self._morning_cbs)
         else:
             self._morning(None)
 

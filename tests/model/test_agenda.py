@@ -191,3 +191,61 @@ def test_distant_alarms_keep_the_order_timeouts_would(seed: int) -> None:
     assert order("alarms", lambda env, _agenda: env.run()) == expected
     assert order("alarms", lambda env, _agenda: run_until(env, 10_000)) == expected
     assert order("alarms", near_heap_run(10_000)) == expected
+
+
+@pytest.mark.parametrize("runner", RUNNERS, ids=RUNNER_IDS)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_an_alarm_armed_again_keeps_the_order_new_timeouts_would(runner: Runner, seed: int) -> None:
+    """A rep's chain of steps and mornings re-arms one alarm (call_again) from its own
+    callback: three such chains, with delays on a coarse grid (ties, zero delays) and other
+    alarms and timeouts between them, run in exactly the order of a new timeout per step."""
+
+    def order(rearm: bool, runner: Runner) -> list[tuple[float, str]]:
+        env = simpy.Environment()
+        agenda = Agenda(env)
+        rng = random.Random(seed)
+        seen: list[tuple[float, str]] = []
+
+        def chain(name: str) -> None:
+            alarm = Alarm(lambda _e: None)
+            alarm.callbacks = None  # rung: free to be armed
+            steps = 0
+
+            def step(_event: Any) -> None:
+                nonlocal steps
+                steps += 1
+                seen.append((env.now, f"{name}{steps}"))
+                if rng.random() < 0.3:  # something else falls due meanwhile
+                    other = f"{name}{steps}x"
+                    delay = rng.randrange(0, 3) / 4.0
+                    env.timeout(delay).callbacks.append(lambda _e: seen.append((env.now, other)))
+                if steps < 30:
+                    arm(rng.randrange(0, 4) / 4.0)
+
+            callbacks: list[Callable[[Any], None]] = [step]
+
+            def arm(delay: float) -> None:
+                if rearm:
+                    agenda.call_again(alarm, env.now, delay, callbacks)
+                else:
+                    env.timeout(delay).callbacks.append(step)
+
+            arm(0.0)
+
+        for name in "abc":
+            chain(name)
+        runner(env, agenda)
+        return seen
+
+    expected = order(False, lambda env, _agenda: env.run(until=10))
+    assert len(expected) > 90
+    assert len({t for t, _ in expected}) < len(expected)  # ties at the same time
+    assert order(True, runner) == expected
+
+
+def test_an_alarm_still_waiting_is_not_armed_again() -> None:
+    env = simpy.Environment()
+    agenda = Agenda(env)
+    alarm = agenda.call_in(1.0, lambda _e: None)
+    with pytest.raises(AssertionError, match="only once it has rung"):
+        agenda.call_again(alarm, 0.0, 2.0, [lambda _e: None])
