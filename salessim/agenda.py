@@ -87,19 +87,19 @@ class Alarm(Timed):
             callback(self)
 
 
-def _before(a: Timed, b: Timed) -> bool:
-    """Whether `a` comes before `b` in a native heap: by time, then id."""
-    return a.at < b.at or (a.at == b.at and a.id < b.id)
-
-
 def push_timed(heap: list[T], item: T) -> None:
-    """Put `item` on a native heap (a binary min-heap by :func:`_before`)."""
+    """Put `item` on a native heap: a binary min-heap by time `at`, then `id`. (The key of
+    the item moving is read once into locals and compared inline: these two functions run
+    for most events.)"""
+    at = item.at
+    eid = item.id
     pos = len(heap)
     heap.append(item)
     while pos > 0:
         parent_pos = (pos - 1) >> 1
         parent = heap[parent_pos]
-        if not _before(item, parent):
+        parent_at = parent.at
+        if not (at < parent_at or (at == parent_at and eid < parent.id)):
             break
         heap[pos] = parent
         pos = parent_pos
@@ -112,16 +112,23 @@ def pop_timed(heap: list[T]) -> T:
     if not heap:
         return last
     first = heap[0]
+    at = last.at
+    eid = last.id
     size = len(heap)
     pos = 0
     child = 1
     while child < size:
+        smaller = heap[child]
         right = child + 1
-        if right < size and _before(heap[right], heap[child]):
-            child = right
-        if not _before(heap[child], last):
+        if right < size:
+            other = heap[right]
+            if other.at < smaller.at or (other.at == smaller.at and other.id < smaller.id):
+                smaller = other
+                child = right
+        smaller_at = smaller.at
+        if not (smaller_at < at or (smaller_at == at and smaller.id < eid)):
             break
-        heap[pos] = heap[child]
+        heap[pos] = smaller
         pos = child
         child = 2 * pos + 1
     heap[pos] = last
