@@ -181,12 +181,7 @@ class Agenda:
         """:meth:`call_in` for a caller that has just read the clock as `now` (a rep's step:
         the clock is a generic attribute of SimPy's environment, slow to read when compiled)."""
         alarm = Alarm(callback)
-        if self._direct:
-            alarm.at = now + delay
-            alarm.id = self._next_eid()
-            push_timed(self._near, alarm)
-        else:
-            heappush(self._queue, (now + delay, NORMAL, self._next_eid(), alarm))
+        self._arm(alarm, now + delay)
         return alarm
 
     def call_again(self, alarm: Alarm, now: float, delay: float, callbacks: list[Callback]) -> None:
@@ -196,12 +191,17 @@ class Agenda:
         alarm's."""
         assert alarm.callbacks is None, "an alarm is armed again only once it has rung"
         alarm.callbacks = callbacks
+        self._arm(alarm, now + delay)
+
+    def _arm(self, alarm: Alarm, at: float) -> None:
+        """Put a near alarm where ``env.timeout`` would put one due `at`: the near heap while
+        run_until takes from it, else SimPy's queue (normal priority, the next event id)."""
         if self._direct:
-            alarm.at = now + delay
+            alarm.at = at
             alarm.id = self._next_eid()
             push_timed(self._near, alarm)
         else:
-            heappush(self._queue, (now + delay, NORMAL, self._next_eid(), alarm))
+            heappush(self._queue, (at, NORMAL, self._next_eid(), alarm))
 
     def call_later(self, delay: float, callback: Callback) -> Alarm:
         """:meth:`call_in` for an alarm many other events will come before."""

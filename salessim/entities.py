@@ -202,11 +202,17 @@ class Deal:
 
 
 class Task:
-    """A unit of rep work: an activity, the hours it still needs, and what it is about."""
+    """A unit of rep work: an activity, the hours it still needs, and what it is about.
+
+    A rep has one task at a time and keeps one task object, set afresh by :meth:`assign` for
+    each task it chooses."""
 
     __slots__ = ("activity", "batch", "deal", "hours", "kind", "lead", "outcome")
 
-    def __init__(
+    def __init__(self) -> None:
+        self.assign(0, "", 0.0)
+
+    def assign(
         self,
         kind: int,
         activity: str,
@@ -215,7 +221,9 @@ class Task:
         lead: Lead | None = None,
         outcome: str = "",
         batch: list[Deal] | None = None,
-    ) -> None:
+    ) -> Task:
+        """Set every field as a new task has them (the TASK_* kind and its activity, the hours
+        it needs, what it is about); returns the task."""
         self.kind = kind
         self.batch = batch
         self.activity = activity
@@ -223,6 +231,7 @@ class Task:
         self.deal = deal
         self.lead = lead
         self.outcome = outcome
+        return self
 
 
 TASK_STAGE_WORK: Final = 0

@@ -102,7 +102,9 @@ class Rep:
         self.floor_hours_left = 0.0  # calling still owed today above the pipeline mark
         self.productivity = 1.0
         self.carry: Task | None = None  # the task under way, or carried over to tomorrow
-        self._task = Task(TASK_PROSPECT, ACT_PROSPECTING, 0.0)  # set anew for every task
+        # The rep's one task object, set afresh for each task it chooses: a rep has one task
+        # at a time, chosen only when the last is finished or dropped (`carry` is None).
+        self._task = Task()
         self.doing = ""  # activity under way in the selling window ("" between steps)
         self.since = 0.0
         self.wake: simpy.Event | None = None
@@ -374,30 +376,6 @@ class Rep:
             desk.lose_neglected(deal)
 
     # ----------------------------------------------------------------- what there is to do
-    def _new_task(
-        self,
-        kind: int,
-        activity: str,
-        hours: float,
-        deal: Deal | None = None,
-        lead: Lead | None = None,
-        outcome: str = "",
-        batch: list[Deal] | None = None,
-    ) -> Task:
-        """The rep's next task. A rep has one task at a time, chosen only once the last is
-        finished or dropped (`carry` is None), so one task object serves them all: set here
-        as a new Task would be."""
-        assert self.carry is None, "a task is chosen only when none is under way"
-        task = self._task
-        task.kind = kind
-        task.activity = activity
-        task.hours = hours
-        task.deal = deal
-        task.lead = lead
-        task.outcome = outcome
-        task.batch = batch
-        return task
-
     def backlog_hours(self) -> float:
         """Deal-work hours this rep owes (stage work waiting, including what is under way)."""
         total = sum(d.work_left for d in self._ready)
@@ -417,7 +395,7 @@ class Rep:
                     best = d
             ready.remove(best)
             if desk.begin_stage_work(best, self):
-                return self._new_task(TASK_STAGE_WORK, ACT_DEAL_WORK, best.work_left, deal=best)
+                return self._task.assign(TASK_STAGE_WORK, ACT_DEAL_WORK, best.work_left, deal=best)
         # Touches that have fallen due are done at one sitting (calls and emails in a row).
         touches = self._touches
         if not touches or touches[0][0] > now:
@@ -429,7 +407,9 @@ class Rep:
                 batch.append(deal)
         if not batch:
             return None
-        return self._new_task(TASK_TOUCH, ACT_DEAL_WORK, desk.touch_hours * len(batch), batch=batch)
+        return self._task.assign(
+            TASK_TOUCH, ACT_DEAL_WORK, desk.touch_hours * len(batch), batch=batch
+        )
 
     def lead_task(self, now: float, hours_left: float) -> Task | None:
         """A calling session: dial queued leads until one connects or the sitting is over.
@@ -477,7 +457,7 @@ class Rep:
             if spent >= cap:
                 break
             lead = queue.pop(now)
-        return self._new_task(TASK_LEAD, ACT_QUALIFYING, spent)
+        return self._task.assign(TASK_LEAD, ACT_QUALIFYING, spent)
 
     def _conversation(self, lead: Lead, t: float, spent: float) -> Task:
         model = self.model
@@ -498,7 +478,7 @@ class Rep:
                 outcome = FATE_COLD
             else:
                 outcome = FATE_NO_OPPORTUNITY
-        return self._new_task(TASK_LEAD, ACT_QUALIFYING, hours, lead=lead, outcome=outcome)
+        return self._task.assign(TASK_LEAD, ACT_QUALIFYING, hours, lead=lead, outcome=outcome)
 
     def overdue_lead_task(self, now: float, hours_left: float) -> Task | None:
         """A calling session if a lead has waited beyond the response SLA (none without SLA)."""
@@ -513,7 +493,7 @@ class Rep:
         """A block of calls on the territory, if any account there is worth calling."""
         if self.territory.refresh(now) < 1.0 or self.dials_per_hour <= 0.0:
             return None
-        return self._new_task(TASK_PROSPECT, ACT_PROSPECTING, min(self.block_hours, hours))
+        return self._task.assign(TASK_PROSPECT, ACT_PROSPECTING, min(self.block_hours, hours))
 
     def pipeline_prospect_task(self, now: float, hours: float) -> Task | None:
         """Calling as the pipeline marks and management say; above the mark, only the day's

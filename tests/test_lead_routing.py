@@ -125,7 +125,7 @@ def test_a_conversation_cut_short_by_a_leaver_goes_to_a_colleague() -> None:
     own = leaver.lead_queue
     assert own is not None and len(own) == 0 and not own.retries
     lead = _lead(10_000, 0.0)
-    leaver.carry = Task(TASK_LEAD, ACT_QUALIFYING, 0.5, lead=lead)
+    leaver.carry = Task().assign(TASK_LEAD, ACT_QUALIFYING, 0.5, lead=lead)
     model.rep_left(leaver)
     holders = [rep for rep in model.aes if lead in rep.lead_queue.retry_leads()]
     assert len(holders) == 1 and holders[0] is not leaver
